@@ -1,0 +1,12 @@
+/*
+ * cli: the subcommands of netcase.  Each takes (argc, argv) with argv[0]
+ * the subcommand's name, prints its own output and errors, and returns the
+ * process exit status (0 ok, 1 failure, 2 usage, 77 skipped).
+ */
+#ifndef NETCASE_CLI_H
+#define NETCASE_CLI_H
+
+int cli_ss(int argc, char **argv);
+int cli_counters(int argc, char **argv);
+
+#endif

@@ -1,0 +1,152 @@
+/* netcase ss and netcase counters: look into one namespace. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "filter.h"
+#include "ssfmt.h"
+#include "../netns/counters.h"
+#include "../netns/ns.h"
+#include "../netns/sockdiag.h"
+
+/* Is arg a namespace (name under /run/netns, a path, or a pid)? */
+static int open_target(const char *arg)
+{
+	char path[300];
+	struct stat st;
+
+	if (strchr(arg, '/'))
+		snprintf(path, sizeof(path), "%s", arg);
+	else if (strspn(arg, "0123456789") == strlen(arg))
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", arg);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", arg);
+	if (stat(path, &st) < 0)
+		return -ENOENT;
+	return ns_open(path);
+}
+
+static char *join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	for (int i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int cli_ss(int argc, char **argv)
+{
+	struct sockdiag_list l = {0};
+	struct filter *f = NULL;
+	struct filter_error fe;
+	unsigned what = SOCKDIAG_TCP;
+	const char *rawpath = NULL;
+	FILE *raw = NULL;
+	int ns = NS_CURRENT, opt, err, ret = 1;
+	char *text = NULL, line[1024];
+
+	while ((opt = getopt(argc, argv, "+ur:h")) != -1) {
+		switch (opt) {
+		case 'u': what |= SOCKDIAG_UDP; break;
+		case 'r': rawpath = optarg; break;
+		case 'h':
+			puts("Usage: netcase ss [-u] [-r RAWFILE] [TARGET] [FILTER]");
+			return 0;
+		default: return 2;
+		}
+	}
+	if (optind < argc) {
+		int fd = open_target(argv[optind]);
+
+		if (fd >= 0) {
+			ns = fd;
+			optind++;
+		} else if (fd != -ENOENT) {
+			fprintf(stderr, "netcase ss: %s: %s\n", argv[optind], strerror(-fd));
+			return 1;
+		}
+	}
+	text = join(argc - optind, argv + optind);
+	if (!text)
+		goto out;
+	if (filter_parse(text, NULL, NULL, &f, &fe)) {
+		fprintf(stderr, "netcase ss: filter:1:%d: %s\n  %s\n  %*s^\n", fe.col, fe.msg, text,
+			fe.col - 1, "");
+		ret = 2;
+		goto out;
+	}
+	if (rawpath && !(raw = fopen(rawpath, "we"))) {
+		fprintf(stderr, "netcase ss: %s: %s\n", rawpath, strerror(errno));
+		goto out;
+	}
+	err = sockdiag_dump(ns, what, &l, raw);
+	if (err) {
+		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
+		goto out;
+	}
+	ssfmt_header(line, sizeof(line));
+	puts(line);
+	for (size_t i = 0; i < l.n; i++) {
+		if (!filter_match(f, &l.v[i]))
+			continue;
+		ssfmt_sock(&l.v[i], line, sizeof(line));
+		puts(line);
+	}
+	ret = 0;
+out:
+	if (raw)
+		fclose(raw);
+	if (ns >= 0)
+		close(ns);
+	sockdiag_list_free(&l);
+	filter_free(f);
+	free(text);
+	return ret;
+}
+
+int cli_counters(int argc, char **argv)
+{
+	struct counters c = {0};
+	int ns = NS_CURRENT, first = 1, err;
+
+	if (argc > 1) {
+		int fd = open_target(argv[1]);
+
+		if (fd >= 0) {
+			ns = fd;
+			first = 2;
+		}
+	}
+	err = counters_read(ns, &c);
+	if (err) {
+		fprintf(stderr, "netcase counters: %s\n", strerror(-err));
+		return 1;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		int want = first >= argc;
+
+		for (int a = first; a < argc && !want; a++)
+			want = !strcmp(argv[a], c.v[i].name);
+		if (want)
+			printf("%-32s %lld\n", c.v[i].name, (long long)c.v[i].value);
+	}
+	if (ns >= 0)
+		close(ns);
+	counters_free(&c);
+	return 0;
+}

@@ -1,0 +1,542 @@
+#define _GNU_SOURCE
+#include "filter.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
+enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
+enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER };
+
+#define MAX_ADDRS 16
+
+struct filter {
+	enum node_kind kind;
+	struct filter *l, *r;
+	unsigned states; /* N_STATE: bit per kernel state */
+	int dst;	 /* N_PORT, N_ADDR: 1 for the remote side */
+	enum cmp cmp;
+	long value;	 /* N_PORT port or -1; N_FIELD value */
+	enum field field;
+	int naddr;	 /* N_ADDR: 0 means any address */
+	struct filter_addr addr[MAX_ADDRS];
+	int plen;	 /* prefix length, -1 for a full match */
+};
+
+#define ST(x) (1u << (x))
+#define ALL_STATES (0xfffu << 1)
+
+static const struct {
+	const char *name;
+	unsigned mask;
+} states[] = {
+	{"established", ST(1)}, {"estab", ST(1)}, {"syn-sent", ST(2)},	{"syn-recv", ST(3) | ST(12)},
+	{"fin-wait-1", ST(4)},	{"fin-wait-2", ST(5)}, {"time-wait", ST(6)}, {"closed", ST(7)},
+	{"close-wait", ST(8)},	{"last-ack", ST(9)}, {"listening", ST(10)}, {"listen", ST(10)},
+	{"closing", ST(11)},	{"all", ALL_STATES},
+	{"connected", ALL_STATES & ~(ST(10) | ST(7))},
+	{"synchronized", ALL_STATES & ~(ST(10) | ST(7) | ST(2))},
+	{"bucket", ST(3) | ST(12) | ST(6)},
+	{"big", ALL_STATES & ~(ST(3) | ST(12) | ST(6))},
+};
+
+struct parser {
+	const char *text, *p;
+	filter_resolve_fn resolve;
+	void *ctx;
+	struct filter_error *err;
+	char tok[256];
+	int tokcol;
+};
+
+static int fail(struct parser *ps, int col, const char *fmt, const char *arg)
+{
+	ps->err->col = col;
+	snprintf(ps->err->msg, sizeof(ps->err->msg), fmt, arg);
+	return -EINVAL;
+}
+
+/* Read the next token into ps->tok; returns its length (0 at the end). */
+static size_t peek(struct parser *ps)
+{
+	const char *p = ps->p;
+	size_t n = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	ps->tokcol = (int)(p - ps->text) + 1;
+	if (!*p) {
+		ps->tok[0] = '\0';
+		return 0;
+	}
+	if (*p == '(' || *p == ')') {
+		n = 1;
+	} else if (strchr("=!<>&|", *p)) {
+		n = 1;
+		if ((p[1] == '=' && *p != '&' && *p != '|') || (p[0] == '&' && p[1] == '&') ||
+		    (p[0] == '|' && p[1] == '|') || (p[0] == '=' && p[1] == '='))
+			n = 2;
+	} else {
+		while (p[n] && !isspace((unsigned char)p[n]) && !strchr("()=!<>&|", p[n]))
+			n++;
+		/* Keep "!=" out of words but let IPv6 "[::1]" through. */
+	}
+	if (n >= sizeof(ps->tok))
+		n = sizeof(ps->tok) - 1;
+	memcpy(ps->tok, p, n);
+	ps->tok[n] = '\0';
+	return n;
+}
+
+static void take(struct parser *ps)
+{
+	const char *p = ps->p;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	ps->p = p + strlen(ps->tok);
+}
+
+static int is(struct parser *ps, const char *a, const char *b)
+{
+	return !strcmp(ps->tok, a) || (b && !strcmp(ps->tok, b));
+}
+
+static struct filter *node(enum node_kind k, struct filter *l, struct filter *r)
+{
+	struct filter *f = calloc(1, sizeof(*f));
+
+	if (f) {
+		f->kind = k;
+		f->l = l;
+		f->r = r;
+	}
+	return f;
+}
+
+void filter_free(struct filter *f)
+{
+	if (!f)
+		return;
+	filter_free(f->l);
+	filter_free(f->r);
+	free(f);
+}
+
+static int parse_or(struct parser *ps, struct filter **out);
+
+static int parse_cmp(struct parser *ps, enum cmp *c, int optional)
+{
+	static const struct {
+		const char *a, *b, *c;
+		enum cmp v;
+	} ops[] = {
+		{"=", "==", "eq", C_EQ}, {"!=", "ne", "neq", C_NE}, {"<", "lt", NULL, C_LT},
+		{"<=", "le", NULL, C_LE}, {">", "gt", NULL, C_GT},  {">=", "ge", NULL, C_GE},
+	};
+
+	peek(ps);
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (is(ps, ops[i].a, ops[i].b) || (ops[i].c && is(ps, ops[i].c, NULL))) {
+			*c = ops[i].v;
+			take(ps);
+			return 0;
+		}
+	if (optional) {
+		*c = C_EQ;
+		return 0;
+	}
+	return fail(ps, ps->tokcol, "expected a comparison (= != < <= > >=), found '%s'",
+		    ps->tok[0] ? ps->tok : "end of filter");
+}
+
+static int parse_number(struct parser *ps, const char *s, long *v, long max)
+{
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return fail(ps, ps->tokcol, "expected a number, found '%s'", s);
+	*v = strtol(s, &end, 10);
+	if (*end || *v > max)
+		return fail(ps, ps->tokcol, "'%s' is not a valid number here", s);
+	return 0;
+}
+
+static int parse_port(struct parser *ps, struct filter *f)
+{
+	long v;
+
+	if (!peek(ps))
+		return fail(ps, ps->tokcol, "expected a port such as :8888, found %s",
+			    "end of filter");
+	const char *s = ps->tok[0] == ':' ? ps->tok + 1 : ps->tok;
+	if (!strcmp(s, "*")) {
+		f->value = -1;
+	} else {
+		int err = parse_number(ps, s, &v, 65535);
+		if (err)
+			return fail(ps, ps->tokcol, "expected a port such as :8888, found '%s'",
+				    ps->tok);
+		f->value = v;
+	}
+	take(ps);
+	return 0;
+}
+
+static int parse_addr(struct parser *ps, struct filter *f)
+{
+	char host[256], *port = NULL, *slash;
+	int col;
+
+	if (!peek(ps))
+		return fail(ps, ps->tokcol, "expected an address or host, found %s", "end of filter");
+	col = ps->tokcol;
+	snprintf(host, sizeof(host), "%s", ps->tok);
+	take(ps);
+	f->plen = -1;
+	f->value = -1;
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+
+		if (!close)
+			return fail(ps, col, "missing ']' in '%s'", host);
+		*close = '\0';
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return fail(ps, col, "unexpected text after ']' in '%s'", ps->tok);
+		memmove(host, host + 1, strlen(host));
+	} else if (strchr(host, ':') == strrchr(host, ':') && strchr(host, ':')) {
+		port = strchr(host, ':');
+		*port++ = '\0';
+	}
+	if (port && strcmp(port, "*")) {
+		long v;
+		char *end;
+
+		v = strtol(port, &end, 10);
+		if (!*port || *end || v < 0 || v > 65535)
+			return fail(ps, col, "bad port in '%s'", ps->tok);
+		f->value = v;
+	}
+	slash = strchr(host, '/');
+	if (slash) {
+		char *end;
+		*slash++ = '\0';
+		f->plen = (int)strtol(slash, &end, 10);
+		if (!*slash || *end || f->plen < 0 || f->plen > 128)
+			return fail(ps, col, "bad prefix length in '%s'", host);
+	}
+	if (!strcmp(host, "*") || !host[0]) {
+		f->naddr = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, f->addr[0].bytes) == 1) {
+		f->addr[0].family = AF_INET;
+		f->naddr = 1;
+	} else if (inet_pton(AF_INET6, host, f->addr[0].bytes) == 1) {
+		f->addr[0].family = AF_INET6;
+		f->naddr = 1;
+	} else {
+		f->naddr = ps->resolve ? ps->resolve(ps->ctx, host, f->addr, MAX_ADDRS) : 0;
+		if (f->naddr <= 0)
+			return fail(ps, col, "unknown host or address '%s'", host);
+	}
+	if (f->plen > (f->addr[0].family == AF_INET ? 32 : 128))
+		return fail(ps, col, "prefix length too long for '%s'", host);
+	return 0;
+}
+
+static int parse_term(struct parser *ps, struct filter **out)
+{
+	struct filter *f = NULL;
+	int err, col;
+
+	if (!peek(ps))
+		return fail(ps, ps->tokcol, "expected a filter term, found %s", "end of filter");
+	col = ps->tokcol;
+	if (is(ps, "not", "!")) {
+		take(ps);
+		err = parse_term(ps, &f);
+		if (err)
+			return err;
+		*out = node(N_NOT, f, NULL);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (is(ps, "(", NULL)) {
+		take(ps);
+		err = parse_or(ps, out);
+		if (err)
+			return err;
+		peek(ps);
+		if (!is(ps, ")", NULL)) {
+			filter_free(*out);
+			*out = NULL;
+			return fail(ps, ps->tokcol, "expected ')', found '%s'",
+				    ps->tok[0] ? ps->tok : "end of filter");
+		}
+		take(ps);
+		return 0;
+	}
+	f = node(N_STATE, NULL, NULL);
+	if (!f)
+		return -ENOMEM;
+	if (is(ps, "state", "exclude")) {
+		int excl = is(ps, "exclude", NULL);
+		unsigned i;
+
+		take(ps);
+		peek(ps);
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (!strcasecmp(ps->tok, states[i].name))
+				break;
+		if (i == sizeof(states) / sizeof(states[0])) {
+			err = fail(ps, ps->tokcol, "unknown state '%s' (established, syn-sent, "
+				   "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
+				   "last-ack, listening, closing, or a group: all, connected, "
+				   "synchronized, bucket, big)", ps->tok[0] ? ps->tok : "");
+			goto fail;
+		}
+		take(ps);
+		f->states = states[i].mask;
+		if (excl) {
+			*out = node(N_NOT, f, NULL);
+			return *out ? 0 : -ENOMEM;
+		}
+	} else if (is(ps, "sport", "dport")) {
+		f->kind = N_PORT;
+		f->dst = is(ps, "dport", NULL);
+		take(ps);
+		err = parse_cmp(ps, &f->cmp, 1);
+		if (!err)
+			err = parse_port(ps, f);
+		if (err)
+			goto fail;
+	} else if (is(ps, "src", "dst")) {
+		f->kind = N_ADDR;
+		f->dst = is(ps, "dst", NULL);
+		take(ps);
+		err = parse_cmp(ps, &f->cmp, 1);
+		if (!err && f->cmp != C_EQ && f->cmp != C_NE)
+			err = fail(ps, col, "%s takes only = or != ", f->dst ? "dst" : "src");
+		if (!err)
+			err = parse_addr(ps, f);
+		if (err)
+			goto fail;
+	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") || is(ps, "timer", NULL)) {
+		static const char *names[] = {"rq", "wq", "retrans", "probes", "timer"};
+		f->kind = N_FIELD;
+		for (unsigned i = 0; i < 5; i++)
+			if (is(ps, names[i], NULL))
+				f->field = i;
+		take(ps);
+		err = parse_cmp(ps, &f->cmp, 0);
+		if (err)
+			goto fail;
+		peek(ps);
+		if (f->field == F_TIMER) {
+			static const char *t[] = {"off", "on", "keepalive", "timewait", "persist"};
+			unsigned i;
+			for (i = 0; i < 5; i++)
+				if (is(ps, t[i], NULL))
+					break;
+			if (i == 5) {
+				err = fail(ps, ps->tokcol, "expected a timer (on, keepalive, timewait, "
+					   "persist, off), found '%s'", ps->tok[0] ? ps->tok : "end of filter");
+				goto fail;
+			}
+			f->value = i;
+		} else {
+			err = parse_number(ps, ps->tok, &f->value, 0x7fffffffL);
+			if (err)
+				goto fail;
+		}
+		take(ps);
+	} else {
+		err = fail(ps, col, "expected a filter term (state, exclude, sport, dport, src, dst, "
+			   "rq, wq, timer, retrans, probes, not, '('), found '%s'", ps->tok);
+		goto fail;
+	}
+	*out = f;
+	return 0;
+fail:
+	filter_free(f);
+	return err;
+}
+
+static int parse_and(struct parser *ps, struct filter **out)
+{
+	struct filter *l = NULL, *r = NULL, *n;
+	int err = parse_term(ps, &l);
+
+	while (!err) {
+		peek(ps);
+		if (!ps->tok[0] || is(ps, ")", NULL) || is(ps, "or", "||"))
+			break;
+		if (is(ps, "and", "&&"))
+			take(ps);
+		err = parse_term(ps, &r);
+		if (err)
+			break;
+		n = node(N_AND, l, r);
+		if (!n) {
+			filter_free(r);
+			err = -ENOMEM;
+			break;
+		}
+		l = n;
+	}
+	if (err) {
+		filter_free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+static int parse_or(struct parser *ps, struct filter **out)
+{
+	struct filter *l = NULL, *r = NULL, *n;
+	int err = parse_and(ps, &l);
+
+	while (!err) {
+		peek(ps);
+		if (!is(ps, "or", "||"))
+			break;
+		take(ps);
+		err = parse_and(ps, &r);
+		if (err)
+			break;
+		n = node(N_OR, l, r);
+		if (!n) {
+			filter_free(r);
+			err = -ENOMEM;
+			break;
+		}
+		l = n;
+	}
+	if (err) {
+		filter_free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+int filter_parse(const char *text, filter_resolve_fn resolve, void *ctx, struct filter **out,
+		 struct filter_error *err)
+{
+	struct parser ps = {.text = text, .p = text, .resolve = resolve, .ctx = ctx, .err = err};
+	int r;
+
+	*out = NULL;
+	if (!peek(&ps)) {
+		*out = node(N_STATE, NULL, NULL);
+		if (!*out)
+			return -ENOMEM;
+		(*out)->states = ALL_STATES;
+		return 0;
+	}
+	r = parse_or(&ps, out);
+	if (r)
+		return r;
+	if (peek(&ps)) {
+		filter_free(*out);
+		*out = NULL;
+		return fail(&ps, ps.tokcol, "unexpected '%s' (unbalanced ')' or missing 'and'/'or'?)",
+			    ps.tok);
+	}
+	return 0;
+}
+
+unsigned filter_sock_retrans(const struct sockdiag_sock *s)
+{
+	if (s->timer == SOCKDIAG_TIMER_ON)
+		return s->retrans;
+	return s->has_info ? s->info.retransmits : 0;
+}
+
+unsigned filter_sock_probes(const struct sockdiag_sock *s)
+{
+	if (s->has_info)
+		return s->info.probes;
+	return s->timer == SOCKDIAG_TIMER_KEEPALIVE || s->timer == SOCKDIAG_TIMER_PERSIST
+		       ? s->retrans : 0;
+}
+
+static int compare(long a, enum cmp c, long b)
+{
+	switch (c) {
+	case C_EQ: return a == b;
+	case C_NE: return a != b;
+	case C_LT: return a < b;
+	case C_LE: return a <= b;
+	case C_GT: return a > b;
+	case C_GE: return a >= b;
+	}
+	return 0;
+}
+
+static int prefix_eq(const uint8_t *a, const uint8_t *b, int bits)
+{
+	int bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, bytes))
+		return 0;
+	if (!rest)
+		return 1;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[bytes] & mask) == (b[bytes] & mask);
+}
+
+static int addr_match(const struct filter *f, const struct sockdiag_sock *s)
+{
+	const uint8_t *a = f->dst ? s->dst : s->src;
+	uint16_t port = f->dst ? s->dport : s->sport;
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	int hit = f->naddr == 0;
+
+	for (int i = 0; i < f->naddr && !hit; i++) {
+		const struct filter_addr *fa = &f->addr[i];
+		int full = fa->family == AF_INET ? 32 : 128;
+		int bits = f->plen < 0 ? full : f->plen;
+
+		if (fa->family == s->family)
+			hit = prefix_eq(a, fa->bytes, bits);
+		else if (fa->family == AF_INET && s->family == AF_INET6 && !memcmp(a, mapped, 12))
+			hit = prefix_eq(a + 12, fa->bytes, bits);
+	}
+	if (hit && f->value >= 0)
+		hit = port == f->value;
+	return f->cmp == C_NE ? !hit : hit;
+}
+
+int filter_match(const struct filter *f, const struct sockdiag_sock *s)
+{
+	if (!f)
+		return 1;
+	switch (f->kind) {
+	case N_AND: return filter_match(f->l, s) && filter_match(f->r, s);
+	case N_OR: return filter_match(f->l, s) || filter_match(f->r, s);
+	case N_NOT: return !filter_match(f->l, s);
+	case N_STATE: return s->state < 32 && (f->states & (1u << s->state));
+	case N_PORT:
+		if (f->value < 0)
+			return 1;
+		return compare(f->dst ? s->dport : s->sport, f->cmp, f->value);
+	case N_ADDR: return addr_match(f, s);
+	case N_FIELD:
+		switch (f->field) {
+		case F_RQ: return compare(s->rq, f->cmp, f->value);
+		case F_WQ: return compare(s->wq, f->cmp, f->value);
+		case F_RETRANS: return compare(filter_sock_retrans(s), f->cmp, f->value);
+		case F_PROBES: return compare(filter_sock_probes(s), f->cmp, f->value);
+		case F_TIMER: return compare(s->timer, f->cmp, f->value);
+		}
+	}
+	return 0;
+}

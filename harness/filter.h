@@ -1,0 +1,57 @@
+/*
+ * filter: ss's filter language, parsed into a tree and evaluated against
+ * socket-diag entries; pure code.
+ *
+ *   state established and ( sport = :8888 or dport = :8888 )
+ *   not state listening and dst server and rq > 0 and timer = keepalive
+ *
+ * Terms: `state S` / `exclude S` (S a state or a group: all, connected,
+ * synchronized, bucket, big), `sport|dport OP :PORT`, `src|dst [OP] ADDR`
+ * (ADDR is an address, prefix, `*`, or a host name given to the resolver,
+ * optionally with :PORT; IPv6 in brackets with a port), and the fields
+ * `rq wq retrans probes` compared with numbers and `timer` compared with
+ * on|keepalive|timewait|persist|off.  OP is = == eq != ne neq < lt <= le
+ * > gt >= ge.  `and`/`&&`, `or`/`||`, `not`/`!`, parentheses; adjacent
+ * terms are joined with `and`.  filter_parse() allocates the tree;
+ * filter_free() releases it.
+ */
+#ifndef NETCASE_FILTER_H
+#define NETCASE_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../netns/sockdiag.h"
+
+struct filter;
+
+struct filter_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];
+};
+
+/*
+ * Resolve a host name to up to max addresses; returns how many, 0 if the
+ * name is unknown.
+ */
+typedef int (*filter_resolve_fn)(void *ctx, const char *name, struct filter_addr *out, int max);
+
+struct filter_error {
+	int col;	/* 1-based column in the filter text */
+	char msg[400];
+};
+
+/* Returns 0 and *out, or -EINVAL and err filled in. */
+int filter_parse(const char *text, filter_resolve_fn resolve, void *ctx, struct filter **out,
+		 struct filter_error *err);
+
+/* 1 if s matches (a NULL filter matches everything). */
+int filter_match(const struct filter *f, const struct sockdiag_sock *s);
+
+void filter_free(struct filter *f);
+
+/* The value of `retrans`/`probes` for a socket, as the filter sees it. */
+unsigned filter_sock_retrans(const struct sockdiag_sock *s);
+unsigned filter_sock_probes(const struct sockdiag_sock *s);
+
+#endif

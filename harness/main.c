@@ -1,0 +1,54 @@
+/*
+ * netcase: the command.  Parses the command line, sets up privileges, and
+ * hands over to the subcommand; the only place that exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: netcase COMMAND [OPTIONS] [ARGS]\n"
+	      "\n"
+	      "Reproduce Linux TCP behaviour between real programs in network namespaces.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  ss [TARGET] [FILTER]   show sockets like `ss -tanoi`; TARGET is a netns name\n"
+	      "                         (/run/netns), a path to a netns file, or a pid;\n"
+	      "                         FILTER is ss's filter language (see netcase(1))\n"
+	      "  counters [TARGET] [NAME...]  show nstat-named counters of a namespace\n"
+	      "  help                   show this help\n"
+	      "  version                show the version\n"
+	      "\n"
+	      "ss options: -u include UDP sockets, -r FILE also write the raw netlink dump.\n"
+	      "See netcase(1) for details.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("netcase %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "ss"))
+		return cli_ss(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "counters"))
+		return cli_counters(argc - 1, argv + 1);
+	fprintf(stderr, "netcase: unknown command '%s' (try 'netcase --help')\n", argv[1]);
+	return 2;
+}

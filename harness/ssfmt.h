@@ -1,0 +1,26 @@
+/*
+ * ssfmt: one socket as `ss -tanoi` prints it, with timer expiries in their
+ * true units ("248ms", "1.248s"; ss itself labels seconds "ms").  Pure;
+ * writes into a caller's buffer and returns the length ss would need
+ * (like snprintf).
+ */
+#ifndef NETCASE_SSFMT_H
+#define NETCASE_SSFMT_H
+
+#include <stddef.h>
+
+#include "../netns/sockdiag.h"
+
+/* The header line, without newline. */
+int ssfmt_header(char *buf, size_t len);
+
+/* One socket: a line, and with tcp_info a second indented line. */
+int ssfmt_sock(const struct sockdiag_sock *s, char *buf, size_t len);
+
+/* "address:port" with IPv6 in brackets and "*" for the wildcard. */
+int ssfmt_endpoint(int family, const unsigned char *addr, unsigned port, char *buf, size_t len);
+
+/* A duration in ms as "248ms", "1.248s" or "2min3s". */
+int ssfmt_duration(unsigned ms, char *buf, size_t len);
+
+#endif

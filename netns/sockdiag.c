@@ -1,0 +1,303 @@
+#define _GNU_SOURCE
+#include "sockdiag.h"
+#include "nlsock.h"
+#include "ns.h"
+
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+void sockdiag_list_free(struct sockdiag_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static struct sockdiag_sock *list_push(struct sockdiag_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		void *v = realloc(l->v, cap * sizeof(*l->v));
+
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+const char *sockdiag_state_name(unsigned state)
+{
+	static const char *names[] = {
+		[1] = "ESTAB",	    [2] = "SYN-SENT",	[3] = "SYN-RECV",  [4] = "FIN-WAIT-1",
+		[5] = "FIN-WAIT-2", [6] = "TIME-WAIT",	[7] = "UNCONN",	   [8] = "CLOSE-WAIT",
+		[9] = "LAST-ACK",   [10] = "LISTEN",	[11] = "CLOSING",  [12] = "NEW-SYN-RECV",
+	};
+
+	if (state < sizeof(names) / sizeof(names[0]) && names[state])
+		return names[state];
+	return "UNKNOWN";
+}
+
+/* struct tcp_info of <linux/tcp.h> (UAPI, append-only); a copy because
+ * <linux/tcp.h> clashes with <netinet/tcp.h> that libnl pulls in. */
+struct kernel_tcp_info {
+	__u8	tcpi_state;
+	__u8	tcpi_ca_state;
+	__u8	tcpi_retransmits;
+	__u8	tcpi_probes;
+	__u8	tcpi_backoff;
+	__u8	tcpi_options;
+	__u8	tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	__u8	tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2;
+
+	__u32	tcpi_rto;
+	__u32	tcpi_ato;
+	__u32	tcpi_snd_mss;
+	__u32	tcpi_rcv_mss;
+
+	__u32	tcpi_unacked;
+	__u32	tcpi_sacked;
+	__u32	tcpi_lost;
+	__u32	tcpi_retrans;
+	__u32	tcpi_fackets;
+
+	/* Times. */
+	__u32	tcpi_last_data_sent;
+	__u32	tcpi_last_ack_sent;     /* Not remembered, sorry. */
+	__u32	tcpi_last_data_recv;
+	__u32	tcpi_last_ack_recv;
+
+	/* Metrics. */
+	__u32	tcpi_pmtu;
+	__u32	tcpi_rcv_ssthresh;
+	__u32	tcpi_rtt;
+	__u32	tcpi_rttvar;
+	__u32	tcpi_snd_ssthresh;
+	__u32	tcpi_snd_cwnd;
+	__u32	tcpi_advmss;
+	__u32	tcpi_reordering;
+
+	__u32	tcpi_rcv_rtt;
+	__u32	tcpi_rcv_space;
+
+	__u32	tcpi_total_retrans;
+
+	__u64	tcpi_pacing_rate;
+	__u64	tcpi_max_pacing_rate;
+	__u64	tcpi_bytes_acked;    /* RFC4898 tcpEStatsAppHCThruOctetsAcked */
+	__u64	tcpi_bytes_received; /* RFC4898 tcpEStatsAppHCThruOctetsReceived */
+	__u32	tcpi_segs_out;	     /* RFC4898 tcpEStatsPerfSegsOut */
+	__u32	tcpi_segs_in;	     /* RFC4898 tcpEStatsPerfSegsIn */
+
+	__u32	tcpi_notsent_bytes;
+	__u32	tcpi_min_rtt;
+	__u32	tcpi_data_segs_in;	/* RFC4898 tcpEStatsDataSegsIn */
+	__u32	tcpi_data_segs_out;	/* RFC4898 tcpEStatsDataSegsOut */
+
+	__u64   tcpi_delivery_rate;
+
+	__u64	tcpi_busy_time;      /* Time (usec) busy sending data */
+	__u64	tcpi_rwnd_limited;   /* Time (usec) limited by receive window */
+	__u64	tcpi_sndbuf_limited; /* Time (usec) limited by send buffer */
+
+	__u32	tcpi_delivered;
+	__u32	tcpi_delivered_ce;
+
+	__u64	tcpi_bytes_sent;     /* RFC4898 tcpEStatsPerfHCDataOctetsOut */
+	__u64	tcpi_bytes_retrans;  /* RFC4898 tcpEStatsPerfOctetsRetrans */
+	__u32	tcpi_dsack_dups;     /* RFC4898 tcpEStatsStackDSACKDups */
+	__u32	tcpi_reord_seen;     /* reordering events seen */
+
+	__u32	tcpi_rcv_ooopack;    /* Out-of-order packets received */
+
+	__u32	tcpi_snd_wnd;	     /* peer's advertised receive window after
+				      * scaling (bytes)
+				      */
+};
+
+static void decode_info(const void *data, size_t len, struct sockdiag_tcp_info *o)
+{
+	struct kernel_tcp_info t;
+
+	memset(&t, 0, sizeof(t));
+	memcpy(&t, data, len < sizeof(t) ? len : sizeof(t));
+	o->retransmits = t.tcpi_retransmits;
+	o->probes = t.tcpi_probes;
+	o->backoff = t.tcpi_backoff;
+	o->rto = t.tcpi_rto;
+	o->ato = t.tcpi_ato;
+	o->snd_mss = t.tcpi_snd_mss;
+	o->rcv_mss = t.tcpi_rcv_mss;
+	o->unacked = t.tcpi_unacked;
+	o->lost = t.tcpi_lost;
+	o->retrans = t.tcpi_retrans;
+	o->rtt = t.tcpi_rtt;
+	o->rttvar = t.tcpi_rttvar;
+	o->snd_cwnd = t.tcpi_snd_cwnd;
+	o->total_retrans = t.tcpi_total_retrans;
+	o->rcv_space = t.tcpi_rcv_space;
+	o->snd_wnd = t.tcpi_snd_wnd;
+	o->bytes_acked = t.tcpi_bytes_acked;
+	o->bytes_received = t.tcpi_bytes_received;
+}
+
+static int decode_one(const struct nlmsghdr *h, struct sockdiag_list *out)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	size_t len = h->nlmsg_len;
+	const struct rtattr *a;
+	struct sockdiag_sock *s;
+	int alen;
+
+	if (len < NLMSG_LENGTH(sizeof(*m)))
+		return -EPROTO;
+	s = list_push(out);
+	if (!s)
+		return -ENOMEM;
+	s->family = m->idiag_family;
+	s->state = m->idiag_state;
+	s->timer = m->idiag_timer;
+	s->retrans = m->idiag_retrans;
+	s->expires_ms = m->idiag_expires;
+	s->rq = m->idiag_rqueue;
+	s->wq = m->idiag_wqueue;
+	s->uid = m->idiag_uid;
+	s->inode = m->idiag_inode;
+	s->sport = ntohs(m->id.idiag_sport);
+	s->dport = ntohs(m->id.idiag_dport);
+	memcpy(s->src, m->id.idiag_src, 16);
+	memcpy(s->dst, m->id.idiag_dst, 16);
+	s->protocol = IPPROTO_TCP;
+	/* A timewait or request socket reports its own state; only full
+	 * sockets carry attributes. */
+	alen = (int)(len - NLMSG_LENGTH(sizeof(*m)));
+	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		size_t plen = RTA_PAYLOAD(a);
+
+		if (a->rta_type == INET_DIAG_INFO) {
+			decode_info(RTA_DATA(a), plen, &s->info);
+			s->has_info = 1;
+		} else if (a->rta_type == INET_DIAG_PROTOCOL && plen >= 1) {
+			s->protocol = *(const uint8_t *)RTA_DATA(a);
+		}
+	}
+	return 0;
+}
+
+int sockdiag_decode(const void *buf, size_t len, struct sockdiag_list *out)
+{
+	const struct nlmsghdr *h = buf;
+	int n = (int)len, err;
+
+	for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return -EPROTO;
+			return e->error ? e->error : -EPROTO;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			continue;
+		err = decode_one(h, out);
+		if (err)
+			return err;
+	}
+	return n == 0 ? 0 : -EPROTO;
+}
+
+static int dump_one(struct nl_sock *sk, int family, int protocol, struct sockdiag_list *out,
+		    FILE *raw)
+{
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = family,
+		.sdiag_protocol = protocol,
+		.idiag_ext = 1 << (INET_DIAG_INFO - 1),
+		.idiag_states = ~0u,
+	};
+	size_t first = out->n;
+	int err, n;
+
+	err = nlsock_errno(nl_send_simple(sk, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP,
+					  &req, sizeof(req)));
+	if (err)
+		return err;
+	for (;;) {
+		unsigned char *buf = NULL;
+		struct sockaddr_nl nla;
+
+		n = nl_recv(sk, &nla, &buf, NULL);
+		if (n <= 0) {
+			free(buf);
+			return n == 0 ? -EPROTO : nlsock_errno(n);
+		}
+		if (raw)
+			fwrite(buf, 1, n, raw);
+		err = sockdiag_decode(buf, n, out);
+		free(buf);
+		if (err < 0)
+			return err;
+		if (err == 1)
+			break;
+	}
+	if (protocol == IPPROTO_UDP)
+		for (size_t i = first; i < out->n; i++)
+			out->v[i].protocol = IPPROTO_UDP;
+	return 0;
+}
+
+int sockdiag_dump_sock(struct nl_sock *sk, unsigned what, struct sockdiag_list *out, FILE *raw)
+{
+	static const int fams[] = {AF_INET, AF_INET6};
+	int err = 0;
+
+	for (int f = 0; f < 2 && !err; f++) {
+		if (what & SOCKDIAG_TCP)
+			err = dump_one(sk, fams[f], IPPROTO_TCP, out, raw);
+		if (!err && (what & SOCKDIAG_UDP))
+			err = dump_one(sk, fams[f], IPPROTO_UDP, out, raw);
+	}
+	return err;
+}
+
+struct dump_op {
+	unsigned what;
+	struct sockdiag_list *out;
+	FILE *raw;
+};
+
+static int do_dump(void *p)
+{
+	struct dump_op *op = p;
+	struct nl_sock *sk;
+	int err;
+
+	sk = nlsock_open(NETLINK_SOCK_DIAG, &err);
+	if (!sk)
+		return err;
+	nl_socket_set_msg_buf_size(sk, 65536);
+	err = sockdiag_dump_sock(sk, op->what, op->out, op->raw);
+	nl_socket_free(sk);
+	return err;
+}
+
+int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw)
+{
+	struct dump_op op = {what, out, raw};
+
+	return ns_call(ns, do_dump, &op);
+}

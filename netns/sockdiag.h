@@ -1,0 +1,74 @@
+/*
+ * sockdiag: the kernel's socket table of a namespace, read with a netlink
+ * SOCK_DIAG_BY_FAMILY dump (struct inet_diag_req_v2), as ss does.
+ *
+ * sockdiag_dump() talks to the kernel; sockdiag_decode() is the pure part
+ * that turns the raw netlink bytes into entries, so recorded dumps can be
+ * decoded in tests.  The list owns its array: free it with
+ * sockdiag_list_free().  Return 0 or a negative errno; nothing prints.
+ */
+#ifndef NETCASE_SOCKDIAG_H
+#define NETCASE_SOCKDIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* idiag_timer values */
+enum { SOCKDIAG_TIMER_OFF, SOCKDIAG_TIMER_ON, SOCKDIAG_TIMER_KEEPALIVE,
+       SOCKDIAG_TIMER_TIMEWAIT, SOCKDIAG_TIMER_PERSIST };
+
+struct sockdiag_sock {
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t state;	  /* TCP_ESTABLISHED ... (kernel numbering, 1-12) */
+	uint8_t timer;	  /* SOCKDIAG_TIMER_* */
+	uint8_t retrans;  /* idiag_retrans: retransmits, or probes for keepalive/persist */
+	uint32_t expires_ms;
+	uint32_t rq, wq;
+	uint32_t uid, inode;
+	uint8_t src[16], dst[16]; /* network order; IPv4 in the first 4 bytes */
+	uint16_t sport, dport;	  /* host order */
+	int has_info;		  /* info below is valid */
+	struct sockdiag_tcp_info {
+		/* from struct tcp_info; fields the kernel did not send are 0 */
+		uint8_t retransmits, probes, backoff;
+		uint32_t rto, ato, snd_mss, rcv_mss, unacked, lost, retrans;
+		uint32_t rtt, rttvar, snd_cwnd, total_retrans, rcv_space, snd_wnd;
+		uint64_t bytes_acked, bytes_received;
+	} info;
+};
+
+struct sockdiag_list {
+	struct sockdiag_sock *v;
+	size_t n, cap;
+};
+
+void sockdiag_list_free(struct sockdiag_list *l);
+
+/* Which tables to dump. */
+#define SOCKDIAG_TCP 1
+#define SOCKDIAG_UDP 2
+
+/*
+ * Append every socket of ns (TCP and/or UDP, IPv4 and IPv6, all states,
+ * timewait included) to out.  If raw is not NULL the netlink bytes received
+ * are also written there, for recording test data.
+ */
+int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw);
+
+/* Like sockdiag_dump() with an already open NETLINK_SOCK_DIAG libnl socket. */
+struct nl_sock;
+int sockdiag_dump_sock(struct nl_sock *sk, unsigned what, struct sockdiag_list *out, FILE *raw);
+
+/*
+ * Decode netlink messages (one or more, back to back) into out.
+ * Returns 1 once NLMSG_DONE is seen, 0 if more may follow, -errno for an
+ * NLMSG_ERROR or malformed input.
+ */
+int sockdiag_decode(const void *buf, size_t len, struct sockdiag_list *out);
+
+/* "ESTAB", "SYN-SENT", ... as ss prints them; "UNKNOWN" otherwise. */
+const char *sockdiag_state_name(unsigned state);
+
+#endif
