@@ -54,7 +54,9 @@ int cli_ss(int argc, char **argv)
 	struct sockdiag_list l = {0};
 	struct filter *f = NULL;
 	struct filter_error fe;
-	unsigned what = SOCKDIAG_TCP;
+	struct sockdiag_req req;
+	char bc[FILTER_BC_MAX];
+	unsigned what = SOCKDIAG_TCP | SOCKDIAG_INFO;
 	const char *rawpath = NULL;
 	FILE *raw = NULL;
 	int ns = NS_CURRENT, opt, err, ret = 1;
@@ -62,12 +64,17 @@ int cli_ss(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+ur:h")) != -1) {
 		switch (opt) {
-		case 'u': what |= SOCKDIAG_UDP; break;
-		case 'r': rawpath = optarg; break;
+		case 'u':
+			what |= SOCKDIAG_UDP;
+			break;
+		case 'r':
+			rawpath = optarg;
+			break;
 		case 'h':
 			puts("Usage: netcase ss [-u] [-r RAWFILE] [TARGET] [FILTER]");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -94,7 +101,8 @@ int cli_ss(int argc, char **argv)
 		fprintf(stderr, "netcase ss: %s: %s\n", rawpath, strerror(errno));
 		goto out;
 	}
-	err = sockdiag_dump(ns, what, &l, raw);
+	filter_sockdiag_req(f, what, &req, bc, sizeof(bc));
+	err = sockdiag_dump_req(ns, &req, &l, raw);
 	if (err) {
 		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
 		goto out;

@@ -2,6 +2,7 @@
 #include "filter.h"
 
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,28 +21,38 @@ struct filter {
 	unsigned states; /* N_STATE: bit per kernel state */
 	int dst;	 /* N_PORT, N_ADDR: 1 for the remote side */
 	enum cmp cmp;
-	long value;	 /* N_PORT port or -1; N_FIELD value */
+	long value; /* N_PORT port or -1; N_FIELD value */
 	enum field field;
-	int naddr;	 /* N_ADDR: 0 means any address */
+	int naddr; /* N_ADDR: 0 means any address */
 	struct filter_addr addr[MAX_ADDRS];
-	int plen;	 /* prefix length, -1 for a full match */
+	int plen; /* prefix length, -1 for a full match */
 };
 
-#define ST(x) (1u << (x))
+#define ST(x)	   (1u << (x))
 #define ALL_STATES (0xfffu << 1)
 
 static const struct {
 	const char *name;
 	unsigned mask;
 } states[] = {
-	{"established", ST(1)}, {"estab", ST(1)}, {"syn-sent", ST(2)},	{"syn-recv", ST(3) | ST(12)},
-	{"fin-wait-1", ST(4)},	{"fin-wait-2", ST(5)}, {"time-wait", ST(6)}, {"closed", ST(7)},
-	{"close-wait", ST(8)},	{"last-ack", ST(9)}, {"listening", ST(10)}, {"listen", ST(10)},
-	{"closing", ST(11)},	{"all", ALL_STATES},
-	{"connected", ALL_STATES & ~(ST(10) | ST(7))},
-	{"synchronized", ALL_STATES & ~(ST(10) | ST(7) | ST(2))},
-	{"bucket", ST(3) | ST(12) | ST(6)},
-	{"big", ALL_STATES & ~(ST(3) | ST(12) | ST(6))},
+    {"established", ST(1)},
+    {"estab", ST(1)},
+    {"syn-sent", ST(2)},
+    {"syn-recv", ST(3) | ST(12)},
+    {"fin-wait-1", ST(4)},
+    {"fin-wait-2", ST(5)},
+    {"time-wait", ST(6)},
+    {"closed", ST(7)},
+    {"close-wait", ST(8)},
+    {"last-ack", ST(9)},
+    {"listening", ST(10)},
+    {"listen", ST(10)},
+    {"closing", ST(11)},
+    {"all", ALL_STATES},
+    {"connected", ALL_STATES & ~(ST(10) | ST(7))},
+    {"synchronized", ALL_STATES & ~(ST(10) | ST(7) | ST(2))},
+    {"bucket", ST(3) | ST(12) | ST(6)},
+    {"big", ALL_STATES & ~(ST(3) | ST(12) | ST(6))},
 };
 
 struct parser {
@@ -135,8 +146,8 @@ static int parse_cmp(struct parser *ps, enum cmp *c, int optional)
 		const char *a, *b, *c;
 		enum cmp v;
 	} ops[] = {
-		{"=", "==", "eq", C_EQ}, {"!=", "ne", "neq", C_NE}, {"<", "lt", NULL, C_LT},
-		{"<=", "le", NULL, C_LE}, {">", "gt", NULL, C_GT},  {">=", "ge", NULL, C_GE},
+	    {"=", "==", "eq", C_EQ},  {"!=", "ne", "neq", C_NE}, {"<", "lt", NULL, C_LT},
+	    {"<=", "le", NULL, C_LE}, {">", "gt", NULL, C_GT},	 {">=", "ge", NULL, C_GE},
 	};
 
 	peek(ps);
@@ -193,7 +204,8 @@ static int parse_addr(struct parser *ps, struct filter *f)
 	int col;
 
 	if (!peek(ps))
-		return fail(ps, ps->tokcol, "expected an address or host, found %s", "end of filter");
+		return fail(ps, ps->tokcol, "expected an address or host, found %s",
+			    "end of filter");
 	col = ps->tokcol;
 	snprintf(host, sizeof(host), "%s", ps->tok);
 	take(ps);
@@ -295,10 +307,13 @@ static int parse_term(struct parser *ps, struct filter **out)
 			if (!strcasecmp(ps->tok, states[i].name))
 				break;
 		if (i == sizeof(states) / sizeof(states[0])) {
-			err = fail(ps, ps->tokcol, "unknown state '%s' (established, syn-sent, "
-				   "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
-				   "last-ack, listening, closing, or a group: all, connected, "
-				   "synchronized, bucket, big)", ps->tok[0] ? ps->tok : "");
+			err =
+			    fail(ps, ps->tokcol,
+				 "unknown state '%s' (established, syn-sent, "
+				 "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
+				 "last-ack, listening, closing, or a group: all, connected, "
+				 "synchronized, bucket, big)",
+				 ps->tok[0] ? ps->tok : "");
 			goto fail;
 		}
 		take(ps);
@@ -345,8 +360,10 @@ static int parse_term(struct parser *ps, struct filter **out)
 				if (is(ps, t[i], NULL))
 					break;
 			if (i == 5) {
-				err = fail(ps, ps->tokcol, "expected a timer (on, keepalive, timewait, "
-					   "persist, off), found '%s'", ps->tok[0] ? ps->tok : "end of filter");
+				err = fail(ps, ps->tokcol,
+					   "expected a timer (on, keepalive, timewait, "
+					   "persist, off), found '%s'",
+					   ps->tok[0] ? ps->tok : "end of filter");
 				goto fail;
 			}
 			f->value = i;
@@ -357,8 +374,10 @@ static int parse_term(struct parser *ps, struct filter **out)
 		}
 		take(ps);
 	} else {
-		err = fail(ps, col, "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, retrans, probes, not, '('), found '%s'", ps->tok);
+		err = fail(ps, col,
+			   "expected a filter term (state, exclude, sport, dport, src, dst, "
+			   "rq, wq, timer, retrans, probes, not, '('), found '%s'",
+			   ps->tok);
 		goto fail;
 	}
 	*out = f;
@@ -447,8 +466,8 @@ int filter_parse(const char *text, filter_resolve_fn resolve, void *ctx, struct 
 	if (peek(&ps)) {
 		filter_free(*out);
 		*out = NULL;
-		return fail(&ps, ps.tokcol, "unexpected '%s' (unbalanced ')' or missing 'and'/'or'?)",
-			    ps.tok);
+		return fail(&ps, ps.tokcol,
+			    "unexpected '%s' (unbalanced ')' or missing 'and'/'or'?)", ps.tok);
 	}
 	return 0;
 }
@@ -465,18 +484,25 @@ unsigned filter_sock_probes(const struct sockdiag_sock *s)
 	if (s->has_info)
 		return s->info.probes;
 	return s->timer == SOCKDIAG_TIMER_KEEPALIVE || s->timer == SOCKDIAG_TIMER_PERSIST
-		       ? s->retrans : 0;
+		   ? s->retrans
+		   : 0;
 }
 
 static int compare(long a, enum cmp c, long b)
 {
 	switch (c) {
-	case C_EQ: return a == b;
-	case C_NE: return a != b;
-	case C_LT: return a < b;
-	case C_LE: return a <= b;
-	case C_GT: return a > b;
-	case C_GE: return a >= b;
+	case C_EQ:
+		return a == b;
+	case C_NE:
+		return a != b;
+	case C_LT:
+		return a < b;
+	case C_LE:
+		return a <= b;
+	case C_GT:
+		return a > b;
+	case C_GE:
+		return a >= b;
 	}
 	return 0;
 }
@@ -520,23 +546,131 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 	if (!f)
 		return 1;
 	switch (f->kind) {
-	case N_AND: return filter_match(f->l, s) && filter_match(f->r, s);
-	case N_OR: return filter_match(f->l, s) || filter_match(f->r, s);
-	case N_NOT: return !filter_match(f->l, s);
-	case N_STATE: return s->state < 32 && (f->states & (1u << s->state));
+	case N_AND:
+		return filter_match(f->l, s) && filter_match(f->r, s);
+	case N_OR:
+		return filter_match(f->l, s) || filter_match(f->r, s);
+	case N_NOT:
+		return !filter_match(f->l, s);
+	case N_STATE:
+		return s->state < 32 && (f->states & (1u << s->state));
 	case N_PORT:
 		if (f->value < 0)
 			return 1;
 		return compare(f->dst ? s->dport : s->sport, f->cmp, f->value);
-	case N_ADDR: return addr_match(f, s);
+	case N_ADDR:
+		return addr_match(f, s);
 	case N_FIELD:
 		switch (f->field) {
-		case F_RQ: return compare(s->rq, f->cmp, f->value);
-		case F_WQ: return compare(s->wq, f->cmp, f->value);
-		case F_RETRANS: return compare(filter_sock_retrans(s), f->cmp, f->value);
-		case F_PROBES: return compare(filter_sock_probes(s), f->cmp, f->value);
-		case F_TIMER: return compare(s->timer, f->cmp, f->value);
+		case F_RQ:
+			return compare(s->rq, f->cmp, f->value);
+		case F_WQ:
+			return compare(s->wq, f->cmp, f->value);
+		case F_RETRANS:
+			return compare(filter_sock_retrans(s), f->cmp, f->value);
+		case F_PROBES:
+			return compare(filter_sock_probes(s), f->cmp, f->value);
+		case F_TIMER:
+			return compare(s->timer, f->cmp, f->value);
 		}
 	}
 	return 0;
+}
+
+unsigned filter_states(const struct filter *f)
+{
+	if (!f)
+		return ~0u;
+	switch (f->kind) {
+	case N_AND:
+		return filter_states(f->l) & filter_states(f->r);
+	case N_OR:
+		return filter_states(f->l) | filter_states(f->r);
+	case N_STATE:
+		return f->states;
+	default:
+		return ~0u; /* not, ports, addresses, fields: any state */
+	}
+}
+
+int filter_needs_info(const struct filter *f)
+{
+	if (!f)
+		return 0;
+	if (f->kind == N_FIELD && (f->field == F_RETRANS || f->field == F_PROBES))
+		return 1;
+	return filter_needs_info(f->l) || filter_needs_info(f->r);
+}
+
+struct port_cond {
+	int code;
+	unsigned port;
+};
+
+/* Port conditions every match must meet, from the top-level `and` chain. */
+static int collect_ports(const struct filter *f, struct port_cond *c, int n, int max)
+{
+	long p;
+
+	if (!f || n >= max)
+		return n;
+	if (f->kind == N_AND)
+		return collect_ports(f->r, c, collect_ports(f->l, c, n, max), max);
+	if (f->kind != N_PORT || f->value < 0)
+		return n;
+	p = f->value;
+	switch (f->cmp) {
+	case C_EQ:
+		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
+		if (n < max)
+			c[n++] =
+			    (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
+		break;
+	case C_GE:
+	case C_GT:
+		if (f->cmp == C_GT && ++p > 65535)
+			break;
+		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
+		break;
+	case C_LE:
+	case C_LT:
+		if (f->cmp == C_LT && --p < 0)
+			break;
+		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
+		break;
+	case C_NE:
+		break;
+	}
+	return n;
+}
+
+int filter_bytecode(const struct filter *f, void *buf, size_t len)
+{
+	struct port_cond c[16];
+	struct inet_diag_bc_op *op = buf;
+	int n = collect_ports(f, c, 0, 16);
+	size_t need = (size_t)n * 2 * sizeof(*op);
+
+	if (need > len)
+		return -ENOSPC;
+	for (int i = 0; i < n; i++) {
+		size_t rest = need - (size_t)i * 2 * sizeof(*op);
+
+		/* true: on to the next pair; false: jump past the end (reject) */
+		op[2 * i] = (struct inet_diag_bc_op){
+		    .code = c[i].code, .yes = 2 * sizeof(*op), .no = rest + 4};
+		op[2 * i + 1] = (struct inet_diag_bc_op){.no = c[i].port};
+	}
+	return (int)need;
+}
+
+void filter_sockdiag_req(const struct filter *f, unsigned what, struct sockdiag_req *req, void *bc,
+			 size_t bclen)
+{
+	int n = filter_bytecode(f, bc, bclen);
+
+	req->what = what | (filter_needs_info(f) ? SOCKDIAG_INFO : 0);
+	req->states = filter_states(f);
+	req->bytecode = n > 0 ? bc : NULL;
+	req->bytecode_len = n > 0 ? (size_t)n : 0;
 }

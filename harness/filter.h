@@ -37,7 +37,7 @@ struct filter_addr {
 typedef int (*filter_resolve_fn)(void *ctx, const char *name, struct filter_addr *out, int max);
 
 struct filter_error {
-	int col;	/* 1-based column in the filter text */
+	int col; /* 1-based column in the filter text */
 	char msg[400];
 };
 
@@ -49,6 +49,31 @@ int filter_parse(const char *text, filter_resolve_fn resolve, void *ctx, struct 
 int filter_match(const struct filter *f, const struct sockdiag_sock *s);
 
 void filter_free(struct filter *f);
+
+/* The states (bit 1 << state) a socket may be in to match: a mask to ask
+ * the kernel with, so it sends nothing the filter would reject. */
+unsigned filter_states(const struct filter *f);
+
+/*
+ * Compile the port comparisons that must hold for f to match (those joined
+ * by `and` at the top) into inet_diag bytecode (INET_DIAG_REQ_BYTECODE),
+ * so the kernel skips sockets the filter would reject.  The bytecode
+ * accepts a superset; filter_match() still decides.  Returns its length
+ * (0: nothing to compile) or -ENOSPC if buf is too small.
+ */
+int filter_bytecode(const struct filter *f, void *buf, size_t len);
+
+/*
+ * Fill req to ask the kernel for what f may match: the states, tcp_info if
+ * f needs it (or what has SOCKDIAG_INFO), and port bytecode in bc (bclen
+ * bytes of room).  Pure.
+ */
+#define FILTER_BC_MAX 256
+void filter_sockdiag_req(const struct filter *f, unsigned what, struct sockdiag_req *req, void *bc,
+			 size_t bclen);
+
+/* Whether matching needs tcp_info (the fields retrans and probes). */
+int filter_needs_info(const struct filter *f);
 
 /* The value of `retrans`/`probes` for a socket, as the filter sees it. */
 unsigned filter_sock_retrans(const struct sockdiag_sock *s);

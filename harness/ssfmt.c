@@ -52,17 +52,18 @@ int ssfmt_sock(const struct sockdiag_sock *s, char *buf, size_t len)
 	size_t n = 0;
 	int r;
 
-#define ADD(...)                                                                   \
-	do {                                                                       \
-		r = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__); \
-		n += r > 0 ? (size_t)r : 0;                                        \
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		r = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__);       \
+		n += r > 0 ? (size_t)r : 0;                                                        \
 	} while (0)
 
 	ssfmt_endpoint(s->family, s->src, s->sport, local, sizeof(local));
 	ssfmt_endpoint(s->family, s->dst, s->dport, peer, sizeof(peer));
 	snprintf(q1, sizeof(q1), "%u", s->rq);
 	snprintf(q2, sizeof(q2), "%u", s->wq);
-	ADD(COLS, s->protocol == IPPROTO_UDP && s->state == 7 ? "UNCONN" : sockdiag_state_name(s->state),
+	ADD(COLS,
+	    s->protocol == IPPROTO_UDP && s->state == 7 ? "UNCONN" : sockdiag_state_name(s->state),
 	    q1, q2, local, peer);
 	if (s->timer != SOCKDIAG_TIMER_OFF || s->expires_ms) {
 		ssfmt_duration(s->expires_ms, exp, sizeof(exp));

@@ -15,8 +15,9 @@ struct ip_route {
 	const char *dst;     /* "198.18.0.4/30", "fd00:1::/64" or "default" */
 	const char *gateway; /* NULL for a directly connected route */
 	const char *dev;     /* NULL to let the kernel choose from the gateway */
-	unsigned rto_min_ms; /* 0: none; otherwise locked RTAX_RTO_MIN, like `ip route ... rto_min` */
-	int replace;	     /* replace an existing route to dst */
+	unsigned
+	    rto_min_ms; /* 0: none; otherwise locked RTAX_RTO_MIN, like `ip route ... rto_min` */
+	int replace;	/* replace an existing route to dst */
 };
 
 int ip_route_add(int ns, const struct ip_route *r);

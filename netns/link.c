@@ -9,7 +9,9 @@
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
+#include <linux/veth.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -24,54 +26,61 @@ struct link_op {
 	int on;
 };
 
-static int set_mac(struct rtnl_link *l, const uint8_t *mac)
+/* Attributes of one veth end: name, MAC, mtu, and the namespace to go to. */
+static int put_end(struct nl_msg *m, const char *name, const uint8_t *mac, unsigned mtu, int ns)
 {
-	struct nl_addr *a;
+	int err = nla_put_string(m, IFLA_IFNAME, name);
 
-	if (!mac)
-		return 0;
-	a = nl_addr_build(AF_LLC, mac, 6);
-	if (!a)
-		return -ENOMEM;
-	rtnl_link_set_addr(l, a);
-	nl_addr_put(a);
-	return 0;
+	if (!err && mac)
+		err = nla_put(m, IFLA_ADDRESS, 6, mac);
+	if (!err && mtu)
+		err = nla_put_u32(m, IFLA_MTU, mtu);
+	if (!err && ns >= 0)
+		err = nla_put_u32(m, IFLA_NET_NS_FD, ns);
+	return err;
 }
 
+/*
+ * RTM_NEWLINK built with libnl's message API: libnl-route's veth object
+ * (3.7) puts the peer's IFLA_NET_NS_FD at the top level, which moves the
+ * wrong end, so the request is spelled out here.
+ */
 static int do_veth(void *p)
 {
 	const struct link_veth *v = ((struct link_op *)p)->veth;
-	struct rtnl_link *l = NULL, *peer;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct nlattr *info, *data, *peer;
+	struct nl_msg *m = NULL;
 	struct nl_sock *sk;
 	int err;
 
 	sk = nlsock_open(NETLINK_ROUTE, &err);
 	if (!sk)
 		return err;
-	l = rtnl_link_veth_alloc();
-	if (!l) {
+	m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!m) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	peer = rtnl_link_veth_get_peer(l);
-	rtnl_link_set_name(l, v->name_a);
-	rtnl_link_set_name(peer, v->name_b);
-	rtnl_link_set_ns_fd(peer, v->ns_b);
-	if (v->mtu) {
-		rtnl_link_set_mtu(l, v->mtu);
-		rtnl_link_set_mtu(peer, v->mtu);
-	}
-	err = set_mac(l, v->mac_a);
-	if (!err)
-		err = set_mac(peer, v->mac_b);
-	if (err)
+	err = -EMSGSIZE;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    put_end(m, v->name_a, v->mac_a, v->mtu, -1) < 0 ||
+	    !(info = nla_nest_start(m, IFLA_LINKINFO)) ||
+	    nla_put_string(m, IFLA_INFO_KIND, "veth") < 0 ||
+	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
+	    !(peer = nla_nest_start(m, VETH_INFO_PEER)) ||
+	    nlmsg_append(m, &peer_ifi, sizeof(peer_ifi), NLMSG_ALIGNTO) < 0 ||
+	    put_end(m, v->name_b, v->mac_b, v->mtu, v->ns_b) < 0)
 		goto cleanup;
-	rtnl_link_set_flags(l, IFF_UP);
-	rtnl_link_set_flags(peer, IFF_UP);
-	err = nlsock_errno(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL));
+	nla_nest_end(m, peer);
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	err = nlsock_errno(nl_send_auto(sk, m));
+	if (!err)
+		err = nlsock_errno(nl_wait_for_ack(sk));
 cleanup:
-	if (l)
-		rtnl_link_veth_release(l);
+	nlmsg_free(m);
 	nl_socket_free(sk);
 	return err;
 }
@@ -79,11 +88,17 @@ cleanup:
 int link_veth_add(const struct link_veth *v)
 {
 	struct link_op op = {.veth = v};
+	int err;
 
 	if (!v->name_a || !v->name_b || strlen(v->name_a) >= IFNAMSIZ ||
 	    strlen(v->name_b) >= IFNAMSIZ)
 		return -EINVAL;
-	return ns_call(v->ns_a, do_veth, &op);
+	err = ns_call(v->ns_a, do_veth, &op);
+	/* The peer goes up separately: IFF_UP on a peer created in another
+	 * namespace fails with ENOTCONN (as `ip link add ... peer ... up`). */
+	if (!err)
+		err = link_set(v->ns_b, v->name_b, 1, 0);
+	return err;
 }
 
 static int do_simple_add(void *p)
@@ -158,14 +173,15 @@ static int do_set(void *p)
 	sk = nlsock_open(NETLINK_ROUTE, &err);
 	if (!sk)
 		return err;
-	err = nlsock_errno(rtnl_link_get_kernel(sk, 0, op->name, &orig));
-	if (err)
-		goto cleanup;
+	orig = rtnl_link_alloc();
 	chg = rtnl_link_alloc();
-	if (!chg) {
+	if (!orig || !chg) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	/* by name: the kernel looks the device up, no dump needed */
+	rtnl_link_set_name(orig, op->name);
+	rtnl_link_set_name(chg, op->name);
 	if (op->up)
 		rtnl_link_set_flags(chg, IFF_UP);
 	else
@@ -206,8 +222,7 @@ int link_index(int ns, const char *name)
 static int do_offloads(void *p)
 {
 	struct link_op *op = p;
-	static const unsigned cmds[] = {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO,
-					ETHTOOL_STXCSUM};
+	static const unsigned cmds[] = {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO, ETHTOOL_STXCSUM};
 	struct ethtool_value ev;
 	struct ifreq ifr;
 	int fd, err = 0;

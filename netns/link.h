@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 struct link_veth {
-	int ns_a, ns_b;		/* namespaces each end is created in */
+	int ns_a, ns_b; /* namespaces each end is created in */
 	const char *name_a, *name_b;
 	const uint8_t *mac_a, *mac_b; /* 6 bytes each, or NULL for random */
-	unsigned mtu;		/* 0: the kernel default */
+	unsigned mtu;		      /* 0: the kernel default */
 };
 
 /* Create a veth pair with each end straight inside its namespace, both up. */

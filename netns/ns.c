@@ -77,6 +77,63 @@ int ns_new(void)
 	return ns_job_run(&job);
 }
 
+static int run_many(struct ns_job *jobs, int n)
+{
+	pthread_t *t = calloc(n, sizeof(*t));
+	int err = 0, started = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (; started < n; started++) {
+		jobs[started].ret = -EINTR;
+		if (pthread_create(&t[started], NULL, ns_thread, &jobs[started]))
+			break;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < n && !err; i++)
+		err = i < started ? (jobs[i].ret < 0 ? jobs[i].ret : 0) : -EAGAIN;
+	free(t);
+	return err;
+}
+
+int ns_new_many(int *fds, int n)
+{
+	struct ns_job *jobs = calloc(n, sizeof(*jobs));
+	int err;
+
+	if (!jobs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		jobs[i] = (struct ns_job){.nsfd = -1, .fn = open_self_ns};
+	err = run_many(jobs, n);
+	for (int i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (jobs[i].ret >= 0) {
+			if (err)
+				close(jobs[i].ret);
+			else
+				fds[i] = jobs[i].ret;
+		}
+	}
+	free(jobs);
+	return err;
+}
+
+int ns_call_each(const int *nsfds, int n, int (*fn)(void *arg), void **args)
+{
+	struct ns_job *jobs = calloc(n, sizeof(*jobs));
+	int err;
+
+	if (!jobs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		jobs[i] = (struct ns_job){.nsfd = nsfds[i], .fn = fn, .arg = args[i]};
+	err = run_many(jobs, n);
+	free(jobs);
+	return err;
+}
+
 int ns_open(const char *spec)
 {
 	char path[256];
@@ -152,7 +209,8 @@ int ns_privilege_setup(char *why, size_t len)
 	if (unshare(CLONE_NEWUSER) < 0) {
 		err = -errno;
 		snprintf(why, len,
-			 "not root and cannot create a user namespace (%s); run as root or "
+			 "not root (no CAP_SYS_ADMIN) and cannot create a user namespace (%s); "
+			 "run as root or "
 			 "allow unprivileged user namespaces",
 			 strerror(-err));
 		return err;

@@ -16,10 +16,26 @@
 /* Create a new network namespace; returns an O_CLOEXEC fd holding it. */
 int ns_new(void);
 
+/*
+ * Create n namespaces at once (one thread each, so the kernel's per-netns
+ * setup runs in parallel); fds[i] holds each.  On failure none is left open.
+ */
+int ns_new_many(int *fds, int n);
+
+/*
+ * Run fn(args[i]) inside nsfds[i] for every i, concurrently; returns 0 or
+ * the first error by index.
+ */
+int ns_call_each(const int *nsfds, int n, int (*fn)(void *arg), void **args);
+
 /* Open the namespace of a path (/run/netns/X, /proc/PID/ns/net) or "pid". */
 int ns_open(const char *spec);
 
-/* The caller's own namespace, for any nsfd argument: no setns happens. */
+/*
+ * The caller's own namespace, for any nsfd argument: no thread, no setns.
+ * Inside an ns_call() function it means "this namespace", so a caller can
+ * batch many operations on one namespace into one ns_call().
+ */
 #define NS_CURRENT (-100)
 
 /* Run fn(arg) on a thread inside namespace nsfd; returns fn's result. */

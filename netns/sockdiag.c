@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -40,9 +41,9 @@ static struct sockdiag_sock *list_push(struct sockdiag_list *l)
 const char *sockdiag_state_name(unsigned state)
 {
 	static const char *names[] = {
-		[1] = "ESTAB",	    [2] = "SYN-SENT",	[3] = "SYN-RECV",  [4] = "FIN-WAIT-1",
-		[5] = "FIN-WAIT-2", [6] = "TIME-WAIT",	[7] = "UNCONN",	   [8] = "CLOSE-WAIT",
-		[9] = "LAST-ACK",   [10] = "LISTEN",	[11] = "CLOSING",  [12] = "NEW-SYN-RECV",
+	    [1] = "ESTAB",	[2] = "SYN-SENT",  [3] = "SYN-RECV", [4] = "FIN-WAIT-1",
+	    [5] = "FIN-WAIT-2", [6] = "TIME-WAIT", [7] = "UNCONN",   [8] = "CLOSE-WAIT",
+	    [9] = "LAST-ACK",	[10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW-SYN-RECV",
 	};
 
 	if (state < sizeof(names) / sizeof(names[0]) && names[state])
@@ -53,78 +54,78 @@ const char *sockdiag_state_name(unsigned state)
 /* struct tcp_info of <linux/tcp.h> (UAPI, append-only); a copy because
  * <linux/tcp.h> clashes with <netinet/tcp.h> that libnl pulls in. */
 struct kernel_tcp_info {
-	__u8	tcpi_state;
-	__u8	tcpi_ca_state;
-	__u8	tcpi_retransmits;
-	__u8	tcpi_probes;
-	__u8	tcpi_backoff;
-	__u8	tcpi_options;
-	__u8	tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
-	__u8	tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2;
+	__u8 tcpi_state;
+	__u8 tcpi_ca_state;
+	__u8 tcpi_retransmits;
+	__u8 tcpi_probes;
+	__u8 tcpi_backoff;
+	__u8 tcpi_options;
+	__u8 tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	__u8 tcpi_delivery_rate_app_limited : 1, tcpi_fastopen_client_fail : 2;
 
-	__u32	tcpi_rto;
-	__u32	tcpi_ato;
-	__u32	tcpi_snd_mss;
-	__u32	tcpi_rcv_mss;
+	__u32 tcpi_rto;
+	__u32 tcpi_ato;
+	__u32 tcpi_snd_mss;
+	__u32 tcpi_rcv_mss;
 
-	__u32	tcpi_unacked;
-	__u32	tcpi_sacked;
-	__u32	tcpi_lost;
-	__u32	tcpi_retrans;
-	__u32	tcpi_fackets;
+	__u32 tcpi_unacked;
+	__u32 tcpi_sacked;
+	__u32 tcpi_lost;
+	__u32 tcpi_retrans;
+	__u32 tcpi_fackets;
 
 	/* Times. */
-	__u32	tcpi_last_data_sent;
-	__u32	tcpi_last_ack_sent;     /* Not remembered, sorry. */
-	__u32	tcpi_last_data_recv;
-	__u32	tcpi_last_ack_recv;
+	__u32 tcpi_last_data_sent;
+	__u32 tcpi_last_ack_sent; /* Not remembered, sorry. */
+	__u32 tcpi_last_data_recv;
+	__u32 tcpi_last_ack_recv;
 
 	/* Metrics. */
-	__u32	tcpi_pmtu;
-	__u32	tcpi_rcv_ssthresh;
-	__u32	tcpi_rtt;
-	__u32	tcpi_rttvar;
-	__u32	tcpi_snd_ssthresh;
-	__u32	tcpi_snd_cwnd;
-	__u32	tcpi_advmss;
-	__u32	tcpi_reordering;
+	__u32 tcpi_pmtu;
+	__u32 tcpi_rcv_ssthresh;
+	__u32 tcpi_rtt;
+	__u32 tcpi_rttvar;
+	__u32 tcpi_snd_ssthresh;
+	__u32 tcpi_snd_cwnd;
+	__u32 tcpi_advmss;
+	__u32 tcpi_reordering;
 
-	__u32	tcpi_rcv_rtt;
-	__u32	tcpi_rcv_space;
+	__u32 tcpi_rcv_rtt;
+	__u32 tcpi_rcv_space;
 
-	__u32	tcpi_total_retrans;
+	__u32 tcpi_total_retrans;
 
-	__u64	tcpi_pacing_rate;
-	__u64	tcpi_max_pacing_rate;
-	__u64	tcpi_bytes_acked;    /* RFC4898 tcpEStatsAppHCThruOctetsAcked */
-	__u64	tcpi_bytes_received; /* RFC4898 tcpEStatsAppHCThruOctetsReceived */
-	__u32	tcpi_segs_out;	     /* RFC4898 tcpEStatsPerfSegsOut */
-	__u32	tcpi_segs_in;	     /* RFC4898 tcpEStatsPerfSegsIn */
+	__u64 tcpi_pacing_rate;
+	__u64 tcpi_max_pacing_rate;
+	__u64 tcpi_bytes_acked;	   /* RFC4898 tcpEStatsAppHCThruOctetsAcked */
+	__u64 tcpi_bytes_received; /* RFC4898 tcpEStatsAppHCThruOctetsReceived */
+	__u32 tcpi_segs_out;	   /* RFC4898 tcpEStatsPerfSegsOut */
+	__u32 tcpi_segs_in;	   /* RFC4898 tcpEStatsPerfSegsIn */
 
-	__u32	tcpi_notsent_bytes;
-	__u32	tcpi_min_rtt;
-	__u32	tcpi_data_segs_in;	/* RFC4898 tcpEStatsDataSegsIn */
-	__u32	tcpi_data_segs_out;	/* RFC4898 tcpEStatsDataSegsOut */
+	__u32 tcpi_notsent_bytes;
+	__u32 tcpi_min_rtt;
+	__u32 tcpi_data_segs_in;  /* RFC4898 tcpEStatsDataSegsIn */
+	__u32 tcpi_data_segs_out; /* RFC4898 tcpEStatsDataSegsOut */
 
-	__u64   tcpi_delivery_rate;
+	__u64 tcpi_delivery_rate;
 
-	__u64	tcpi_busy_time;      /* Time (usec) busy sending data */
-	__u64	tcpi_rwnd_limited;   /* Time (usec) limited by receive window */
-	__u64	tcpi_sndbuf_limited; /* Time (usec) limited by send buffer */
+	__u64 tcpi_busy_time;	   /* Time (usec) busy sending data */
+	__u64 tcpi_rwnd_limited;   /* Time (usec) limited by receive window */
+	__u64 tcpi_sndbuf_limited; /* Time (usec) limited by send buffer */
 
-	__u32	tcpi_delivered;
-	__u32	tcpi_delivered_ce;
+	__u32 tcpi_delivered;
+	__u32 tcpi_delivered_ce;
 
-	__u64	tcpi_bytes_sent;     /* RFC4898 tcpEStatsPerfHCDataOctetsOut */
-	__u64	tcpi_bytes_retrans;  /* RFC4898 tcpEStatsPerfOctetsRetrans */
-	__u32	tcpi_dsack_dups;     /* RFC4898 tcpEStatsStackDSACKDups */
-	__u32	tcpi_reord_seen;     /* reordering events seen */
+	__u64 tcpi_bytes_sent;	  /* RFC4898 tcpEStatsPerfHCDataOctetsOut */
+	__u64 tcpi_bytes_retrans; /* RFC4898 tcpEStatsPerfOctetsRetrans */
+	__u32 tcpi_dsack_dups;	  /* RFC4898 tcpEStatsStackDSACKDups */
+	__u32 tcpi_reord_seen;	  /* reordering events seen */
 
-	__u32	tcpi_rcv_ooopack;    /* Out-of-order packets received */
+	__u32 tcpi_rcv_ooopack; /* Out-of-order packets received */
 
-	__u32	tcpi_snd_wnd;	     /* peer's advertised receive window after
-				      * scaling (bytes)
-				      */
+	__u32 tcpi_snd_wnd; /* peer's advertised receive window after
+			     * scaling (bytes)
+			     */
 };
 
 static void decode_info(const void *data, size_t len, struct sockdiag_tcp_info *o)
@@ -220,35 +221,54 @@ int sockdiag_decode(const void *buf, size_t len, struct sockdiag_list *out)
 	return n == 0 ? 0 : -EPROTO;
 }
 
-static int dump_one(struct nl_sock *sk, int family, int protocol, struct sockdiag_list *out,
-		    FILE *raw)
+#define RECV_BUF (256 * 1024)
+
+static int send_req(struct nl_sock *sk, int family, int protocol, const struct sockdiag_req *r)
 {
 	struct inet_diag_req_v2 req = {
-		.sdiag_family = family,
-		.sdiag_protocol = protocol,
-		.idiag_ext = 1 << (INET_DIAG_INFO - 1),
-		.idiag_states = ~0u,
+	    .sdiag_family = family,
+	    .sdiag_protocol = protocol,
+	    .idiag_ext = (r->what & SOCKDIAG_INFO) ? 1 << (INET_DIAG_INFO - 1) : 0,
+	    .idiag_states = r->states,
 	};
-	size_t first = out->n;
-	int err, n;
+	struct nl_msg *m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+	int err = -EMSGSIZE;
 
-	err = nlsock_errno(nl_send_simple(sk, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP,
-					  &req, sizeof(req)));
+	if (!m)
+		return -ENOMEM;
+	if (nlmsg_append(m, &req, sizeof(req), NLMSG_ALIGNTO) < 0)
+		goto out;
+	if (r->bytecode_len &&
+	    nla_put(m, INET_DIAG_REQ_BYTECODE, (int)r->bytecode_len, r->bytecode) < 0)
+		goto out;
+	err = nl_send_auto(sk, m);
+	err = err < 0 ? nlsock_errno(err) : 0;
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+static int dump_one(struct nl_sock *sk, int family, int protocol, const struct sockdiag_req *r,
+		    struct sockdiag_list *out, FILE *raw, unsigned char *buf)
+{
+	size_t first = out->n;
+	int fd = nl_socket_get_fd(sk), err;
+	ssize_t n;
+
+	err = send_req(sk, family, protocol, r);
 	if (err)
 		return err;
+	/* Plain recv() into one large buffer: a dump is many messages per
+	 * datagram, and libnl's nl_recv() peeks and allocates for each. */
 	for (;;) {
-		unsigned char *buf = NULL;
-		struct sockaddr_nl nla;
-
-		n = nl_recv(sk, &nla, &buf, NULL);
-		if (n <= 0) {
-			free(buf);
-			return n == 0 ? -EPROTO : nlsock_errno(n);
-		}
+		n = recv(fd, buf, RECV_BUF, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EPROTO : -errno;
 		if (raw)
 			fwrite(buf, 1, n, raw);
 		err = sockdiag_decode(buf, n, out);
-		free(buf);
 		if (err < 0)
 			return err;
 		if (err == 1)
@@ -260,22 +280,27 @@ static int dump_one(struct nl_sock *sk, int family, int protocol, struct sockdia
 	return 0;
 }
 
-int sockdiag_dump_sock(struct nl_sock *sk, unsigned what, struct sockdiag_list *out, FILE *raw)
+int sockdiag_dump_sock(struct nl_sock *sk, const struct sockdiag_req *req,
+		       struct sockdiag_list *out, FILE *raw)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
+	unsigned char *buf = malloc(RECV_BUF);
 	int err = 0;
 
+	if (!buf)
+		return -ENOMEM;
 	for (int f = 0; f < 2 && !err; f++) {
-		if (what & SOCKDIAG_TCP)
-			err = dump_one(sk, fams[f], IPPROTO_TCP, out, raw);
-		if (!err && (what & SOCKDIAG_UDP))
-			err = dump_one(sk, fams[f], IPPROTO_UDP, out, raw);
+		if (req->what & SOCKDIAG_TCP)
+			err = dump_one(sk, fams[f], IPPROTO_TCP, req, out, raw, buf);
+		if (!err && (req->what & SOCKDIAG_UDP))
+			err = dump_one(sk, fams[f], IPPROTO_UDP, req, out, raw, buf);
 	}
+	free(buf);
 	return err;
 }
 
 struct dump_op {
-	unsigned what;
+	const struct sockdiag_req *req;
 	struct sockdiag_list *out;
 	FILE *raw;
 };
@@ -289,15 +314,22 @@ static int do_dump(void *p)
 	sk = nlsock_open(NETLINK_SOCK_DIAG, &err);
 	if (!sk)
 		return err;
-	nl_socket_set_msg_buf_size(sk, 65536);
-	err = sockdiag_dump_sock(sk, op->what, op->out, op->raw);
+	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	err = sockdiag_dump_sock(sk, op->req, op->out, op->raw);
 	nl_socket_free(sk);
 	return err;
 }
 
-int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw)
+int sockdiag_dump_req(int ns, const struct sockdiag_req *req, struct sockdiag_list *out, FILE *raw)
 {
-	struct dump_op op = {what, out, raw};
+	struct dump_op op = {req, out, raw};
 
 	return ns_call(ns, do_dump, &op);
+}
+
+int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw)
+{
+	struct sockdiag_req req = {.what = what, .states = ~0u};
+
+	return sockdiag_dump_req(ns, &req, out, raw);
 }

@@ -15,8 +15,13 @@
 #include <stdio.h>
 
 /* idiag_timer values */
-enum { SOCKDIAG_TIMER_OFF, SOCKDIAG_TIMER_ON, SOCKDIAG_TIMER_KEEPALIVE,
-       SOCKDIAG_TIMER_TIMEWAIT, SOCKDIAG_TIMER_PERSIST };
+enum {
+	SOCKDIAG_TIMER_OFF,
+	SOCKDIAG_TIMER_ON,
+	SOCKDIAG_TIMER_KEEPALIVE,
+	SOCKDIAG_TIMER_TIMEWAIT,
+	SOCKDIAG_TIMER_PERSIST
+};
 
 struct sockdiag_sock {
 	uint8_t family;	  /* AF_INET or AF_INET6 */
@@ -46,9 +51,10 @@ struct sockdiag_list {
 
 void sockdiag_list_free(struct sockdiag_list *l);
 
-/* Which tables to dump. */
-#define SOCKDIAG_TCP 1
-#define SOCKDIAG_UDP 2
+/* Which tables to dump, and what to ask for. */
+#define SOCKDIAG_TCP  1
+#define SOCKDIAG_UDP  2
+#define SOCKDIAG_INFO 4 /* tcp_info with every full socket (costs ~3x the bytes) */
 
 /*
  * Append every socket of ns (TCP and/or UDP, IPv4 and IPv6, all states,
@@ -57,9 +63,22 @@ void sockdiag_list_free(struct sockdiag_list *l);
  */
 int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw);
 
+/* What the kernel is asked for: states (bit 1 << state) and optional
+ * INET_DIAG_REQ_BYTECODE (see filter_bytecode()). */
+struct sockdiag_req {
+	unsigned what;	 /* SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO */
+	unsigned states; /* ~0u for all */
+	const void *bytecode;
+	size_t bytecode_len;
+};
+
+/* Like sockdiag_dump(), asking the kernel only for what req selects. */
+int sockdiag_dump_req(int ns, const struct sockdiag_req *req, struct sockdiag_list *out, FILE *raw);
+
 /* Like sockdiag_dump() with an already open NETLINK_SOCK_DIAG libnl socket. */
 struct nl_sock;
-int sockdiag_dump_sock(struct nl_sock *sk, unsigned what, struct sockdiag_list *out, FILE *raw);
+int sockdiag_dump_sock(struct nl_sock *sk, const struct sockdiag_req *req,
+		       struct sockdiag_list *out, FILE *raw);
 
 /*
  * Decode netlink messages (one or more, back to back) into out.

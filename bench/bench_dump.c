@@ -1,0 +1,127 @@
+/*
+ * bench_dump: dump and filter 10,000 TCP sockets (5,000 loopback
+ * connections) with netcase's socket diag and ss filter, against iproute2's
+ * `ss -tanH` with the same filter, in the same namespace, side by side.
+ * Usage: bench_dump [ITERATIONS]   (root)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness/filter.h"
+#include "../netns/link.h"
+#include "../netns/ns.h"
+#include "../netns/sockdiag.h"
+
+#define CONNS  5000
+#define FILTER "state established and ( dport = :7000 )"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int run_ss(int ns)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (setns(ns, CLONE_NEWNET) || !freopen("/dev/null", "w", stdout))
+			_exit(98);
+		execlp("ss", "ss", "-tanH", "state", "established", "( dport = :7000 )", NULL);
+		_exit(97);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 20, ns, lfd, one = 1, matched = 0;
+	struct rlimit rl = {20000, 20000};
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(7000)};
+	struct filter *f;
+	struct filter_error fe;
+	double *a, *b, ma, mb;
+
+	if (geteuid() || setrlimit(RLIMIT_NOFILE, &rl)) {
+		fprintf(stderr, "bench_dump: needs root\n");
+		return 77;
+	}
+	ns = ns_new();
+	if (ns < 0 || link_set(ns, "lo", 1, 0)) {
+		fprintf(stderr, "bench_dump: namespace setup failed\n");
+		return 1;
+	}
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	lfd = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (void *)&sa, sizeof(sa)) || listen(lfd, 4096)) {
+		perror("listen");
+		return 1;
+	}
+	for (int i = 0; i < CONNS; i++) {
+		int c = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
+		if (c < 0 || connect(c, (void *)&sa, sizeof(sa)) || accept(lfd, NULL, NULL) < 0) {
+			perror("connect");
+			return 1;
+		}
+	}
+	filter_parse(FILTER, NULL, NULL, &f, &fe);
+	a = calloc(n, sizeof(double));
+	b = calloc(n, sizeof(double));
+	for (int i = 0; i < n; i++) {
+		struct sockdiag_list l = {0};
+		struct sockdiag_req req;
+		char bc[FILTER_BC_MAX];
+		double s = now_ms();
+
+		filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+		if (sockdiag_dump_req(ns, &req, &l, NULL))
+			return 1;
+		matched = 0;
+		for (size_t k = 0; k < l.n; k++)
+			matched += filter_match(f, &l.v[k]);
+		a[i] = now_ms() - s;
+		sockdiag_list_free(&l);
+		s = now_ms();
+		if (run_ss(ns)) {
+			fprintf(stderr, "bench_dump: ss failed\n");
+			return 1;
+		}
+		b[i] = now_ms() - s;
+	}
+	qsort(a, n, sizeof(double), cmp);
+	qsort(b, n, sizeof(double), cmp);
+	ma = a[n / 2];
+	mb = b[n / 2];
+	printf("dump + filter of %d TCP sockets ('%s' matched %d), %d runs, medians:\n",
+	       2 * CONNS + 1, FILTER, matched, n);
+	printf("  %-34s %8.2f ms\n", "netcase sockdiag + filter", ma);
+	printf("  %-34s %8.2f ms   x%.1f of netcase\n", "ss -tanH with the same filter", mb,
+	       mb / ma);
+	printf("target: >= 2x faster than ss: %s\n", mb / ma >= 2 ? "met" : "NOT met");
+	filter_free(f);
+	close(ns);
+	return 0;
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# The test command: install dependencies, build, run every test (unit
+# suites, namespace integration tests, and every case of the catalogue),
+# check formatting, and check that a distribution tarball builds and passes.
+set -eu
+cd "$(dirname "$0")/.."
+sh ci/deps.sh
+sh ci/build.sh
+status=0
+make -j"$(nproc)" check || status=$?
+if [ $status -ne 0 ]; then
+	for f in tests/*.log cases/*/*.log; do
+		[ -f "$f" ] || continue
+		grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; cat "$f"; }
+	done
+	exit $status
+fi
+sh ci/format.sh
+if [ "${NETCASE_DISTCHECK:-1}" = 1 ]; then
+	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
+	echo "distcheck: passed"
+fi

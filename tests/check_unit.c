@@ -1,0 +1,42 @@
+/* Runs every unit suite; exit 0 when all pass. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "suites.h"
+
+char *test_data_read(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n + 1);
+	ck_assert(buf != NULL);
+	ck_assert_int_eq(fread(buf, 1, n, f), n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(filter_suite());
+	int failed;
+
+	srunner_add_suite(sr, ssfmt_suite());
+	srunner_add_suite(sr, sockdiag_suite());
+	srunner_add_suite(sr, counters_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

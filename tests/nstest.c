@@ -1,0 +1,387 @@
+/*
+ * nstest: integration tests of the netns/ layer in real namespaces.
+ *
+ *   client (v0-server) ---- 198.18.0.0/24, fd00:6e63:0:0::/64 ---- (v0-client) server
+ *
+ * Subcommands: sockets [RAWFILE] (build sockets in known states and check
+ * the dump sees exactly them; optionally record the raw dump of the client),
+ * sysctl (per-namespace sysctls), compare (our dump against iproute2's
+ * `ss -tanoH` run in the same namespace).  Exit 0 pass, 1 fail, 77 skip.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness/filter.h"
+#include "../harness/ssfmt.h"
+#include "../harness/topo.h"
+#include "../netns/ip.h"
+#include "../netns/ns.h"
+#include "../netns/sockdiag.h"
+#include "../netns/sysctl.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct topo T;
+static int C, S; /* host indexes */
+
+static void setup(void)
+{
+	char why[256];
+	int err;
+
+	err = ns_privilege_setup(why, sizeof(why));
+	if (err) {
+		printf("SKIP: %s\n", why);
+		exit(77);
+	}
+	topo_init(&T);
+	C = topo_host_add(&T, "client");
+	S = topo_host_add(&T, "server");
+	topo_link_add(&T, C, S, 0);
+	err = topo_build(&T, why, sizeof(why));
+	if (err == -EPERM || err == -EACCES) {
+		printf("SKIP: %s\n", why);
+		exit(77);
+	}
+	if (err) {
+		fprintf(stderr, "setup: %s\n", why);
+		exit(99);
+	}
+}
+
+static int tcp_socket(int host, int family)
+{
+	int fd = ns_socket(T.hosts[host].ns, family, SOCK_STREAM, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "socket: %s\n", strerror(-fd));
+		exit(99);
+	}
+	return fd;
+}
+
+static void sa_make(struct sockaddr_storage *ss, socklen_t *len, const char *ip, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &s6->sin6_addr);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, ip, &s4->sin_addr);
+		*len = sizeof(*s4);
+	}
+}
+
+static int listen_on(int host, const char *ip, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, fd = tcp_socket(host, strchr(ip, ':') ? AF_INET6 : AF_INET);
+
+	sa_make(&ss, &len, ip, port);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (void *)&ss, len) || listen(fd, 8)) {
+		perror("listen");
+		exit(99);
+	}
+	return fd;
+}
+
+static int connect_to(int host, const char *ip, int port, int block)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = tcp_socket(host, strchr(ip, ':') ? AF_INET6 : AF_INET);
+
+	sa_make(&ss, &len, ip, port);
+	if (!block)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (void *)&ss, len) && errno != EINPROGRESS) {
+		perror("connect");
+		exit(99);
+	}
+	return fd;
+}
+
+/* Count sockets in host matching filter text. */
+static int count(int host, const char *text)
+{
+	struct sockdiag_list l = {0};
+	struct filter *f;
+	struct filter_error fe;
+	struct sockdiag_req req;
+	char bc[FILTER_BC_MAX];
+	int n = 0, err;
+
+	if (filter_parse(text, NULL, NULL, &f, &fe)) {
+		fprintf(stderr, "bad filter '%s': %s\n", text, fe.msg);
+		exit(99);
+	}
+	filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+	err = sockdiag_dump_req(T.hosts[host].ns, &req, &l, NULL);
+	if (err) {
+		fprintf(stderr, "dump: %s\n", strerror(-err));
+		exit(99);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		n += filter_match(f, &l.v[i]);
+	sockdiag_list_free(&l);
+	filter_free(f);
+	return n;
+}
+
+/* Wait up to 3 s for count(host, text) == want; returns the last count. */
+static int wait_count(int host, const char *text, int want)
+{
+	double end = now() + 3;
+	int n;
+
+	while ((n = count(host, text)) != want && now() < end)
+		poll(NULL, 0, 10);
+	return n;
+}
+
+static void make_states(int *keep, int *nkeep)
+{
+	int lfd = listen_on(S, "198.18.0.2", 8888), l6 = listen_on(S, "fd00:6e63:0:0::2", 8889);
+	int c1, c2, c3, c4, s2, s3, syn;
+
+	c1 = connect_to(C, "198.18.0.2", 8888, 1);
+	c2 = connect_to(C, "198.18.0.2", 8888, 1);
+	c3 = connect_to(C, "198.18.0.2", 8888, 1);
+	c4 = connect_to(C, "fd00:6e63:0:0::2", 8889, 1);
+	/* 198.18.0.3 answers at the server's MAC but the server does not own
+	 * it and does not forward: every SYN is dropped there. */
+	static const uint8_t smac[6] = {0x02, 0x6e, 0x63, 0x00, 0x00, 0x02};
+	ip_neigh_add(T.hosts[C].ns, T.links[0].ifname[0], "198.18.0.3", smac);
+	syn = connect_to(C, "198.18.0.3", 9, 0);
+	/* accept order is connection order */
+	int a1 = accept(lfd, NULL, NULL);
+	s2 = accept(lfd, NULL, NULL);
+	s3 = accept(lfd, NULL, NULL);
+	close(c2); /* client FIN-WAIT-2, server CLOSE-WAIT */
+	shutdown(c3, SHUT_WR);
+	wait_count(S, "state close-wait", 2);
+	close(s3); /* client TIME-WAIT after the server's FIN */
+	close(c3);
+	int k = 0;
+	keep[k++] = lfd;
+	keep[k++] = l6;
+	keep[k++] = c1;
+	keep[k++] = c4;
+	keep[k++] = s2;
+	keep[k++] = syn;
+	keep[k++] = a1;
+	*nkeep = k;
+}
+
+static int t_sockets(const char *raw)
+{
+	int keep[16], nkeep;
+
+	make_states(keep, &nkeep);
+	CHECK(wait_count(C, "state time-wait and dport = :8888", 1) == 1, "client TIME-WAIT");
+	CHECK(wait_count(C, "state fin-wait-2 and dport = :8888", 1) == 1, "client FIN-WAIT-2");
+	CHECK(wait_count(C, "state syn-sent and dst 198.18.0.3:9", 1) == 1, "client SYN-SENT");
+	CHECK(wait_count(C, "state established and dport = :8888", 1) == 1, "client v4 ESTAB");
+	CHECK(wait_count(C, "state established and dst [fd00:6e63::2]:8889", 1) == 1,
+	      "client v6 ESTAB");
+	CHECK(wait_count(C, "state all", 5) == 5, "client has exactly 5 sockets, saw %d",
+	      count(C, "state all"));
+	CHECK(count(C, "state listening") == 0, "no listener on the client");
+	CHECK(wait_count(S, "state listening", 2) == 2, "server listeners");
+	CHECK(wait_count(S, "state close-wait and sport = :8888", 1) == 1, "server CLOSE-WAIT");
+	CHECK(wait_count(S, "state established", 2) == 2, "server ESTAB v4+v6");
+	CHECK(wait_count(S, "state all", 5) == 5, "server has exactly 5 sockets, saw %d",
+	      count(S, "state all"));
+	CHECK(count(C, "state time-wait and timer = timewait") == 1, "TIME-WAIT has its timer");
+	if (raw) {
+		FILE *f = fopen(raw, "we");
+		struct sockdiag_list l = {0};
+		if (!f || sockdiag_dump(T.hosts[C].ns, SOCKDIAG_TCP | SOCKDIAG_INFO, &l, f))
+			CHECK(0, "recording %s", raw);
+		if (f)
+			fclose(f);
+		sockdiag_list_free(&l);
+	}
+	for (int i = 0; i < nkeep; i++)
+		close(keep[i]);
+	return 0;
+}
+
+static int t_sysctl(void)
+{
+	char v[256], root[256];
+	int err, rootfd = open("/proc/sys/net/ipv4/tcp_fin_timeout", O_RDONLY);
+	ssize_t n = read(rootfd, root, sizeof(root) - 1);
+
+	close(rootfd);
+	root[n > 0 ? n - 1 : 0] = '\0';
+	err = sysctl_set(T.hosts[C].ns, "net.ipv4.tcp_fin_timeout", "7");
+	CHECK(!err, "set tcp_fin_timeout: %s", strerror(-err));
+	err = sysctl_get(T.hosts[C].ns, "net.ipv4.tcp_fin_timeout", v, sizeof(v));
+	CHECK(!err && !strcmp(v, "7"), "client tcp_fin_timeout is %s", v);
+	err = sysctl_get(T.hosts[S].ns, "net.ipv4.tcp_fin_timeout", v, sizeof(v));
+	CHECK(!err && !strcmp(v, "60"), "server keeps the default, saw %s", v);
+	rootfd = open("/proc/sys/net/ipv4/tcp_fin_timeout", O_RDONLY);
+	n = read(rootfd, v, sizeof(v) - 1);
+	close(rootfd);
+	v[n > 0 ? n - 1 : 0] = '\0';
+	CHECK(!strcmp(v, root), "root namespace value unchanged (%s, was %s)", v, root);
+	err = sysctl_set(T.hosts[C].ns, "net.ipv4.no_such_key", "1");
+	CHECK(err == -ENOENT, "unknown key gives ENOENT, got %s", strerror(-err));
+	err = sysctl_set(T.hosts[C].ns, "net.core.rmem_max", "1000000");
+	CHECK(err == -EACCES || err == -EPERM, "read-only key refused, got %s", strerror(-err));
+	err = sysctl_get(T.hosts[C].ns, "net.ipv4.tcp_rmem", v, sizeof(v));
+	CHECK(!err && strchr(v, ' ') && !strchr(v, '\t'), "tabs become spaces: '%s'", v);
+	return 0;
+}
+
+/* Run `ss -tanoH` in the client namespace, return its output. */
+static char *run_ss(int host)
+{
+	static char out[65536];
+	int p[2], st;
+	size_t n = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return NULL;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		if (setns(T.hosts[host].ns, CLONE_NEWNET))
+			_exit(98);
+		execlp("ss", "ss", "-tanoH", NULL);
+		_exit(97);
+	}
+	close(p[1]);
+	for (ssize_t r; (r = read(p[0], out + n, sizeof(out) - 1 - n)) > 0;)
+		n += r;
+	close(p[0]);
+	out[n] = '\0';
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 97) {
+			printf("SKIP: ss (iproute2) not installed\n");
+			exit(77);
+		}
+		return NULL;
+	}
+	return out;
+}
+
+/* "STATE rq wq local peer timerkind,count" of one of our entries. */
+static void key_of(const struct sockdiag_sock *s, char *buf, size_t len)
+{
+	static const char *tn[] = {"off", "on", "keepalive", "timewait", "persist"};
+	char l[64], p[64];
+
+	ssfmt_endpoint(s->family, s->src, s->sport, l, sizeof(l));
+	ssfmt_endpoint(s->family, s->dst, s->dport, p, sizeof(p));
+	snprintf(buf, len, "%s %u %u %s %s %s,%u", sockdiag_state_name(s->state), s->rq, s->wq, l,
+		 p, s->timer || s->expires_ms ? tn[s->timer % 5] : "off",
+		 s->timer || s->expires_ms ? s->retrans : 0);
+}
+
+static int t_compare(void)
+{
+	int keep[16], nkeep, matched = 0, lines = 0;
+	struct sockdiag_list l = {0};
+	char *out, *save, *line;
+
+	make_states(keep, &nkeep);
+	wait_count(C, "state all", 5);
+	/* Let queues settle: wait until no socket has unacked data. */
+	wait_count(C, "wq > 0", 0);
+	out = run_ss(C);
+	CHECK(out != NULL, "ss ran");
+	CHECK(!sockdiag_dump(T.hosts[C].ns, SOCKDIAG_TCP, &l, NULL), "dump");
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char st[32], loc[80], peer[80], rest[256] = "", kind[32] = "off", want[256];
+		unsigned rq, wq, cnt = 0;
+		int found = 0;
+
+		if (sscanf(line, "%31s %u %u %79s %79s %255[^\n]", st, &rq, &wq, loc, peer, rest) <
+		    5)
+			continue;
+		lines++;
+		char *t = strstr(rest, "timer:(");
+		if (t) {
+			char *c1 = strchr(t, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+			snprintf(kind, sizeof(kind), "%.*s", (int)(c1 - t - 7), t + 7);
+			cnt = c2 ? (unsigned)atoi(c2 + 1) : 0;
+		}
+		snprintf(want, sizeof(want), "%s %u %u %s %s %s,%u", st, rq, wq, loc, peer, kind,
+			 cnt);
+		for (size_t i = 0; i < l.n && !found; i++) {
+			char ours[256];
+			key_of(&l.v[i], ours, sizeof(ours));
+			found = !strcmp(ours, want);
+		}
+		CHECK(found, "iproute2 line not seen by netcase: %s", want);
+		matched += found;
+	}
+	CHECK(lines == (int)l.n && lines == 5, "ss shows %d sockets, netcase %zu", lines, l.n);
+	printf("compare: %d of %d ss lines matched\n", matched, lines);
+	sockdiag_list_free(&l);
+	for (int i = 0; i < nkeep; i++)
+		close(keep[i]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare\n");
+		return 2;
+	}
+	setup();
+	if (!strcmp(argv[1], "sockets"))
+		t_sockets(argc > 2 ? argv[2] : NULL);
+	else if (!strcmp(argv[1], "sysctl"))
+		t_sysctl();
+	else if (!strcmp(argv[1], "compare"))
+		t_compare();
+	else
+		return 2;
+	topo_free(&T);
+	printf("%s: %s\n", argv[1], failures ? "FAIL" : "PASS");
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,15 @@
+/* One Check suite per module, collected by check_unit.c. */
+#ifndef NETCASE_SUITES_H
+#define NETCASE_SUITES_H
+
+#include <check.h>
+
+Suite *filter_suite(void);
+Suite *ssfmt_suite(void);
+Suite *sockdiag_suite(void);
+Suite *counters_suite(void);
+
+/* Read a file under tests/data into a malloc'd buffer; aborts the test on failure. */
+char *test_data_read(const char *name, size_t *len);
+
+#endif
