@@ -8,5 +8,10 @@
 
 int cli_ss(int argc, char **argv);
 int cli_counters(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_clean(int argc, char **argv);
+int cli_shell(int argc, char **argv);
 
 #endif

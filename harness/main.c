@@ -19,6 +19,14 @@ static void usage(FILE *f)
 	      "Reproduce Linux TCP behaviour between real programs in network namespaces.\n"
 	      "\n"
 	      "Commands:\n"
+	      "  run [-j N] [--shard K/N] [--keep] [--artifacts DIR] [--tap] [--junit FILE] [-v]\n"
+	      "      CASE-or-DIR...     run cases (each under its own supervisor) and print a\n"
+	      "                         summary table; exit 0 all passed, 1 a failure, 77 all\n"
+	      "                         skipped, 99 an error, 2 a case file that does not parse\n"
+	      "  list [DIR...]          list the cases (default: cases/) with their intent\n"
+	      "  check CASE-or-DIR...   parse only; errors name file:line:column\n"
+	      "  clean                  remove the namespaces that --keep pinned\n"
+	      "  shell RUN HOST [CMD]   a shell (or CMD) in a kept host's namespace\n"
 	      "  ss [TARGET] [FILTER]   show sockets like `ss -tanoi`; TARGET is a netns name\n"
 	      "                         (/run/netns), a path to a netns file, or a pid;\n"
 	      "                         FILTER is ss's filter language (see netcase(1))\n"
@@ -45,10 +53,17 @@ int main(int argc, char **argv)
 		printf("netcase %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "ss"))
-		return cli_ss(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "counters"))
-		return cli_counters(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+	    {"run", cli_run},		{"list", cli_list},   {"check", cli_check},
+	    {"clean", cli_clean},	{"shell", cli_shell}, {"ss", cli_ss},
+	    {"counters", cli_counters},
+	};
+	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "netcase: unknown command '%s' (try 'netcase --help')\n", argv[1]);
 	return 2;
 }

@@ -1,0 +1,417 @@
+#define _GNU_SOURCE
+#include "actor.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CONNS 1024
+
+static void report(int ctl, const char *fmt, const char *arg)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), fmt, arg);
+
+	(void)!write(ctl, buf, n);
+}
+
+static void finish_err(int ctl, int e)
+{
+	const char *name = case_errno_name(e);
+	char num[16];
+
+	if (!name) {
+		snprintf(num, sizeof(num), "E%d", e);
+		name = num;
+	}
+	report(ctl, "result error %s", name);
+	_exit(1);
+}
+
+static void finish_ok(int ctl)
+{
+	report(ctl, "result ok%s", "");
+	_exit(0);
+}
+
+static int make_addr(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	struct sockaddr_in *s4 = (void *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	*len = sizeof(*s4);
+	return inet_pton(AF_INET, *ip ? ip : "0.0.0.0", &s4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+/* Socket options common to both kinds; returns 0 or -errno. */
+static int apply_options(const struct actor_spec *a, int fd)
+{
+	int one = 1;
+
+#define SET(level, opt, val)                                                                       \
+	do {                                                                                       \
+		int v_ = (val);                                                                    \
+		if (setsockopt(fd, level, opt, &v_, sizeof(v_)) < 0)                               \
+			return -errno;                                                             \
+	} while (0)
+	if (a->keepalive) {
+		SET(SOL_SOCKET, SO_KEEPALIVE, 1);
+		SET(IPPROTO_TCP, TCP_KEEPIDLE, a->ka_idle);
+		SET(IPPROTO_TCP, TCP_KEEPINTVL, a->ka_intvl);
+		SET(IPPROTO_TCP, TCP_KEEPCNT, a->ka_cnt);
+	}
+	if (a->user_timeout_ms)
+		SET(IPPROTO_TCP, TCP_USER_TIMEOUT, a->user_timeout_ms);
+	if (a->rcvbuf)
+		SET(SOL_SOCKET, SO_RCVBUF, a->rcvbuf);
+	if (a->sndbuf)
+		SET(SOL_SOCKET, SO_SNDBUF, a->sndbuf);
+	if (a->nodelay)
+		SET(IPPROTO_TCP, TCP_NODELAY, 1);
+	if (a->linger_s) {
+		struct linger l = {1, a->linger_s};
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
+			return -errno;
+	}
+	(void)one;
+#undef SET
+	return 0;
+}
+
+static void abort_fd(int fd)
+{
+	struct linger l = {1, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static int sock_error(int fd)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+	return e;
+}
+
+/* Read one command; returns its length, 0 when the supervisor is gone. */
+static ssize_t command(int ctl, char *buf, size_t len)
+{
+	ssize_t n = read(ctl, buf, len - 1);
+
+	if (n <= 0)
+		_exit(0); /* supervisor gone: nothing to report to */
+	buf[n] = '\0';
+	return n;
+}
+
+static void write_all(int ctl, int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pf = {fd, POLLOUT, 0};
+			poll(&pf, 1, -1);
+			continue;
+		}
+		if (w < 0)
+			finish_err(ctl, errno);
+		p += w;
+		n -= w;
+	}
+}
+
+static void run_listen(const struct actor_spec *a, int ctl)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pf[MAX_CONNS + 2];
+	int conns[MAX_CONNS], eof[MAX_CONNS], nc = 0, lfd, one = 1, v6 = 0, err;
+	socklen_t len;
+	char cmd[4096];
+
+	if (make_addr(a->addr, a->port, &ss, &len))
+		finish_err(ctl, EINVAL);
+	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		finish_err(ctl, errno);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof(v6));
+	err = apply_options(a, lfd);
+	if (err)
+		finish_err(ctl, -err);
+	if (bind(lfd, (void *)&ss, len) < 0 || listen(lfd, a->backlog) < 0)
+		finish_err(ctl, errno);
+	report(ctl, "listening%s", "");
+	for (;;) {
+		int n = 0;
+
+		pf[n++] = (struct pollfd){ctl, POLLIN, 0};
+		pf[n++] = (struct pollfd){lfd, a->accept && nc < MAX_CONNS ? POLLIN : 0, 0};
+		for (int i = 0; i < nc; i++)
+			pf[n++] = (struct pollfd){conns[i], a->read && !eof[i] ? POLLIN : 0, 0};
+		if (poll(pf, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			finish_err(ctl, errno);
+		}
+		if (pf[0].revents) {
+			command(ctl, cmd, sizeof(cmd));
+			if (!strcmp(cmd, "close") || !strcmp(cmd, "abort")) {
+				for (int i = 0; i < nc; i++)
+					cmd[0] == 'a' ? abort_fd(conns[i]) : (void)close(conns[i]);
+				close(lfd);
+				finish_ok(ctl);
+			}
+			for (int i = 0; i < nc; i++) {
+				if (!strcmp(cmd, "shutdown"))
+					shutdown(conns[i], SHUT_WR);
+				else if (!strncmp(cmd, "send ", 5))
+					write_all(ctl, conns[i], cmd + 5, strlen(cmd + 5));
+			}
+		}
+		if (pf[1].revents & POLLIN) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0) {
+				eof[nc] = 0;
+				conns[nc++] = c;
+			}
+		}
+		for (int i = 0; i < nc; i++) {
+			short re = pf[i + 2].revents;
+			char buf[65536];
+
+			if (!re)
+				continue;
+			if (re & POLLERR) {
+				int e = sock_error(conns[i]);
+				if (e)
+					finish_err(ctl, e);
+			}
+			if (re & POLLIN) {
+				ssize_t r = read(conns[i], buf, sizeof(buf));
+				if (r < 0 && errno != EAGAIN)
+					finish_err(ctl, errno);
+				if (r == 0) {
+					eof[i] = 1;
+					if (a->eof_close) {
+						close(conns[i]);
+						conns[i] = conns[--nc];
+						eof[i] = eof[nc];
+						i--;
+					}
+				}
+			} else if ((re & POLLHUP) && !a->read) {
+				/* peer gone both ways: nothing more to watch here */
+				pf[i + 2].revents = 0;
+			}
+		}
+	}
+}
+
+static void run_connect(const struct actor_spec *a, const char *target, int ctl)
+{
+	struct sockaddr_storage ss, bs;
+	socklen_t len, blen;
+	char cmd[4096], buf[65536];
+	int fd, err, connected = 0, eof = 0;
+	long long to_send = a->send_bytes;
+	const char *text = a->send;
+	size_t text_left = text ? strlen(text) : 0;
+
+	if (make_addr(target, a->port, &ss, &len))
+		finish_err(ctl, EINVAL);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		finish_err(ctl, errno);
+	err = apply_options(a, fd);
+	if (err)
+		finish_err(ctl, -err);
+	if (a->bind_addr[0] || a->bind_port) {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (make_addr(a->bind_addr, a->bind_port, &bs, &blen) ||
+		    bind(fd, (void *)&bs, blen) < 0)
+			finish_err(ctl, errno ? errno : EINVAL);
+	}
+	if (connect(fd, (void *)&ss, len) < 0 && errno != EINPROGRESS)
+		finish_err(ctl, errno);
+	memset(buf, 0, sizeof(buf));
+	for (;;) {
+		int want_out = !connected || text_left || to_send > 0 || a->stream;
+		struct pollfd pf[2] = {
+		    {ctl, POLLIN, 0},
+		    {fd, (want_out ? POLLOUT : 0) | (connected && a->recv && !eof ? POLLIN : 0), 0},
+		};
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			finish_err(ctl, errno);
+		}
+		if (pf[0].revents) {
+			command(ctl, cmd, sizeof(cmd));
+			if (!strcmp(cmd, "close")) {
+				close(fd);
+				finish_ok(ctl);
+			} else if (!strcmp(cmd, "abort")) {
+				abort_fd(fd);
+				finish_ok(ctl);
+			} else if (!strcmp(cmd, "shutdown")) {
+				shutdown(fd, SHUT_WR);
+			} else if (!strncmp(cmd, "send ", 5)) {
+				write_all(ctl, fd, cmd + 5, strlen(cmd + 5));
+			}
+		}
+		if (pf[1].revents & (POLLERR | POLLHUP)) {
+			int e = sock_error(fd);
+			if (e)
+				finish_err(ctl, e);
+		}
+		if (!connected && (pf[1].revents & POLLOUT)) {
+			int e = sock_error(fd);
+			if (e)
+				finish_err(ctl, e);
+			connected = 1;
+			report(ctl, "connected%s", "");
+			continue;
+		}
+		if (connected && (pf[1].revents & POLLOUT)) {
+			ssize_t w;
+			if (text_left) {
+				w = write(fd, text + strlen(text) - text_left, text_left);
+				if (w > 0)
+					text_left -= w;
+			} else {
+				size_t n = sizeof(buf);
+				if (!a->stream && (long long)n > to_send)
+					n = (size_t)to_send;
+				w = write(fd, buf, n);
+				if (w > 0 && !a->stream)
+					to_send -= w;
+			}
+			if (w < 0 && errno != EAGAIN)
+				finish_err(ctl, errno);
+		}
+		if (connected && a->recv && (pf[1].revents & POLLIN)) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+			if (r < 0 && errno != EAGAIN)
+				finish_err(ctl, errno);
+			memset(buf, 0, sizeof(buf));
+			if (r == 0) {
+				eof = 1;
+				close(fd);
+				finish_ok(ctl);
+			}
+		}
+	}
+}
+
+int actor_spawn(const struct actor_spec *a, int ns, const char *target, struct actor_run *run)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(sp[0]);
+		close(sp[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN);
+		if (setns(ns, CLONE_NEWNET) < 0)
+			finish_err(sp[1], errno);
+		if (a->kind == ACTOR_EXEC) {
+			signal(SIGPIPE, SIG_DFL);
+			execvp(a->argv[0], a->argv);
+			report(sp[1], "result exec failed: %s", strerror(errno));
+			_exit(127);
+		}
+		if (a->kind == ACTOR_LISTEN)
+			run_listen(a, sp[1]);
+		run_connect(a, target, sp[1]);
+		_exit(0);
+	}
+	close(sp[1]);
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	memset(run, 0, sizeof(*run));
+	run->pid = pid;
+	run->ctl = sp[0];
+	return 0;
+}
+
+int actor_command(struct actor_run *run, const char *cmd, const char *text)
+{
+	char buf[4096];
+	int n;
+
+	if (run->ctl < 0 || run->exited)
+		return -ESRCH;
+	n = snprintf(buf, sizeof(buf), "%s%s%s", cmd, text ? " " : "", text ? text : "");
+	if (n >= (int)sizeof(buf))
+		return -E2BIG;
+	return write(run->ctl, buf, n) < 0 ? -errno : 0;
+}
+
+int actor_poll(struct actor_run *run)
+{
+	char buf[128];
+	int got = 0;
+	ssize_t n;
+
+	while (run->ctl >= 0 && (n = read(run->ctl, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		snprintf(run->event, sizeof(run->event), "%s", buf);
+		if (!strncmp(buf, "result ", 7))
+			snprintf(run->result, sizeof(run->result), "%s", buf + 7);
+		got = 1;
+	}
+	return got;
+}
+
+void actor_reaped(struct actor_run *run, int status, double now)
+{
+	actor_poll(run);
+	run->exited = 1;
+	run->status = status;
+	run->ended = now;
+	if (run->ctl >= 0) {
+		close(run->ctl);
+		run->ctl = -1;
+	}
+	if (run->result[0])
+		return;
+	if (WIFEXITED(status))
+		snprintf(run->result, sizeof(run->result), WEXITSTATUS(status) ? "status %d" : "ok",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(run->result, sizeof(run->result), "signal %s",
+			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+}

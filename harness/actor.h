@@ -1,0 +1,44 @@
+/*
+ * actor: the built-in socket behaviours (listen, connect) and exec, each
+ * run in its own process inside its host's namespace.
+ *
+ * The supervisor forks with actor_spawn(); the child enters the namespace
+ * and runs the behaviour as an event loop that takes commands from the
+ * supervisor over a SOCK_SEQPACKET control socket ("close", "shutdown",
+ * "abort", "send TEXT") and reports back ("result ok", "result error
+ * ECONNRESET").  The process never returns from the child side.
+ */
+#ifndef NETCASE_ACTOR_H
+#define NETCASE_ACTOR_H
+
+#include <sys/types.h>
+
+#include "case.h"
+
+struct actor_run {
+	pid_t pid;
+	int ctl;	  /* supervisor's end of the control socket, -1 when done */
+	int exited;	  /* reaped */
+	int status;	  /* wait status */
+	char result[128]; /* "ok", "error ECONNRESET", "status 3", "signal KILL" */
+	char event[128];  /* the last report: "listening", "connected", "result ..." */
+	double started, ended;
+};
+
+/*
+ * Fork the actor into namespace ns.  target is the address to connect to
+ * (connect actors; NULL otherwise).  0 or -errno.
+ */
+int actor_spawn(const struct actor_spec *a, int ns, const char *target, struct actor_run *run);
+
+/* Send a command ("close", "shutdown", "abort", or "send" with text). */
+int actor_command(struct actor_run *run, const char *cmd, const char *text);
+
+/* Read pending reports from the actor (non-blocking); 1 if any arrived,
+ * the last in run->event. */
+int actor_poll(struct actor_run *run);
+
+/* Record a wait status for a reaped actor and fill run->result if empty. */
+void actor_reaped(struct actor_run *run, int status, double now);
+
+#endif

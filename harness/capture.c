@@ -1,0 +1,279 @@
+#define _GNU_SOURCE
+#include "capture.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../netns/ns.h"
+
+#define SNAPLEN 262
+
+struct pkt {
+	struct pcap_pkthdr h;
+	unsigned char data[SNAPLEN];
+};
+
+struct capture {
+	pcap_t *p;
+	pcap_dumper_t *d;
+	pthread_t thread;
+	int running;
+	pthread_mutex_t lock;
+	struct pkt *pkts;
+	size_t n, cap;
+	unsigned recv, drop;
+};
+
+static const char *pcap_words[] = {
+    "host",    "net",	   "port", "portrange", "src",	     "dst",	"and",
+    "or",      "not",	   "tcp",  "udp",	"icmp",	     "icmp6",	"ip",
+    "ip6",     "ether",	   "arp",  "proto",	"len",	     "less",	"greater",
+    "inbound", "outbound", "vlan", "broadcast", "multicast", "gateway", NULL,
+};
+
+static int append(char **buf, size_t *n, size_t *cap, const char *s, size_t len)
+{
+	if (*n + len + 1 > *cap) {
+		size_t c = (*n + len + 1) * 2;
+		char *b = realloc(*buf, c);
+		if (!b)
+			return -ENOMEM;
+		*buf = b;
+		*cap = c;
+	}
+	memcpy(*buf + *n, s, len);
+	*n += len;
+	(*buf)[*n] = '\0';
+	return 0;
+}
+
+static int subst(const struct topo *t, const char *text, char **out)
+{
+	size_t n = 0, cap = 0;
+	const char *p = text;
+	char *buf = NULL;
+	int err = append(&buf, &n, &cap, "", 0);
+
+	while (!err && *p) {
+		size_t w =
+		    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+		int h = -1, kw = 0;
+
+		if (!w ||
+		    (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ':'))) {
+			err = append(&buf, &n, &cap, p, w ? w : 1);
+			p += w ? w : 1;
+			continue;
+		}
+		char word[64];
+		snprintf(word, sizeof(word), "%.*s", (int)w, p);
+		for (int i = 0; pcap_words[i]; i++)
+			kw |= !strcmp(word, pcap_words[i]);
+		if (!kw && p[w] != '.' && p[w] != ':')
+			h = topo_host_find(t, word);
+		if (h < 0) {
+			err = append(&buf, &n, &cap, p, w);
+		} else {
+			const char *sep = "(";
+			for (int l = 0; !err && l < t->nlinks; l++) {
+				int s = topo_link_side(t, l, h);
+				if (s < 0)
+					continue;
+				char a[160];
+				snprintf(a, sizeof(a), "%s%s or %s", sep, t->links[l].v4[s],
+					 t->links[l].v6[s]);
+				err = append(&buf, &n, &cap, a, strlen(a));
+				sep = " or ";
+			}
+			if (!err)
+				err = append(&buf, &n, &cap, ")", 1);
+		}
+		p += w;
+	}
+	*out = buf;
+	return err;
+}
+
+int capture_filter_compile(const struct topo *t, int link, const char *text, char **out, char *why,
+			   size_t len)
+{
+	struct bpf_program prog;
+	pcap_t *dead;
+	int err;
+
+	(void)link;
+	*out = NULL;
+	err = subst(t, text, out);
+	if (err)
+		return err;
+	dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+	if (!dead)
+		return -ENOMEM;
+	if (pcap_compile(dead, &prog, *out, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(why, len, "%s", pcap_geterr(dead));
+		pcap_close(dead);
+		return -EINVAL;
+	}
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	return 0;
+}
+
+struct open_args {
+	const char *ifname;
+	pcap_t *p;
+	char err[PCAP_ERRBUF_SIZE];
+};
+
+static int do_open(void *arg)
+{
+	struct open_args *a = arg;
+
+	a->p = pcap_create(a->ifname, a->err);
+	if (!a->p)
+		return -ENODEV;
+	pcap_set_snaplen(a->p, SNAPLEN);
+	pcap_set_immediate_mode(a->p, 1);
+	pcap_set_buffer_size(a->p, 16 << 20);
+	pcap_set_timeout(a->p, 50);
+	if (pcap_activate(a->p) < 0) {
+		snprintf(a->err, sizeof(a->err), "%s", pcap_geterr(a->p));
+		pcap_close(a->p);
+		a->p = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void on_packet(unsigned char *user, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct capture *c = (void *)user;
+
+	pcap_dump((unsigned char *)c->d, h, data);
+	pthread_mutex_lock(&c->lock);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		void *v = realloc(c->pkts, cap * sizeof(*c->pkts));
+		if (v) {
+			c->pkts = v;
+			c->cap = cap;
+		}
+	}
+	if (c->n < c->cap) {
+		struct pkt *p = &c->pkts[c->n++];
+		p->h = *h;
+		memcpy(p->data, data, h->caplen < SNAPLEN ? h->caplen : SNAPLEN);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void *loop(void *arg)
+{
+	struct capture *c = arg;
+
+	while (__atomic_load_n(&c->running, __ATOMIC_ACQUIRE)) {
+		int r = pcap_dispatch(c->p, -1, on_packet, (unsigned char *)c);
+		if (r < 0)
+			break;
+		pcap_dump_flush(c->d);
+	}
+	return NULL;
+}
+
+int capture_start(int ns, const char *ifname, const char *path, struct capture **out, char *why,
+		  size_t len)
+{
+	struct open_args a = {.ifname = ifname};
+	struct capture *c;
+	int err;
+
+	*out = NULL;
+	err = ns_call(ns, do_open, &a);
+	if (err) {
+		snprintf(why, len, "pcap on %s: %s", ifname, a.err);
+		return err;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(a.p);
+		return -ENOMEM;
+	}
+	c->p = a.p;
+	pthread_mutex_init(&c->lock, NULL);
+	c->d = pcap_dump_open(c->p, path);
+	if (!c->d) {
+		snprintf(why, len, "%s: %s", path, pcap_geterr(c->p));
+		pcap_close(c->p);
+		free(c);
+		return -EIO;
+	}
+	c->running = 1;
+	err = -pthread_create(&c->thread, NULL, loop, c);
+	if (err) {
+		pcap_dump_close(c->d);
+		pcap_close(c->p);
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+long capture_count(struct capture *c, const char *filter)
+{
+	struct bpf_program prog;
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+	long n = 0;
+
+	if (!dead)
+		return -ENOMEM;
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		pcap_close(dead);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n; i++)
+		n += pcap_offline_filter(&prog, &c->pkts[i].h, c->pkts[i].data) != 0;
+	pthread_mutex_unlock(&c->lock);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	return n;
+}
+
+int capture_stop(struct capture *c, unsigned *received, unsigned *dropped)
+{
+	struct pcap_stat st = {0};
+
+	if (c->running) {
+		__atomic_store_n(&c->running, 0, __ATOMIC_RELEASE);
+		pcap_breakloop(c->p);
+		pthread_join(c->thread, NULL);
+		if (pcap_stats(c->p, &st) == 0) {
+			c->recv = st.ps_recv;
+			c->drop = st.ps_drop + st.ps_ifdrop;
+		}
+		pcap_dump_close(c->d);
+		c->d = NULL;
+	}
+	*received = c->recv;
+	*dropped = c->drop;
+	return 0;
+}
+
+void capture_free(struct capture *c)
+{
+	unsigned r, d;
+
+	if (!c)
+		return;
+	capture_stop(c, &r, &d);
+	pcap_close(c->p);
+	pthread_mutex_destroy(&c->lock);
+	free(c->pkts);
+	free(c);
+}

@@ -1,0 +1,400 @@
+/* netcase run, list, check, clean and shell. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "cli.h"
+#include "report.h"
+#include "supervisor.h"
+#include "../netns/ns.h"
+
+struct paths {
+	char **v;
+	int n;
+};
+
+static int path_add(struct paths *p, const char *s)
+{
+	char **v = realloc(p->v, (p->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	p->v = v;
+	p->v[p->n] = strdup(s);
+	return p->v[p->n++] ? 0 : -ENOMEM;
+}
+
+/* Add a file, or every *.case below a folder, in sorted order. */
+static int collect(struct paths *p, const char *path)
+{
+	struct stat st;
+	struct dirent **ents;
+	int n, err = 0;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "netcase: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return path_add(p, path);
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+		char sub[4096];
+		size_t len = strlen(nm);
+
+		if (nm[0] != '.' && !err) {
+			snprintf(sub, sizeof(sub), "%s%s%s", path,
+				 path[strlen(path) - 1] == '/' ? "" : "/", nm);
+			if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				err = collect(p, sub);
+			else if (len > 5 && !strcmp(nm + len - 5, ".case"))
+				err = path_add(p, sub);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return err;
+}
+
+static void paths_free(struct paths *p)
+{
+	for (int i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char run_usage[] =
+    "Usage: netcase run [-j N] [--shard K/N] [--keep] [--artifacts DIR] [--tap] [--junit FILE]\n"
+    "                   [-v] CASE-or-DIR...\n";
+
+int cli_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"shard", required_argument, NULL, 's'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"artifacts", required_argument, NULL, 'a'},
+	    {"tap", no_argument, NULL, 't'},
+	    {"junit", required_argument, NULL, 'J'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct runner_opts ro = {0};
+	struct paths p = {0};
+	struct supervised *sv = NULL;
+	struct report_entry *rep = NULL;
+	int jobs = 1, shard_k = 1, shard_n = 1, tap = 0, opt, err = 0, status;
+	const char *junit = NULL;
+	char run_id[32], why[256];
+	int tty = isatty(STDOUT_FILENO);
+
+	while ((opt = getopt_long(argc, argv, "+j:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			jobs = atoi(optarg);
+			break;
+		case 's':
+			if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 ||
+			    shard_k < 1 || shard_k > shard_n) {
+				fprintf(stderr,
+					"netcase run: --shard takes K/N with 1 <= K <= N\n");
+				return 2;
+			}
+			break;
+		case 'k':
+			ro.keep = 1;
+			break;
+		case 'a':
+			ro.artifacts = optarg;
+			break;
+		case 't':
+			tap = 1;
+			break;
+		case 'J':
+			junit = optarg;
+			break;
+		case 'v':
+			ro.verbose = 1;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 0;
+		default:
+			fputs(run_usage, stderr);
+			return 2;
+		}
+	}
+	if (jobs < 1)
+		jobs = 1;
+	if (optind >= argc) {
+		fputs(run_usage, stderr);
+		return 2;
+	}
+	for (int i = optind; i < argc && !err; i++)
+		err = collect(&p, argv[i]);
+	if (err)
+		return 2;
+	/* shard, then parse everything before anything is created */
+	int n = 0;
+	sv = calloc(p.n ? p.n : 1, sizeof(*sv));
+	rep = calloc(p.n ? p.n : 1, sizeof(*rep));
+	for (int i = 0; i < p.n; i++) {
+		struct case_error ce;
+		if (i % shard_n != shard_k - 1)
+			continue;
+		sv[n].path = p.v[i];
+		sv[n].report_fd = -1;
+		if (case_load(p.v[i], &sv[n].model, &ce)) {
+			fprintf(stderr, "%s\n", ce.msg);
+			err = 2;
+		}
+		runner_case_id(p.v[i], rep[n].id, sizeof(rep[n].id));
+		n++;
+	}
+	if (err)
+		goto out;
+	if (ns_privilege_setup(why, sizeof(why))) {
+		for (int i = 0; i < n; i++) {
+			rep[i].res.verdict = VERDICT_SKIP;
+			snprintf(rep[i].res.reason, sizeof(rep[i].res.reason), "%s", why);
+			printf("SKIP %s: %s\n", rep[i].id, why);
+		}
+		goto summary;
+	}
+	snprintf(run_id, sizeof(run_id), "%d", (int)getpid());
+	ro.run_id = run_id;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	int next = 0, running = 0, finished = 0;
+	while ((next < n || running) && !interrupted) {
+		while (next < n && running < jobs) {
+			int e = supervisor_start(&sv[next], &ro);
+			if (e) {
+				rep[next].res.verdict = VERDICT_ERROR;
+				snprintf(rep[next].res.reason, sizeof(rep[next].res.reason),
+					 "cannot start its supervisor: %s", strerror(-e));
+				sv[next].done = 1;
+				finished++;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		if (tty) {
+			printf("\r\033[K[%d/%d] %d running", finished, n, running);
+			fflush(stdout);
+		}
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0) {
+			double t = now_s();
+			for (int i = 0; i < next; i++)
+				if (!sv[i].done && sv[i].pid > 0 && t > sv[i].deadline)
+					kill(sv[i].pid, SIGKILL);
+			poll(NULL, 0, 20);
+			continue;
+		}
+		for (int i = 0; i < next; i++) {
+			if (sv[i].pid != pid || sv[i].done)
+				continue;
+			char *text = supervisor_finish(&sv[i], status);
+			rep[i].res = *sv[i].res;
+			if (tty)
+				printf("\r\033[K");
+			printf("%-5s %s (%.2fs)\n", report_verdict_name(rep[i].res.verdict),
+			       rep[i].id, rep[i].res.seconds);
+			if (text && *text)
+				fputs(text, stdout);
+			if (rep[i].res.verdict == VERDICT_SKIP ||
+			    rep[i].res.verdict == VERDICT_ERROR)
+				printf("  %s\n", rep[i].res.reason);
+			fflush(stdout);
+			free(text);
+			supervisor_free(&sv[i]);
+			running--;
+			finished++;
+		}
+	}
+	if (interrupted) {
+		for (int i = 0; i < next; i++)
+			if (!sv[i].done && sv[i].pid > 0)
+				kill(sv[i].pid, SIGKILL);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+		fprintf(stderr, "\nnetcase: interrupted; every case's processes and namespaces are "
+				"gone with its supervisor\n");
+		err = 128 + interrupted;
+		goto out;
+	}
+summary:
+	report_table(stdout, rep, n);
+	if (tap)
+		report_tap(stdout, rep, n);
+	if (junit) {
+		FILE *f = fopen(junit, "we");
+		if (!f) {
+			fprintf(stderr, "netcase: %s: %s\n", junit, strerror(errno));
+		} else {
+			report_junit(f, rep, n);
+			fclose(f);
+		}
+	}
+	err = report_status(rep, n);
+out:
+	for (int i = 0; i < n; i++) {
+		case_free(sv[i].model);
+		if (!sv[i].done)
+			supervisor_free(&sv[i]);
+	}
+	free(sv);
+	free(rep);
+	paths_free(&p);
+	return err;
+}
+
+int cli_check(int argc, char **argv)
+{
+	struct paths p = {0};
+	int bad = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "Usage: netcase check CASE-or-DIR...\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		if (collect(&p, argv[i]))
+			return 2;
+	for (int i = 0; i < p.n; i++) {
+		struct case_model *m;
+		struct case_error ce;
+
+		if (case_load(p.v[i], &m, &ce)) {
+			fprintf(stderr, "%s\n", ce.msg);
+			bad++;
+			continue;
+		}
+		printf("ok %s (%d hosts, %d links, %d steps)\n", p.v[i], m->topo.nhosts,
+		       m->topo.nlinks, m->nsteps);
+		case_free(m);
+	}
+	paths_free(&p);
+	return bad ? 2 : 0;
+}
+
+int cli_list(int argc, char **argv)
+{
+	struct paths p = {0};
+	char id[256];
+
+	if (collect(&p, argc > 1 ? argv[1] : "cases"))
+		return 2;
+	for (int i = 2; i < argc; i++)
+		collect(&p, argv[i]);
+	for (int i = 0; i < p.n; i++) {
+		struct case_model *m;
+		struct case_error ce;
+
+		runner_case_id(p.v[i], id, sizeof(id));
+		if (case_load(p.v[i], &m, &ce)) {
+			printf("%-32s (does not parse: %s)\n", id, ce.msg);
+			continue;
+		}
+		printf("%-32s %s\n", id, m->intent);
+		case_free(m);
+	}
+	paths_free(&p);
+	return 0;
+}
+
+/* Kept namespaces are /run/netns/netcase-<run>-<host>. */
+int cli_clean(int argc, char **argv)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+	int removed = 0;
+
+	(void)argc;
+	(void)argv;
+	if (!d) {
+		printf("nothing to clean\n");
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		char path[512];
+
+		if (strncmp(e->d_name, "netcase-", 8))
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+			fprintf(stderr, "netcase clean: %s: %s\n", path, strerror(errno));
+		if (unlink(path) == 0) {
+			printf("removed %s\n", path);
+			removed++;
+		}
+	}
+	closedir(d);
+	printf("%d kept namespace%s removed\n", removed, removed == 1 ? "" : "s");
+	return 0;
+}
+
+int cli_shell(int argc, char **argv)
+{
+	char path[512];
+	const char *sh = getenv("SHELL");
+	int fd;
+
+	if (argc < 3) {
+		fprintf(stderr, "Usage: netcase shell RUN HOST [COMMAND...]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/run/netns/netcase-%s-%s", argv[1], argv[2]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr,
+			"netcase shell: %s: %s (was the case run with --keep, and not "
+			"cleaned?)\n",
+			path, strerror(errno));
+		return 1;
+	}
+	if (argc > 3) {
+		execvp(argv[3], argv + 3);
+		fprintf(stderr, "netcase shell: %s: %s\n", argv[3], strerror(errno));
+		return 127;
+	}
+	execl(sh ? sh : "/bin/sh", sh ? sh : "/bin/sh", NULL);
+	return 127;
+}

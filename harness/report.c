@@ -1,0 +1,133 @@
+#include "report.h"
+
+#include <string.h>
+
+const char *report_verdict_name(int v)
+{
+	switch (v) {
+	case VERDICT_PASS:
+		return "PASS";
+	case VERDICT_FAIL:
+		return "FAIL";
+	case VERDICT_SKIP:
+		return "SKIP";
+	default:
+		return "ERROR";
+	}
+}
+
+static void counts(const struct report_entry *e, int n, int *p, int *f, int *s, int *x)
+{
+	*p = *f = *s = *x = 0;
+	for (int i = 0; i < n; i++) {
+		int v = e[i].res.verdict;
+		*(v == VERDICT_PASS ? p : v == VERDICT_FAIL ? f : v == VERDICT_SKIP ? s : x) += 1;
+	}
+}
+
+void report_table(FILE *f, const struct report_entry *e, int n)
+{
+	int p, fl, s, x, w = 4;
+
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(e[i].id) > w)
+			w = (int)strlen(e[i].id);
+	fprintf(f, "\n%-*s  %-6s %8s  %s\n", w, "case", "result", "time", "expectations");
+	for (int i = 0; i < n; i++) {
+		const struct case_result *r = &e[i].res;
+		fprintf(f, "%-*s  %-6s %7.2fs  %d/%d", w, e[i].id, report_verdict_name(r->verdict),
+			r->seconds, r->nexpect - r->nfailed, r->nexpect);
+		if (r->verdict != VERDICT_PASS && r->reason[0])
+			fprintf(f, "  %s", r->reason);
+		fputc('\n', f);
+	}
+	counts(e, n, &p, &fl, &s, &x);
+	fprintf(f, "\n%d passed, %d failed, %d skipped", p, fl + x, s);
+	if (x)
+		fprintf(f, " (%d of the failures are errors)", x);
+	fputc('\n', f);
+}
+
+void report_tap(FILE *f, const struct report_entry *e, int n)
+{
+	fprintf(f, "TAP version 13\n1..%d\n", n);
+	for (int i = 0; i < n; i++) {
+		const struct case_result *r = &e[i].res;
+		const char *res =
+		    r->verdict == VERDICT_PASS || r->verdict == VERDICT_SKIP ? "ok" : "not ok";
+		fprintf(f, "%s %d - %s", res, i + 1, e[i].id);
+		if (r->verdict == VERDICT_SKIP)
+			fprintf(f, " # SKIP %s", r->reason);
+		fputc('\n', f);
+		if (r->verdict == VERDICT_FAIL || r->verdict == VERDICT_ERROR)
+			fprintf(f, "  ---\n  message: \"%s\"\n  ...\n", r->reason);
+	}
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+void report_junit(FILE *f, const struct report_entry *e, int n)
+{
+	int p, fl, s, x;
+	double total = 0;
+
+	counts(e, n, &p, &fl, &s, &x);
+	for (int i = 0; i < n; i++)
+		total += e[i].res.seconds;
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuite name=\"netcase\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
+		"skipped=\"%d\" time=\"%.3f\">\n",
+		n, fl, x, s, total);
+	for (int i = 0; i < n; i++) {
+		const struct case_result *r = &e[i].res;
+		fprintf(f, "  <testcase classname=\"netcase\" name=\"");
+		xml_text(f, e[i].id);
+		fprintf(f, "\" time=\"%.3f\"", r->seconds);
+		if (r->verdict == VERDICT_PASS) {
+			fprintf(f, "/>\n");
+			continue;
+		}
+		fprintf(f, ">\n    <%s message=\"",
+			r->verdict == VERDICT_FAIL   ? "failure"
+			: r->verdict == VERDICT_SKIP ? "skipped"
+						     : "error");
+		xml_text(f, r->reason);
+		fprintf(f, "\"/>\n  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n");
+}
+
+int report_status(const struct report_entry *e, int n)
+{
+	int p, f, s, x;
+
+	counts(e, n, &p, &f, &s, &x);
+	if (f)
+		return 1;
+	if (x)
+		return 99;
+	if (n && s == n)
+		return 77;
+	return 0;
+}

@@ -1,0 +1,836 @@
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actor.h"
+#include "capture.h"
+#include "ssfmt.h"
+#include "../netns/counters.h"
+#include "../netns/nft.h"
+#include "../netns/ns.h"
+#include "../netns/sockdiag.h"
+#include "../netns/sysctl.h"
+
+const char *const runner_fast_timers[][2] = {
+    {"net.ipv4.tcp_rto_min_us", "10000"},
+    {"net.ipv4.tcp_rto_max_ms", "1000"},
+    {"net.ipv4.tcp_syn_linear_timeouts", "0"},
+    {"net.ipv4.tcp_syn_retries", "2"},
+    {"net.ipv4.tcp_synack_retries", "2"},
+    {"net.ipv4.tcp_orphan_retries", "1"},
+    {"net.ipv4.tcp_retries2", "3"},
+    {"net.ipv4.tcp_fin_timeout", "3"},
+    {"net.ipv4.tcp_keepalive_time", "2"},
+    {"net.ipv4.tcp_keepalive_intvl", "1"},
+    {"net.ipv4.tcp_keepalive_probes", "3"},
+    {NULL, NULL},
+};
+
+#define TICK_MS 10
+
+struct run {
+	const struct case_model *m;
+	const struct runner_opts *o;
+	FILE *out;
+	FILE *tl; /* timeline log */
+	char *tlbuf;
+	size_t tllen;
+	char evdir[4096];
+	double t0, deadline;
+	int timed_out;
+	struct actor_run *actors;
+	struct counters *base;
+	struct sockdiag_list *prev;
+	struct capture **caps;
+	char *sysctls; /* key=value lines in force */
+	size_t sysctls_len;
+	FILE *sysf;
+	int cut_used;
+	struct case_result *res;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double rel(struct run *r)
+{
+	return now_s() - r->t0;
+}
+
+static void tlog(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(r->tl, "%8.3f  ", rel(r));
+	va_start(ap, fmt);
+	vfprintf(r->tl, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->tl);
+	if (r->o->verbose) {
+		fprintf(r->out, "  %8.3f  ", rel(r));
+		va_start(ap, fmt);
+		vfprintf(r->out, fmt, ap);
+		va_end(ap);
+		fputc('\n', r->out);
+	}
+}
+
+static void set_reason(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->res->reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
+	va_end(ap);
+}
+
+void runner_case_id(const char *path, char *buf, size_t len)
+{
+	const char *p = strstr(path, "cases/");
+	size_t n;
+
+	p = p ? p + 6 : path;
+	while (*p == '.' || *p == '/')
+		p++;
+	n = strlen(p);
+	if (n > 5 && !strcmp(p + n - 5, ".case"))
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+/* ---- observation ---- */
+
+static const char *host_name(struct run *r, int h)
+{
+	return r->m->topo.hosts[h].name;
+}
+
+static int ns_of(struct run *r, int h)
+{
+	return r->m->topo.hosts[h].ns;
+}
+
+static int same_sock(const struct sockdiag_sock *a, const struct sockdiag_sock *b)
+{
+	return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
+	       !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
+}
+
+static void sock_label(const struct sockdiag_sock *s, char *buf, size_t len)
+{
+	char l[64], p[64];
+
+	ssfmt_endpoint(s->family, s->src, s->sport, l, sizeof(l));
+	ssfmt_endpoint(s->family, s->dst, s->dport, p, sizeof(p));
+	snprintf(buf, len, "%s %s", l, p);
+}
+
+/* Log every socket that appeared, changed state or vanished since the last look. */
+static void observe(struct run *r)
+{
+	for (int h = 0; h < r->m->topo.nhosts; h++) {
+		struct sockdiag_list cur = {0};
+		char lab[160];
+
+		if (sockdiag_dump(ns_of(r, h), SOCKDIAG_TCP, &cur, NULL))
+			continue;
+		for (size_t i = 0; i < cur.n; i++) {
+			const struct sockdiag_sock *s = &cur.v[i], *o = NULL;
+			for (size_t j = 0; j < r->prev[h].n && !o; j++)
+				if (same_sock(s, &r->prev[h].v[j]))
+					o = &r->prev[h].v[j];
+			if (o && o->state == s->state)
+				continue;
+			sock_label(s, lab, sizeof(lab));
+			tlog(r, "%s: %s %s -> %s", host_name(r, h), lab,
+			     o ? sockdiag_state_name(o->state) : "(new)",
+			     sockdiag_state_name(s->state));
+		}
+		for (size_t j = 0; j < r->prev[h].n; j++) {
+			int found = 0;
+			for (size_t i = 0; i < cur.n && !found; i++)
+				found = same_sock(&cur.v[i], &r->prev[h].v[j]);
+			if (found)
+				continue;
+			sock_label(&r->prev[h].v[j], lab, sizeof(lab));
+			tlog(r, "%s: %s %s -> (gone)", host_name(r, h), lab,
+			     sockdiag_state_name(r->prev[h].v[j].state));
+		}
+		sockdiag_list_free(&r->prev[h]);
+		r->prev[h] = cur;
+	}
+}
+
+static void reap(struct run *r)
+{
+	int st;
+	pid_t pid;
+
+	for (int i = 0; i < r->m->nactors; i++) {
+		struct actor_run *a = &r->actors[i];
+		if (a->pid && !a->exited && actor_poll(a))
+			tlog(r, "actor %s: %s", r->m->actors[i].name, a->event);
+	}
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (int i = 0; i < r->m->nactors; i++) {
+			struct actor_run *a = &r->actors[i];
+			if (a->pid != pid || a->exited)
+				continue;
+			actor_reaped(a, st, rel(r));
+			tlog(r, "actor %s exited: %s", r->m->actors[i].name, a->result);
+		}
+	}
+}
+
+/* One tick of the timeline clock: reap, observe, wait TICK_MS. */
+static void tick(struct run *r)
+{
+	reap(r);
+	observe(r);
+	if (now_s() > r->deadline)
+		r->timed_out = 1;
+	else
+		poll(NULL, 0, TICK_MS);
+}
+
+/* ---- steps ---- */
+
+static void ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
+{
+	struct sockdiag_list l = {0};
+	char line[1024];
+
+	ssfmt_header(line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	if (sockdiag_dump(ns_of(r, h), SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO, &l, NULL))
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		if (flt && !filter_match(flt, &l.v[i]))
+			continue;
+		ssfmt_sock(&l.v[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	sockdiag_list_free(&l);
+}
+
+static int apply_sysctl(struct run *r, const struct step *s, int h, const char *key,
+			const char *val, int optional)
+{
+	char now[256];
+	int err = sysctl_set(ns_of(r, h), key, val);
+
+	if (err == -ENOENT && optional) {
+		fprintf(r->sysf, "%s %s: not on this kernel\n", host_name(r, h), key);
+		return 0;
+	}
+	if (err == -ENOENT) {
+		set_reason(r, "%s:%d: this kernel has no sysctl %s", r->m->file, s->line, key);
+		return VERDICT_SKIP;
+	}
+	if (err) {
+		set_reason(r, "%s:%d: sysctl %s=%s in %s: %s%s", r->m->file, s->line, key, val,
+			   host_name(r, h), strerror(-err),
+			   err == -EACCES || err == -EPERM ? " (read-only in a namespace)" : "");
+		return VERDICT_ERROR;
+	}
+	if (!sysctl_get(ns_of(r, h), key, now, sizeof(now)))
+		fprintf(r->sysf, "%s %s=%s\n", host_name(r, h), key, now);
+	tlog(r, "sysctl %s %s=%s", host_name(r, h), key, val);
+	return 0;
+}
+
+static int do_cut(struct run *r, const struct step *s, int restore)
+{
+	const struct topo *t = &r->m->topo;
+	char cmd[4096], why[512];
+	int hs[2] = {s->host, s->peer};
+
+	for (int k = 0; k < 2; k++) {
+		int h = hs[k], o = hs[!k];
+		size_t n = 0;
+
+		if (restore) {
+			snprintf(cmd, sizeof(cmd), "delete table inet netcase_cut_%s\n",
+				 host_name(r, o));
+		} else {
+			n += snprintf(
+			    cmd + n, sizeof(cmd) - n,
+			    "table inet netcase_cut_%s {\n chain in {\n"
+			    "  type filter hook prerouting priority -300; policy accept;\n",
+			    host_name(r, o));
+			for (int l = 0; l < t->nlinks; l++) {
+				int side = topo_link_side(t, l, o);
+				if (side < 0)
+					continue;
+				n += snprintf(
+				    cmd + n, sizeof(cmd) - n,
+				    "  ip saddr %s counter drop\n  ip6 saddr %s counter drop\n",
+				    t->links[l].v4[side], t->links[l].v6[side]);
+			}
+			snprintf(cmd + n, sizeof(cmd) - n, " }\n}\n");
+		}
+		int err = nft_run(ns_of(r, h), cmd, why, sizeof(why));
+		if (err) {
+			set_reason(r, "%s:%d: %s %s %s: nftables: %s", r->m->file, s->line,
+				   restore ? "restore" : "cut", host_name(r, s->host),
+				   host_name(r, s->peer), why);
+			return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+		}
+	}
+	r->cut_used = 1;
+	tlog(r, "%s %s %s", restore ? "restore" : "cut", host_name(r, s->host),
+	     host_name(r, s->peer));
+	return 0;
+}
+
+static int do_start(struct run *r, const struct step *s)
+{
+	const struct actor_spec *a = &r->m->actors[s->actor];
+	struct actor_run *run = &r->actors[s->actor];
+	const struct topo *t = &r->m->topo;
+	char target[128] = "";
+	struct actor_spec copy = *a;
+	int err;
+
+	if (a->kind == ACTOR_CONNECT) {
+		const char *addr = a->addr;
+		if (a->target_host >= 0) {
+			addr = topo_addr_from(t, a->host, a->target_host,
+					      a->ipv6 ? AF_INET6 : AF_INET);
+			if (!addr) {
+				set_reason(r, "%s:%d: %s cannot reach %s (no path)", r->m->file,
+					   s->line, host_name(r, a->host),
+					   host_name(r, a->target_host));
+				return VERDICT_ERROR;
+			}
+		}
+		snprintf(target, sizeof(target), "%s", addr);
+	} else if (a->kind == ACTOR_LISTEN && a->target_host >= 0) {
+		const char *addr = topo_addr_from(t, a->host, a->target_host, AF_INET);
+		snprintf(copy.addr, sizeof(copy.addr), "%s", addr ? addr : "");
+	}
+	err = actor_spawn(&copy, ns_of(r, a->host), target, run);
+	if (err) {
+		set_reason(r, "%s:%d: start %s: %s", r->m->file, s->line, a->name, strerror(-err));
+		return VERDICT_ERROR;
+	}
+	run->started = rel(r);
+	tlog(r, "start %s on %s (pid %d)%s%s", a->name, host_name(r, a->host), (int)run->pid,
+	     target[0] ? " -> " : "", target);
+	if (a->kind == ACTOR_LISTEN) {
+		/* the next step may connect: wait for the listen() */
+		double end = now_s() + 2;
+		while (!run->exited && strcmp(run->event, "listening") && now_s() < end)
+			tick(r);
+		if (run->exited) {
+			set_reason(r, "%s:%d: %s could not listen: %s", r->m->file, s->line,
+				   a->name, run->result);
+			return VERDICT_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* ---- expectations ---- */
+
+struct obs {
+	long long value;
+	int ok;
+	char text[256];
+};
+
+static const char *agg_name(enum expect_agg a)
+{
+	return a == AGG_COUNT ? "count" : a == AGG_ANY ? "any" : "none";
+}
+
+static int observe_expect(struct run *r, const struct expectation *e, struct obs *ob)
+{
+	ob->text[0] = '\0';
+	switch (e->kind) {
+	case EXPECT_SOCKETS: {
+		struct sockdiag_list l = {0};
+		struct sockdiag_req req;
+		char bc[FILTER_BC_MAX];
+		long long n = 0;
+		int err;
+
+		filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+		err = sockdiag_dump_req(ns_of(r, e->host), &req, &l, NULL);
+		if (err)
+			return err;
+		for (size_t i = 0; i < l.n; i++)
+			n += filter_match(e->filter, &l.v[i]);
+		sockdiag_list_free(&l);
+		ob->value = n;
+		ob->ok = e->agg == AGG_COUNT ? case_op_eval(n, e->op, e->value)
+			 : e->agg == AGG_ANY ? n > 0
+					     : n == 0;
+		snprintf(ob->text, sizeof(ob->text), "%s = %lld", agg_name(e->agg), n);
+		return 0;
+	}
+	case EXPECT_COUNTER: {
+		struct counters c = {0};
+		int64_t now = 0, then = 0;
+		int err = counters_read(ns_of(r, e->host), &c);
+
+		if (!err)
+			err = counters_get(&c, e->text, &now);
+		counters_free(&c);
+		if (err == -ENOENT) {
+			snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s",
+				 e->text);
+			ob->ok = 0;
+			return 0;
+		}
+		if (err)
+			return err;
+		counters_get(&r->base[e->host], e->text, &then);
+		ob->value = now - then;
+		ob->ok = case_op_eval(ob->value, e->op, e->value);
+		snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
+			 ob->value);
+		return 0;
+	}
+	case EXPECT_PACKETS: {
+		char *pf = NULL, why[256];
+		long n;
+
+		if (!r->caps[e->link]) {
+			snprintf(ob->text, sizeof(ob->text),
+				 "that link is not captured (add 'capture')");
+			ob->ok = 0;
+			return 0;
+		}
+		capture_filter_compile(&r->m->topo, e->link, e->text, &pf, why, sizeof(why));
+		n = capture_count(r->caps[e->link], pf);
+		free(pf);
+		ob->value = n;
+		ob->ok = n >= 0 && case_op_eval(n, e->op, e->value);
+		snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
+		return 0;
+	}
+	case EXPECT_EXITS: {
+		const struct actor_run *a = &r->actors[e->actor];
+		char want[96];
+
+		if (e->exit_want == EXIT_OK)
+			snprintf(want, sizeof(want), "ok");
+		else if (e->exit_want == EXIT_ERROR)
+			snprintf(want, sizeof(want), "error %s", case_errno_name(e->exit_errno));
+		else
+			snprintf(want, sizeof(want), "status %d", e->exit_status);
+		if (!a->pid) {
+			snprintf(ob->text, sizeof(ob->text), "not started");
+			ob->ok = 0;
+		} else if (!a->exited) {
+			snprintf(ob->text, sizeof(ob->text), "still running");
+			ob->ok = 0;
+		} else {
+			snprintf(ob->text, sizeof(ob->text), "exited: %s at %.3fs", a->result,
+				 a->ended);
+			ob->ok = !strcmp(a->result, want);
+		}
+		return 0;
+	}
+	case EXPECT_RUNNING: {
+		const struct actor_run *a = &r->actors[e->actor];
+		ob->ok = a->pid && !a->exited;
+		snprintf(ob->text, sizeof(ob->text), "%s",
+			 !a->pid     ? "not started"
+			 : a->exited ? a->result
+				     : "running");
+		if (a->exited)
+			snprintf(ob->text, sizeof(ob->text), "exited: %s", a->result);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static int do_expect(struct run *r, const struct step *s)
+{
+	const struct expectation *e = &s->expect;
+	double start = now_s(), end = start + e->duration_ms / 1000.0;
+	struct obs ob = {0};
+	int err, ok;
+
+	r->res->nexpect++;
+	for (;;) {
+		reap(r);
+		err = observe_expect(r, e, &ob);
+		if (err) {
+			set_reason(r, "%s:%d: cannot observe: %s", r->m->file, s->line,
+				   strerror(-err));
+			return VERDICT_ERROR;
+		}
+		if (e->mode == EXPECT_ONCE)
+			break;
+		if (e->mode == EXPECT_WITHIN && ob.ok)
+			break;
+		if (e->mode == EXPECT_THROUGHOUT && !ob.ok)
+			break;
+		if (now_s() >= end || r->timed_out)
+			break;
+		tick(r);
+	}
+	ok = ob.ok;
+	if (e->mode == EXPECT_THROUGHOUT && ok && now_s() < end)
+		ok = 0; /* cut short by the case timeout */
+	tlog(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
+	if (ok)
+		return 0;
+	r->res->nfailed++;
+	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
+	if (e->mode == EXPECT_THROUGHOUT)
+		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", now_s() - start,
+			e->duration_ms / 1000.0, ob.text);
+	else
+		fprintf(r->out, "  observed%s: %s\n",
+			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob.text);
+	if (e->kind == EXPECT_SOCKETS) {
+		fprintf(r->out, "  sockets on %s now:\n", host_name(r, e->host));
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		ss_dump(r, e->host, m, NULL);
+		fclose(m);
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			fprintf(r->out, "    %s\n", l);
+		free(buf);
+	}
+	set_reason(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob.text);
+	return VERDICT_FAIL;
+}
+
+static int do_step(struct run *r, const struct step *s)
+{
+	struct actor_run *a = s->actor >= 0 ? &r->actors[s->actor] : NULL;
+	const char *an = s->actor >= 0 ? r->m->actors[s->actor].name : "";
+	int err = 0;
+
+	switch (s->kind) {
+	case STEP_SYSCTL:
+		return apply_sysctl(r, s, s->host, s->key, s->value, 0);
+	case STEP_TIMERS:
+		for (int i = 0; runner_fast_timers[i][0] && !err; i++)
+			err = apply_sysctl(r, s, s->host, runner_fast_timers[i][0],
+					   runner_fast_timers[i][1], 1);
+		return err;
+	case STEP_CAPTURE: {
+		const struct topo *t = &r->m->topo;
+		int l = topo_link_find(t, s->host, s->peer);
+		int side = topo_link_side(t, l, s->host);
+		char path[4200], why[512];
+
+		if (r->caps[l])
+			return 0;
+		snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->evdir, host_name(r, s->host),
+			 host_name(r, s->peer));
+		err = capture_start(ns_of(r, s->host), t->links[l].ifname[side], path, &r->caps[l],
+				    why, sizeof(why));
+		if (err) {
+			set_reason(r, "%s:%d: capture: %s", r->m->file, s->line, why);
+			return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+		}
+		tlog(r, "capture %s %s on %s", host_name(r, s->host), host_name(r, s->peer),
+		     t->links[l].ifname[side]);
+		return 0;
+	}
+	case STEP_START:
+		return do_start(r, s);
+	case STEP_EXPECT:
+		return do_expect(r, s);
+	case STEP_SIGNAL:
+		if (!a->pid || a->exited) {
+			tlog(r, "signal %s: not running", an);
+			return 0;
+		}
+		kill(a->pid, s->signal);
+		tlog(r, "signal %s %s", an, sigabbrev_np(s->signal));
+		return 0;
+	case STEP_CLOSE:
+	case STEP_SHUTDOWN:
+	case STEP_ABORT:
+	case STEP_SEND: {
+		static const char *cmds[] = {[STEP_CLOSE] = "close",
+					     [STEP_SHUTDOWN] = "shutdown",
+					     [STEP_ABORT] = "abort",
+					     [STEP_SEND] = "send"};
+		err = actor_command(a, cmds[s->kind], s->kind == STEP_SEND ? s->value : NULL);
+		tlog(r, "%s %s%s", cmds[s->kind], an, err ? ": not running" : "");
+		return 0;
+	}
+	case STEP_SLEEP: {
+		double end = now_s() + s->duration_ms / 1000.0;
+		tlog(r, "sleep %ums", s->duration_ms);
+		while (now_s() < end && !r->timed_out)
+			tick(r);
+		return 0;
+	}
+	case STEP_CUT:
+	case STEP_RESTORE:
+		return do_cut(r, s, s->kind == STEP_RESTORE);
+	}
+	return 0;
+}
+
+/* ---- evidence ---- */
+
+static int mkdirs(const char *path)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static void rmtree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[4400];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static void write_file(struct run *r, const char *name, const char *text, size_t len)
+{
+	char p[4400];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", r->evdir, name);
+	f = fopen(p, "we");
+	if (!f)
+		return;
+	fwrite(text, 1, len, f);
+	fclose(f);
+}
+
+static void evidence(struct run *r)
+{
+	char name[128];
+
+	fflush(r->tl);
+	write_file(r, "timeline.log", r->tlbuf, r->tllen);
+	fflush(r->sysf);
+	write_file(r, "sysctl.txt", r->sysctls ? r->sysctls : "", r->sysctls_len);
+	for (int h = 0; h < r->m->topo.nhosts; h++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct counters c = {0};
+
+		ss_dump(r, h, f, NULL);
+		fclose(f);
+		snprintf(name, sizeof(name), "ss-%s.txt", host_name(r, h));
+		write_file(r, name, buf, len);
+		free(buf);
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		if (!counters_read(ns_of(r, h), &c))
+			for (size_t i = 0; i < c.n; i++) {
+				int64_t then = 0;
+				counters_get(&r->base[h], c.v[i].name, &then);
+				if (c.v[i].value != then)
+					fprintf(f, "%-36s %lld\n", c.v[i].name,
+						(long long)(c.v[i].value - then));
+			}
+		counters_free(&c);
+		fclose(f);
+		snprintf(name, sizeof(name), "counters-%s.txt", host_name(r, h));
+		write_file(r, name, buf, len);
+		free(buf);
+		if (r->cut_used) {
+			char *rs = NULL, why[256];
+			if (!nft_list(ns_of(r, h), "list ruleset", &rs, why, sizeof(why)) && rs) {
+				snprintf(name, sizeof(name), "nft-%s.txt", host_name(r, h));
+				write_file(r, name, rs, strlen(rs));
+			}
+			free(rs);
+		}
+	}
+}
+
+static void keep_namespaces(struct run *r)
+{
+	char path[512], src[64];
+
+	mkdir("/run/netns", 0755);
+	for (int h = 0; h < r->m->topo.nhosts; h++) {
+		snprintf(path, sizeof(path), "/run/netns/netcase-%s-%s", r->o->run_id,
+			 host_name(r, h));
+		int fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0444);
+		if (fd >= 0)
+			close(fd);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", ns_of(r, h));
+		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+			fprintf(r->out, "  --keep: cannot pin %s: %s\n", path, strerror(errno));
+			unlink(path);
+		} else {
+			fprintf(r->out,
+				"  kept: ip netns exec netcase-%s-%s ...  (netcase shell %s %s)\n",
+				r->o->run_id, host_name(r, h), r->o->run_id, host_name(r, h));
+		}
+	}
+}
+
+int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
+	       struct case_result *res)
+{
+	struct case_model *mm = (struct case_model *)m; /* the topology gets its fds */
+	struct run r = {.m = m, .o = o, .out = out, .res = res};
+	char id[256], why[512];
+	int verdict = VERDICT_PASS, err, nh = m->topo.nhosts;
+
+	memset(res, 0, sizeof(*res));
+	r.t0 = now_s();
+	r.deadline = r.t0 + m->timeout_ms / 1000.0;
+	r.tl = open_memstream(&r.tlbuf, &r.tllen);
+	r.sysf = open_memstream(&r.sysctls, &r.sysctls_len);
+	r.actors = calloc(m->nactors ? m->nactors : 1, sizeof(*r.actors));
+	r.base = calloc(nh, sizeof(*r.base));
+	r.prev = calloc(nh, sizeof(*r.prev));
+	r.caps = calloc(m->topo.nlinks ? m->topo.nlinks : 1, sizeof(*r.caps));
+	runner_case_id(m->file, id, sizeof(id));
+	snprintf(r.evdir, sizeof(r.evdir), "%s/%s",
+		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
+	err = mkdirs(r.evdir);
+	if (err) {
+		set_reason(&r, "evidence directory %s: %s", r.evdir, strerror(-err));
+		verdict = VERDICT_ERROR;
+		goto done;
+	}
+	err = topo_build(&mm->topo, why, sizeof(why));
+	if (err) {
+		set_reason(&r, "%s: topology: %s", m->file, why);
+		verdict = err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
+		goto done;
+	}
+	tlog(&r, "topology built: %d hosts, %d links", nh, m->topo.nlinks);
+	for (int l = 0; l < m->topo.nlinks; l++) {
+		const struct topo_link *L = &m->topo.links[l];
+		tlog(&r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
+		     L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
+	}
+	for (int h = 0; h < nh; h++)
+		counters_read(m->topo.hosts[h].ns, &r.base[h]);
+	observe(&r);
+	for (int i = 0; i < m->nsteps && !r.timed_out; i++) {
+		int v = do_step(&r, &m->steps[i]);
+		if (v == VERDICT_FAIL) {
+			verdict = VERDICT_FAIL;
+		} else if (v) {
+			verdict = v;
+			break;
+		}
+	}
+	if (r.timed_out) {
+		set_reason(&r, "%s: the case timed out after %.1fs (timeout %ums)", m->file,
+			   rel(&r), m->timeout_ms);
+		fprintf(out, "FAIL %s: timed out after %.1fs; the steps after that were not run\n",
+			m->file, rel(&r));
+		verdict = VERDICT_FAIL;
+	}
+	reap(&r);
+	for (int l = 0; l < m->topo.nlinks; l++) {
+		unsigned rcv, drop;
+		if (!r.caps[l])
+			continue;
+		capture_stop(r.caps[l], &rcv, &drop);
+		tlog(&r, "capture %s %s: %u packets, %u dropped",
+		     m->topo.hosts[m->topo.links[l].a].name, m->topo.hosts[m->topo.links[l].b].name,
+		     rcv, drop);
+		if (drop) {
+			fprintf(out,
+				"FAIL %s: capture of %s %s DROPPED %u of %u packets; packet counts "
+				"are incomplete\n",
+				m->file, m->topo.hosts[m->topo.links[l].a].name,
+				m->topo.hosts[m->topo.links[l].b].name, drop, rcv + drop);
+			set_reason(&r, "capture dropped %u packets", drop);
+			if (verdict == VERDICT_PASS)
+				verdict = VERDICT_FAIL;
+		}
+	}
+done:
+	res->verdict = verdict;
+	res->seconds = rel(&r);
+	if (verdict != VERDICT_PASS || o->artifacts) {
+		if (nh && m->topo.hosts[0].ns >= 0)
+			evidence(&r);
+		else
+			write_file(&r, "timeline.log", r.tlbuf ? r.tlbuf : "", r.tllen);
+		if (verdict != VERDICT_PASS && verdict != VERDICT_SKIP)
+			fprintf(out, "  evidence: %s/\n", r.evdir);
+	}
+	if (verdict != VERDICT_PASS && o->keep && nh && m->topo.hosts[0].ns >= 0)
+		keep_namespaces(&r);
+	for (int l = 0; l < m->topo.nlinks; l++)
+		capture_free(r.caps[l]);
+	for (int i = 0; i < m->nactors; i++)
+		if (r.actors[i].pid && !r.actors[i].exited)
+			kill(r.actors[i].pid, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	for (int i = 0; i < m->nactors; i++)
+		if (r.actors[i].ctl >= 0 && r.actors[i].pid)
+			close(r.actors[i].ctl);
+	for (int h = 0; h < nh; h++) {
+		counters_free(&r.base[h]);
+		sockdiag_list_free(&r.prev[h]);
+	}
+	topo_free(&mm->topo);
+	fclose(r.tl);
+	fclose(r.sysf);
+	if (verdict == VERDICT_PASS && !o->artifacts) {
+		/* nothing to keep: remove the folder and its now-empty parents */
+		rmtree(r.evdir);
+		for (char *slash; (slash = strrchr(r.evdir, '/')) && rmdir(r.evdir) == 0;)
+			*slash = '\0';
+		rmdir(r.evdir);
+	}
+	free(r.tlbuf);
+	free(r.sysctls);
+	free(r.actors);
+	free(r.base);
+	free(r.prev);
+	free(r.caps);
+	return verdict;
+}
