@@ -4,6 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 [ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] ||
 	autoreconf -fi >/dev/null
-[ -f Makefile ] && [ Makefile -nt Makefile.am ] && [ config.status -nt configure ] ||
-	./configure -q --enable-werror
+# re-configure when the build files or the set of cases changed
+stale=$(find Makefile.am configure cases -newer config.status 2>/dev/null | head -n 1)
+[ -f Makefile ] && [ -z "$stale" ] || ./configure -q --enable-werror
 make -j"$(nproc)" >/dev/null

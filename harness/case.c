@@ -932,9 +932,11 @@ static int st_expect(struct cur *c)
 	colon = strip_colon(w);
 	if (!strcmp(w, "packets") && !colon) {
 		int a, b;
-		const char *inner_at, *lat = c->p;
+		const char *inner_at, *lat;
 		char *pf = NULL;
 		e->kind = EXPECT_PACKETS;
+		ws(c);
+		lat = c->p;
 		if ((err = host_ref(c, &a, 0, NULL)) || (err = host_ref(c, &b, 1, &colon)))
 			return err;
 		e->link = topo_link_find(&m->topo, a, b);

@@ -822,9 +822,11 @@ done:
 	if (verdict == VERDICT_PASS && !o->artifacts) {
 		/* nothing to keep: remove the folder and its now-empty parents */
 		rmtree(r.evdir);
-		for (char *slash; (slash = strrchr(r.evdir, '/')) && rmdir(r.evdir) == 0;)
+		for (char *slash; (slash = strrchr(r.evdir, '/'));) {
 			*slash = '\0';
-		rmdir(r.evdir);
+			if (rmdir(r.evdir) < 0)
+				break;
+		}
 	}
 	free(r.tlbuf);
 	free(r.sysctls);

@@ -35,6 +35,8 @@ int main(void)
 	srunner_add_suite(sr, ssfmt_suite());
 	srunner_add_suite(sr, sockdiag_suite());
 	srunner_add_suite(sr, counters_suite());
+	srunner_add_suite(sr, case_suite());
+	srunner_add_suite(sr, report_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,164 @@
+/*
+ * The case parser: every file in tests/data/bad/ must be refused with the
+ * message its first line gives ("# expect-error: LINE:COL: text"), and
+ * well-formed statements must produce the model they describe.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/case.h"
+#include "suites.h"
+
+static char **bad_files;
+static int nbad;
+
+static void list_bad(void)
+{
+	struct dirent **ents;
+	int n = scandir(TEST_DATA "/bad", &ents, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		if (strstr(ents[i]->d_name, ".case")) {
+			bad_files = realloc(bad_files, (nbad + 1) * sizeof(char *));
+			bad_files[nbad++] = strdup(ents[i]->d_name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+START_TEST(t_bad)
+{
+	char name[300], *text, *want, *nl;
+	struct case_model *m = NULL;
+	struct case_error e;
+
+	snprintf(name, sizeof(name), "bad/%s", bad_files[_i]);
+	text = test_data_read(name, NULL);
+	ck_assert_msg(!strncmp(text, "# expect-error: ", 16), "%s has no expect-error line", name);
+	want = strndup(text + 16, strcspn(text + 16, "\n"));
+	ck_assert_int_eq(case_parse(name, text, &m, &e), -EINVAL);
+	ck_assert_ptr_null(m);
+	nl = e.msg + strlen(name) + 1;
+	ck_assert_msg(!strncmp(e.msg, name, strlen(name)) && e.msg[strlen(name)] == ':',
+		      "%s: message does not start with the file: %s", name, e.msg);
+	ck_assert_msg(!strncmp(nl, want, strlen(want)), "%s:\n  got  %s\n  want %s", name, nl,
+		      want);
+	free(want);
+	free(text);
+}
+END_TEST
+
+START_TEST(t_corpus_size)
+{
+	ck_assert_int_ge(nbad, 30);
+}
+END_TEST
+
+START_TEST(t_model)
+{
+	static const char text[] =
+	    "# intent line one\n# and two\n"
+	    "timeout 12s\n"
+	    "host client\nhost router\nhost server\n"
+	    "link client router mtu 1400\nlink router server\n"
+	    "sysctl server net.ipv4.tcp_rmem=\"4096 4096 4096\"\n"
+	    "start srv: server listen [::]:8888 backlog 3 noaccept noread eof hold keepalive 2s 1s "
+	    "3\n"
+	    "start c: client connect server:8888 send 1000 bytes stream ipv6 user-timeout 1500ms "
+	    "bind 198.18.0.1:4000 nodelay\n"
+	    "start t: client connect 198.18.1.2:80 send \"a \\\"quoted\\\" # not a comment\"\n"
+	    "start x: client exec sh -c \"exit 3\"\n"
+	    "expect server within 1.5s: count(state established and src server) >= 2 # c\n"
+	    "expect server throughout 500ms: none(state syn-recv)\n"
+	    "expect client counter TcpExtTCPKeepAlive >= 3\n"
+	    "expect client within 2s: counter TcpExtTCPAbortOnTimeout == 1\n"
+	    "expect x exits within 2s: status 3\n"
+	    "expect c exits: error ECONNRESET\n"
+	    "expect srv running\n"
+	    "signal srv SIGSTOP\nshutdown c wr\nabort c\nsend srv \"bye\"\nsleep 2m\n"
+	    "cut client server\nrestore client server\ncapture client router\n"
+	    "expect packets client router within 1s: count(tcp and dst host server) > 0\n";
+	struct case_model *m;
+	struct case_error e;
+	const struct actor_spec *a;
+
+	ck_assert_msg(case_parse("t.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(m->intent, "intent line one and two");
+	ck_assert_uint_eq(m->timeout_ms, 12000);
+	ck_assert_int_eq(m->topo.nhosts, 3);
+	ck_assert_int_eq(m->topo.nlinks, 2);
+	ck_assert_uint_eq(m->topo.links[0].mtu, 1400);
+	ck_assert_int_eq(m->nactors, 4);
+	a = &m->actors[0];
+	ck_assert_str_eq(a->addr, "::");
+	ck_assert_int_eq(a->backlog, 3);
+	ck_assert(!a->accept && !a->read && !a->eof_close);
+	ck_assert(a->keepalive && a->ka_idle == 2 && a->ka_intvl == 1 && a->ka_cnt == 3);
+	a = &m->actors[1];
+	ck_assert_int_eq(a->target_host, 2);
+	ck_assert_int_eq(a->send_bytes, 1000);
+	ck_assert(a->stream && a->ipv6 && a->nodelay);
+	ck_assert_int_eq(a->user_timeout_ms, 1500);
+	ck_assert_str_eq(a->bind_addr, "198.18.0.1");
+	ck_assert_int_eq(a->bind_port, 4000);
+	ck_assert_str_eq(m->actors[2].send, "a \"quoted\" # not a comment");
+	ck_assert_str_eq(m->actors[2].addr, "198.18.1.2");
+	ck_assert_str_eq(m->actors[3].argv[2], "exit 3");
+	ck_assert_ptr_null(m->actors[3].argv[3]);
+	ck_assert_int_eq(m->steps[0].kind, STEP_SYSCTL);
+	ck_assert_str_eq(m->steps[0].value, "4096 4096 4096");
+	const struct expectation *x = &m->steps[5].expect;
+	ck_assert_int_eq(x->kind, EXPECT_SOCKETS);
+	ck_assert_int_eq(x->mode, EXPECT_WITHIN);
+	ck_assert_uint_eq(x->duration_ms, 1500);
+	ck_assert_int_eq(x->op, OP_GE);
+	ck_assert_int_eq(m->steps[6].expect.mode, EXPECT_THROUGHOUT);
+	ck_assert_int_eq(m->steps[6].expect.agg, AGG_NONE);
+	ck_assert_int_eq(m->steps[7].expect.kind, EXPECT_COUNTER);
+	ck_assert_str_eq(m->steps[8].expect.text, "TcpExtTCPAbortOnTimeout");
+	ck_assert_int_eq(m->steps[9].expect.exit_want, EXIT_STATUS);
+	ck_assert_int_eq(m->steps[10].expect.exit_errno, ECONNRESET);
+	ck_assert_int_eq(m->steps[11].expect.kind, EXPECT_RUNNING);
+	ck_assert_int_eq(m->steps[16].duration_ms, 120000);
+	ck_assert_int_eq(m->steps[m->nsteps - 1].expect.kind, EXPECT_PACKETS);
+	case_free(m);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int ok;
+	unsigned ms;
+} durations[] = {
+    {"250ms", 1, 250}, {"2s", 1, 2000}, {"1.5s", 1, 1500}, {"3m", 1, 180000}, {"7", 1, 7000},
+    {"s", 0, 0},       {"-1s", 0, 0},	{"2h", 0, 0},	   {"1.5", 1, 1500},
+};
+
+START_TEST(t_durations)
+{
+	unsigned ms = 0;
+	int r = case_duration_parse(durations[_i].in, &ms);
+
+	ck_assert_msg((r == 0) == durations[_i].ok, "'%s'", durations[_i].in);
+	if (r == 0)
+		ck_assert_uint_eq(ms, durations[_i].ms);
+}
+END_TEST
+
+Suite *case_suite(void)
+{
+	Suite *s = suite_create("case");
+	TCase *tc = tcase_create("parse");
+
+	list_bad();
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, t_bad, 0, nbad);
+	tcase_add_test(tc, t_corpus_size);
+	tcase_add_test(tc, t_model);
+	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
