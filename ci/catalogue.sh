@@ -1,9 +1,9 @@
 #!/bin/sh
-# The main job: install dependencies, build, and show netcase at work.
-# (Until the case engine lands: two hosts' sockets in known states, as
-# `netcase ss` and iproute2 see them.)
+# The main job: install dependencies, build, and run the whole case
+# catalogue with its results table (evidence of failures in
+# netcase-artifacts/).  Exit status as `netcase run`.
 set -eu
 cd "$(dirname "$0")/.."
 sh ci/deps.sh
 sh ci/build.sh
-./tests/nstest compare
+exec ./netcase run -j "$(nproc)" "$@" cases
