@@ -29,6 +29,20 @@ enum step_kind {
 	STEP_SLEEP,    /* duration */
 	STEP_CUT,      /* hosts a b */
 	STEP_RESTORE,  /* hosts a b */
+	STEP_RULE,     /* a rule: key = name, value = nft match text */
+	STEP_REMOVE,   /* key = rule name */
+	STEP_NETEM,    /* host -> peer impairment */
+	STEP_FIREWALL, /* host becomes a conntrack middlebox */
+};
+
+/* Where a rule sits: on the path from host to peer, or a host's own. */
+enum rule_dir { RULE_PATH, RULE_ON_IN, RULE_ON_OUT };
+
+struct netem_spec {
+	unsigned loss_ppm; /* loss in parts per million */
+	unsigned delay_ms, jitter_ms, duplicate_ppm, reorder_ppm, corrupt_ppm;
+	unsigned long long rate_bps;
+	long long seed; /* -1: none given */
 };
 
 enum actor_kind { ACTOR_LISTEN, ACTOR_CONNECT, ACTOR_EXEC };
@@ -87,6 +101,9 @@ struct step {
 	char *key, *value;
 	unsigned duration_ms;
 	int signal;
+	enum rule_dir dir; /* STEP_RULE */
+	int reject;	   /* STEP_RULE: reject (RST for TCP); STEP_FIREWALL: expired rst */
+	struct netem_spec netem;
 	struct expectation expect;
 };
 

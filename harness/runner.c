@@ -19,7 +19,10 @@
 #include "actor.h"
 #include "capture.h"
 #include "ssfmt.h"
+#include "../netns/conntrack.h"
 #include "../netns/counters.h"
+#include "../netns/link.h"
+#include "../netns/qdisc.h"
 #include "../netns/nft.h"
 #include "../netns/ns.h"
 #include "../netns/sockdiag.h"
@@ -59,7 +62,9 @@ struct run {
 	char *sysctls; /* key=value lines in force */
 	size_t sysctls_len;
 	FILE *sysf;
-	int cut_used;
+	int nft_used;
+	int *firewall;	/* per host: 1 if a conntrack middlebox */
+	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
 };
 
@@ -298,7 +303,7 @@ static int do_cut(struct run *r, const struct step *s, int restore)
 			return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
 		}
 	}
-	r->cut_used = 1;
+	r->nft_used = 1;
 	tlog(r, "%s %s %s", restore ? "restore" : "cut", host_name(r, s->host),
 	     host_name(r, s->peer));
 	return 0;
@@ -524,6 +529,205 @@ static int do_expect(struct run *r, const struct step *s)
 	return VERDICT_FAIL;
 }
 
+/* The IPv4 and IPv6 addresses of host h as nft sets: "{ a, b }". */
+static void addr_sets(struct run *r, int h, char *v4, char *v6, size_t len)
+{
+	const struct topo *t = &r->m->topo;
+	size_t n4 = 0, n6 = 0;
+
+	n4 += snprintf(v4, len, "{ ");
+	n6 += snprintf(v6, len, "{ ");
+	for (int l = 0; l < t->nlinks; l++) {
+		int side = topo_link_side(t, l, h);
+		if (side < 0)
+			continue;
+		n4 += snprintf(v4 + n4, len - n4, "%s%s", n4 > 2 ? ", " : "", t->links[l].v4[side]);
+		n6 += snprintf(v6 + n6, len - n6, "%s%s", n6 > 2 ? ", " : "", t->links[l].v6[side]);
+	}
+	snprintf(v4 + n4, len - n4, " }");
+	snprintf(v6 + n6, len - n6, " }");
+}
+
+/*
+ * Where packets from a to b are caught: on b's input when b is a's
+ * neighbour on the path, else in the forward path of the first router;
+ * never on a's own egress.  Sets *host, *hook and the address matches.
+ */
+static int place(struct run *r, int a, int b, int *host, const char **hook, char *m4, char *m6,
+		 size_t len)
+{
+	const struct topo *t = &r->m->topo;
+	int l = topo_next_link(t, a, b), side, nb;
+	char s4[512], s6[512], d4[512], d6[512];
+
+	if (l < 0)
+		return -EHOSTUNREACH;
+	side = topo_link_side(t, l, a);
+	nb = side ? t->links[l].a : t->links[l].b;
+	addr_sets(r, a, s4, s6, sizeof(s4));
+	*host = nb;
+	if (nb == b) {
+		*hook = "input";
+		snprintf(m4, len, "ip saddr %s", s4);
+		snprintf(m6, len, "ip6 saddr %s", s6);
+	} else {
+		*hook = "forward";
+		addr_sets(r, b, d4, d6, sizeof(d4));
+		snprintf(m4, len, "ip saddr %s ip daddr %s", s4, d4);
+		snprintf(m6, len, "ip6 saddr %s ip6 daddr %s", s6, d6);
+	}
+	return 0;
+}
+
+static int nft_step(struct run *r, const struct step *s, int h, const char *cmd)
+{
+	char why[512];
+	int err = nft_run(ns_of(r, h), cmd, why, sizeof(why));
+
+	if (err) {
+		set_reason(r, "%s:%d: nftables in %s: %s", r->m->file, s->line, host_name(r, h),
+			   why);
+		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+	}
+	r->nft_used = 1;
+	return 0;
+}
+
+static int do_rule(struct run *r, const struct step *s, int idx)
+{
+	char cmd[4096], m4[1100] = "", m6[1100] = "";
+	const char *hook = s->dir == RULE_ON_OUT ? "output" : "input";
+	int h = s->host;
+
+	if (s->dir == RULE_PATH && place(r, s->host, s->peer, &h, &hook, m4, m6, sizeof(m4))) {
+		set_reason(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
+			   host_name(r, s->host), host_name(r, s->peer));
+		return VERDICT_ERROR;
+	}
+	if (s->dir == RULE_PATH)
+		snprintf(cmd, sizeof(cmd),
+			 "table inet netcase_rules {\n chain r_%s {\n"
+			 "  type filter hook %s priority -300; policy accept;\n"
+			 "  %s %s\n  %s %s\n }\n}\n",
+			 s->key, hook, m4, s->value, m6, s->value);
+	else
+		snprintf(cmd, sizeof(cmd),
+			 "table inet netcase_rules {\n chain r_%s {\n"
+			 "  type filter hook %s priority -300; policy accept;\n  %s\n }\n}\n",
+			 s->key, hook, s->value);
+	int v = nft_step(r, s, h, cmd);
+	if (v)
+		return v;
+	r->rule_host[idx] = h;
+	tlog(r, "rule %s in %s (%s): %s", s->key, host_name(r, h), hook, s->value);
+	return 0;
+}
+
+static int do_remove(struct run *r, const struct step *s, int idx)
+{
+	char cmd[256];
+
+	for (int i = idx - 1; i >= 0; i--) {
+		const struct step *p = &r->m->steps[i];
+		if (p->kind != STEP_RULE || strcmp(p->key, s->key) || r->rule_host[i] < 0)
+			continue;
+		snprintf(cmd, sizeof(cmd), "delete chain inet netcase_rules r_%s\n", s->key);
+		int v = nft_step(r, s, r->rule_host[i], cmd);
+		if (!v)
+			tlog(r, "remove %s from %s", s->key, host_name(r, r->rule_host[i]));
+		return v;
+	}
+	return 0; /* the rule was never placed (an earlier step failed) */
+}
+
+static int do_netem(struct run *r, const struct step *s, int idx)
+{
+	const struct netem_spec *n = &s->netem;
+	const struct topo *t = &r->m->topo;
+	char cmd[4096], m4[1100], m6[1100];
+	const char *hook;
+	int h, v;
+
+	if (n->delay_ms || n->jitter_ms || n->duplicate_ppm || n->reorder_ppm || n->corrupt_ppm ||
+	    n->rate_bps) {
+		int have = qdisc_netem_available(ns_of(r, s->peer));
+		if (have == 0) {
+			set_reason(
+			    r,
+			    "%s:%d: delay, jitter, duplicate, reorder, corrupt and rate need "
+			    "sch_netem (CONFIG_NET_SCH_NETEM), which this kernel lacks",
+			    r->m->file, s->line);
+			return VERDICT_SKIP;
+		}
+		set_reason(r,
+			   "%s:%d: this version of netcase impairs with loss only; netem delay, "
+			   "jitter, duplicate, reorder, corrupt and rate are not implemented yet",
+			   r->m->file, s->line);
+		return VERDICT_ERROR;
+	}
+	if (place(r, s->host, s->peer, &h, &hook, m4, m6, sizeof(m4))) {
+		set_reason(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
+			   host_name(r, s->host), host_name(r, s->peer));
+		return VERDICT_ERROR;
+	}
+	/* one drop must be one segment: offloads off on the impaired link */
+	int l = topo_next_link(t, h, s->host);
+	for (int side = 0; side < 2 && l >= 0; side++) {
+		int host = side ? t->links[l].b : t->links[l].a;
+		int err = link_offloads_set(ns_of(r, host), t->links[l].ifname[side], 0);
+		if (err) {
+			set_reason(r, "%s:%d: offloads off on %s: %s", r->m->file, s->line,
+				   t->links[l].ifname[side], strerror(-err));
+			return VERDICT_ERROR;
+		}
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "table inet netcase_rules {\n chain netem_%d {\n"
+		 "  type filter hook %s priority -310; policy accept;\n"
+		 "  %s numgen random mod 1000000 < %u counter drop\n"
+		 "  %s numgen random mod 1000000 < %u counter drop\n }\n}\n",
+		 idx, hook, m4, n->loss_ppm, m6, n->loss_ppm);
+	v = nft_step(r, s, h, cmd);
+	if (!v)
+		tlog(r, "netem %s -> %s: loss %u.%04u%% as an nft numgen drop in %s (%s)%s",
+		     host_name(r, s->host), host_name(r, s->peer), n->loss_ppm / 10000,
+		     n->loss_ppm % 10000, host_name(r, h), hook,
+		     n->seed >= 0 ? "; seed not applicable to numgen" : "");
+	return v;
+}
+
+static int do_firewall(struct run *r, const struct step *s)
+{
+	unsigned secs = (s->duration_ms + 999) / 1000;
+	char cmd[4096];
+	int v;
+
+	snprintf(cmd, sizeof(cmd),
+		 "table inet netcase_fw {\n"
+		 " ct timeout idle4 { protocol tcp; l3proto ip; policy = { established: %u }; }\n"
+		 " ct timeout idle6 { protocol tcp; l3proto ip6; policy = { established: %u }; }\n"
+		 " chain pre {\n  type filter hook prerouting priority filter; policy accept;\n"
+		 "  meta nfproto ipv4 meta l4proto tcp ct timeout set \"idle4\"\n"
+		 "  meta nfproto ipv6 meta l4proto tcp ct timeout set \"idle6\"\n }\n"
+		 " chain forward_fw {\n  type filter hook forward priority filter; policy accept;\n"
+		 "  meta l4proto != tcp accept\n"
+		 "  ct state established,related accept\n"
+		 "  tcp flags & (syn|ack|fin|rst) == syn ct state new counter accept\n"
+		 "  counter %s\n }\n}\n",
+		 secs, secs, s->reject ? "reject with tcp reset" : "drop");
+	v = nft_step(r, s, s->host, cmd);
+	if (v)
+		return v;
+	/* conntrack is live in the namespace now: no mid-stream pickup */
+	v = apply_sysctl(r, s, s->host, "net.netfilter.nf_conntrack_tcp_loose", "0", 0);
+	if (v)
+		return v;
+	r->firewall[s->host] = 1;
+	tlog(r, "firewall %s: conntrack, established idle timeout %us, expired flows get %s",
+	     host_name(r, s->host), secs, s->reject ? "RST" : "dropped");
+	return 0;
+}
+
 static int do_step(struct run *r, const struct step *s)
 {
 	struct actor_run *a = s->actor >= 0 ? &r->actors[s->actor] : NULL;
@@ -592,6 +796,14 @@ static int do_step(struct run *r, const struct step *s)
 	case STEP_CUT:
 	case STEP_RESTORE:
 		return do_cut(r, s, s->kind == STEP_RESTORE);
+	case STEP_RULE:
+		return do_rule(r, s, (int)(s - r->m->steps));
+	case STEP_REMOVE:
+		return do_remove(r, s, (int)(s - r->m->steps));
+	case STEP_NETEM:
+		return do_netem(r, s, (int)(s - r->m->steps));
+	case STEP_FIREWALL:
+		return do_firewall(r, s);
 	}
 	return 0;
 }
@@ -678,7 +890,18 @@ static void evidence(struct run *r)
 		snprintf(name, sizeof(name), "counters-%s.txt", host_name(r, h));
 		write_file(r, name, buf, len);
 		free(buf);
-		if (r->cut_used) {
+		if (r->firewall[h]) {
+			buf = NULL;
+			f = open_memstream(&buf, &len);
+			int n = conntrack_dump(ns_of(r, h), f);
+			if (n < 0)
+				fprintf(f, "conntrack table: %s\n", strerror(-n));
+			fclose(f);
+			snprintf(name, sizeof(name), "conntrack-%s.txt", host_name(r, h));
+			write_file(r, name, buf, len);
+			free(buf);
+		}
+		if (r->nft_used) {
 			char *rs = NULL, why[256];
 			if (!nft_list(ns_of(r, h), "list ruleset", &rs, why, sizeof(why)) && rs) {
 				snprintf(name, sizeof(name), "nft-%s.txt", host_name(r, h));
@@ -729,6 +952,10 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	r.base = calloc(nh, sizeof(*r.base));
 	r.prev = calloc(nh, sizeof(*r.prev));
 	r.caps = calloc(m->topo.nlinks ? m->topo.nlinks : 1, sizeof(*r.caps));
+	r.firewall = calloc(nh ? nh : 1, sizeof(*r.firewall));
+	r.rule_host = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.rule_host));
+	for (int i = 0; i < m->nsteps; i++)
+		r.rule_host[i] = -1;
 	runner_case_id(m->file, id, sizeof(id));
 	snprintf(r.evdir, sizeof(r.evdir), "%s/%s",
 		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
@@ -834,5 +1061,7 @@ done:
 	free(r.base);
 	free(r.prev);
 	free(r.caps);
+	free(r.firewall);
+	free(r.rule_host);
 	return verdict;
 }

@@ -148,6 +148,46 @@ START_TEST(t_durations)
 }
 END_TEST
 
+START_TEST(t_rules)
+{
+	static const char text[] =
+	    "host a\nhost fw\nhost b\nlink a fw\nlink fw b\n"
+	    "rule noack: on a in drop tcp flags ack / ack,fin\n"
+	    "rule rst: a -> b reject tcp flags == syn,ack dport 8000-8100 after 3 packets\n"
+	    "rule all: b -> a drop\n"
+	    "rule big: a -> b drop after 1000 bytes\n"
+	    "remove noack\n"
+	    "rule noack: on a out drop tcp flags fin,rst\n"
+	    "netem a -> b loss 2.5% seed 7\n"
+	    "firewall fw idle-timeout 1500ms expired drop\n";
+	struct case_model *m;
+	struct case_error e;
+
+	ck_assert_msg(case_parse("r.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(m->steps[0].dir, RULE_ON_IN);
+	ck_assert_str_eq(m->steps[0].value,
+			 "meta l4proto tcp tcp flags & (ack|fin) == ack counter drop");
+	ck_assert_int_eq(m->steps[1].dir, RULE_PATH);
+	ck_assert_int_eq(m->steps[1].peer, 2);
+	ck_assert_str_eq(
+	    m->steps[1].value,
+	    "meta l4proto tcp tcp flags & (fin|syn|rst|psh|ack|urg) == syn|ack "
+	    "tcp dport 8000-8100 numgen inc mod 2147483647 >= 3 counter reject with tcp reset");
+	ck_assert_str_eq(m->steps[2].value, " counter drop");
+	ck_assert_str_eq(m->steps[3].value, " quota over 1000 bytes counter drop");
+	ck_assert_int_eq(m->steps[4].kind, STEP_REMOVE);
+	ck_assert_int_eq(m->steps[5].dir, RULE_ON_OUT);
+	ck_assert_str_eq(m->steps[5].value,
+			 "meta l4proto tcp tcp flags & (fin|rst) != 0 counter drop");
+	ck_assert_uint_eq(m->steps[6].netem.loss_ppm, 25000);
+	ck_assert_int_eq(m->steps[6].netem.seed, 7);
+	ck_assert_int_eq(m->steps[7].kind, STEP_FIREWALL);
+	ck_assert_uint_eq(m->steps[7].duration_ms, 1500);
+	ck_assert_int_eq(m->steps[7].reject, 0);
+	case_free(m);
+}
+END_TEST
+
 Suite *case_suite(void)
 {
 	Suite *s = suite_create("case");
@@ -158,6 +198,7 @@ Suite *case_suite(void)
 	tcase_add_loop_test(tc, t_bad, 0, nbad);
 	tcase_add_test(tc, t_corpus_size);
 	tcase_add_test(tc, t_model);
+	tcase_add_test(tc, t_rules);
 	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
 	suite_add_tcase(s, tc);
 	return s;
