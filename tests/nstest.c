@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../harness/capture.h"
 #include "../harness/filter.h"
 #include "../harness/ssfmt.h"
 #include "../harness/topo.h"
@@ -366,10 +367,75 @@ static int t_compare(void)
 	return 0;
 }
 
+/*
+ * A burst of 100,000 UDP datagrams as fast as sendmmsg() goes, captured on
+ * the server's end: every datagram must be either captured or counted as a
+ * drop by libpcap - none may vanish quietly.
+ */
+static int t_burst(void)
+{
+	enum { N = 100000, BATCH = 256 };
+	struct sockaddr_storage ss;
+	struct capture *cap;
+	socklen_t len;
+	char why[256], path[] = "/tmp/nstest-burst-XXXXXX";
+	unsigned rcv = 0, drop = 0;
+	long seen = 0, last = -1;
+	int fd, sfd, tmp = mkstemp(path), err;
+
+	close(tmp);
+	err = capture_start(T.hosts[S].ns, T.links[0].ifname[1], path, &cap, why, sizeof(why));
+	CHECK(!err, "capture: %s", why);
+	if (err)
+		return 0;
+	sfd = ns_socket(T.hosts[S].ns, AF_INET, SOCK_DGRAM, 0);
+	sa_make(&ss, &len, "198.18.0.2", 9);
+	bind(sfd, (void *)&ss, len); /* a receiver, so no ICMP unreachable comes back */
+	fd = ns_socket(T.hosts[C].ns, AF_INET, SOCK_DGRAM, 0);
+	connect(fd, (void *)&ss, len);
+	static char payload[18] = "netcase burst";
+	struct iovec iov = {payload, sizeof(payload)};
+	struct mmsghdr msgs[BATCH];
+	for (int i = 0; i < BATCH; i++)
+		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
+	double t0 = now();
+	int sent = 0;
+	while (sent < N) {
+		int n = sendmmsg(fd, msgs, N - sent < BATCH ? N - sent : BATCH, 0);
+		if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
+			CHECK(0, "sendmmsg: %s", strerror(errno));
+			break;
+		}
+		sent += n > 0 ? n : 0;
+	}
+	double secs = now() - t0;
+	/* wait (at most 5 s) until the count stops growing */
+	double end = now() + 5;
+	while (now() < end && (seen = capture_count(cap, "udp and dst port 9")) != last) {
+		last = seen;
+		if (seen >= sent)
+			break;
+		poll(NULL, 0, 100);
+	}
+	capture_stop(cap, &rcv, &drop);
+	printf("burst: %d datagrams in %.3f s (%.0f packets/s); captured %ld, libpcap counted "
+	       "%u received and %u dropped\n",
+	       sent, secs, sent / secs, seen, rcv, drop);
+	CHECK(sent == N, "sent %d of %d", sent, N);
+	CHECK(sent / secs >= 100000, "the burst reached only %.0f packets/s", sent / secs);
+	CHECK(seen + (long)drop >= sent, "%ld datagrams vanished without a reported drop",
+	      sent - seen - (long)drop);
+	capture_free(cap);
+	unlink(path);
+	close(fd);
+	close(sfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare\n");
+		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare|burst\n");
 		return 2;
 	}
 	setup();
@@ -379,6 +445,8 @@ int main(int argc, char **argv)
 		t_sysctl();
 	else if (!strcmp(argv[1], "compare"))
 		t_compare();
+	else if (!strcmp(argv[1], "burst"))
+		t_burst();
 	else
 		return 2;
 	topo_free(&T);
