@@ -2,7 +2,7 @@
 # Install every Debian package netcase's build, tests and catalogue need.
 # Idempotent: apt-get runs only when something is missing.  Needs root.
 set -eu
-PKGS="build-essential autoconf automake pkg-config libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
+PKGS="build-essential autoconf automake pkg-config libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-idiag-3-dev
 libpcap-dev libnftables-dev check iproute2 nftables util-linux procps clang-format strace"
 missing=""
 for p in $PKGS; do
