@@ -25,6 +25,7 @@
 #include <netlink/netlink.h>
 #endif
 
+#include "bench.h"
 #include "../harness/filter.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"
@@ -32,20 +33,6 @@
 
 #define CONNS  5000
 #define FILTER "state established and ( dport = :7000 )"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static int run_ss(int ns)
 {
@@ -137,7 +124,7 @@ int main(int argc, char **argv)
 		struct sockdiag_list l = {0};
 		struct sockdiag_req req;
 		char bc[FILTER_BC_MAX];
-		double s = now_ms();
+		double s = bench_now_ms();
 
 		filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
 		if (sockdiag_dump_req(ns, &req, &l, NULL))
@@ -145,31 +132,28 @@ int main(int argc, char **argv)
 		matched = 0;
 		for (size_t k = 0; k < l.n; k++)
 			matched += filter_match(f, &l.v[k]);
-		a[i] = now_ms() - s;
+		a[i] = bench_now_ms() - s;
 		sockdiag_list_free(&l);
-		s = now_ms();
+		s = bench_now_ms();
 		if (run_ss(ns)) {
 			fprintf(stderr, "bench_dump: ss failed\n");
 			return 1;
 		}
-		b[i] = now_ms() - s;
+		b[i] = bench_now_ms() - s;
 #ifdef HAVE_IDIAG
 		struct idiag_arg ia = {0};
-		s = now_ms();
+		s = bench_now_ms();
 		if (ns_call(ns, do_idiag, &ia) || ia.matched != matched) {
 			fprintf(stderr, "bench_dump: libnl-idiag failed or disagrees (%d)\n",
 				ia.matched);
 			return 1;
 		}
-		c[i] = now_ms() - s;
+		c[i] = bench_now_ms() - s;
 #endif
 	}
-	qsort(a, n, sizeof(double), cmp);
-	qsort(b, n, sizeof(double), cmp);
-	qsort(c, n, sizeof(double), cmp);
-	mc = c[n / 2];
-	ma = a[n / 2];
-	mb = b[n / 2];
+	ma = bench_median(a, n);
+	mb = bench_median(b, n);
+	mc = bench_median(c, n);
 	printf("dump + filter of %d TCP sockets ('%s' matched %d), %d runs, medians:\n",
 	       2 * CONNS + 1, FILTER, matched, n);
 	printf("  %-34s %8.2f ms\n", "netcase sockdiag + filter", ma);

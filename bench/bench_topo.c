@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "../netns/ip.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"
@@ -23,26 +24,6 @@ static const char *sysctls[5][2] = {
     {"net.ipv4.tcp_fin_timeout", "3"},	  {"net.ipv4.tcp_keepalive_time", "2"},
     {"net.ipv4.tcp_rto_min_us", "10000"},
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 struct side {
 	const char *dev, *v4, *v6;
@@ -156,10 +137,10 @@ int main(int argc, char **argv)
 	 * kernel, and interleaving would bill one method for another's. */
 	for (int k = 0; k < 3; k++) {
 		for (int i = 0; i < n; i++) {
-			double s = now_ms();
+			double s = bench_now_ms();
 			int err = k == 0 ? run_netcase() : k == 1 ? run_ip(i) : run_batch(i);
 
-			t[k][i] = now_ms() - s;
+			t[k][i] = bench_now_ms() - s;
 			if (err) {
 				fprintf(stderr, "bench_topo: %s failed: %s\n", names[k],
 					strerror(-err));
@@ -171,7 +152,7 @@ int main(int argc, char **argv)
 	       "%d runs, medians:\n",
 	       n);
 	for (int k = 0; k < 3; k++) {
-		med[k] = median(t[k], n);
+		med[k] = bench_median(t[k], n);
 		printf("  %-34s %8.2f ms   x%.1f of netcase\n", names[k], med[k], med[k] / med[0]);
 	}
 	printf("target: netcase <= 2 ms and >= 10x faster than one-call ip: %s\n",

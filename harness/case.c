@@ -774,7 +774,7 @@ static int st_sleep(struct cur *c)
 
 /* ---- expectations ---- */
 
-static int op_parse(struct cur *c, enum expect_op *op)
+static int op_parse(struct cur *c, enum filter_cmp *op)
 {
 	static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
 	char w[8];
@@ -794,29 +794,10 @@ static int op_parse(struct cur *c, enum expect_op *op)
 	return fail_at(c, at, "expected a comparison (== != < <= > >=), found '%s'", w);
 }
 
-const char *case_op_name(enum expect_op op)
+const char *case_op_name(enum filter_cmp op)
 {
 	static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
 	return ops[op];
-}
-
-int case_op_eval(long long a, enum expect_op op, long long b)
-{
-	switch (op) {
-	case OP_EQ:
-		return a == b;
-	case OP_NE:
-		return a != b;
-	case OP_LT:
-		return a < b;
-	case OP_LE:
-		return a <= b;
-	case OP_GT:
-		return a > b;
-	case OP_GE:
-		return a >= b;
-	}
-	return 0;
 }
 
 /* "fn(" ... ")" with balanced parentheses; *inner is malloc'd. */

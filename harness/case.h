@@ -72,7 +72,6 @@ struct actor_spec {
 enum expect_kind { EXPECT_SOCKETS, EXPECT_COUNTER, EXPECT_PACKETS, EXPECT_EXITS, EXPECT_RUNNING };
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };
-enum expect_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS };
 
 struct expectation {
@@ -85,7 +84,7 @@ struct expectation {
 	enum expect_agg agg;
 	char *text; /* the filter (ss or pcap) or the counter name */
 	struct filter *filter;
-	enum expect_op op;
+	enum filter_cmp op;
 	long long value;
 	enum exit_want exit_want;
 	int exit_errno;	 /* EXIT_ERROR */
@@ -133,9 +132,7 @@ void case_free(struct case_model *m);
 /* Duration text ("250ms", "1.5s", "2m", "3" = seconds) to ms; -EINVAL if bad. */
 int case_duration_parse(const char *s, unsigned *ms);
 
-/* Compare a with b by op. */
-int case_op_eval(long long a, enum expect_op op, long long b);
-const char *case_op_name(enum expect_op op);
+const char *case_op_name(enum filter_cmp op);
 
 /* Errno names as the actors report them ("ECONNRESET"); NULL if unknown. */
 const char *case_errno_name(int e);

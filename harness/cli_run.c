@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "clock.h"
 #include "cli.h"
 #include "report.h"
 #include "supervisor.h"
@@ -85,14 +86,6 @@ static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
 {
 	interrupted = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static const char run_usage[] =
@@ -221,7 +214,7 @@ int cli_run(int argc, char **argv)
 		}
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0) {
-			double t = now_s();
+			double t = clock_now();
 			for (int i = 0; i < next; i++)
 				if (!sv[i].done && sv[i].pid > 0 && t > sv[i].deadline)
 					kill(sv[i].pid, SIGKILL);

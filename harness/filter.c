@@ -10,7 +10,6 @@
 #include <string.h>
 
 enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
-enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER };
 
 #define MAX_ADDRS 16
@@ -20,7 +19,7 @@ struct filter {
 	struct filter *l, *r;
 	unsigned states; /* N_STATE: bit per kernel state */
 	int dst;	 /* N_PORT, N_ADDR: 1 for the remote side */
-	enum cmp cmp;
+	enum filter_cmp cmp;
 	long value; /* N_PORT port or -1; N_FIELD value */
 	enum field field;
 	int naddr; /* N_ADDR: 0 means any address */
@@ -140,14 +139,15 @@ void filter_free(struct filter *f)
 
 static int parse_or(struct parser *ps, struct filter **out);
 
-static int parse_cmp(struct parser *ps, enum cmp *c, int optional)
+static int parse_cmp(struct parser *ps, enum filter_cmp *c, int optional)
 {
 	static const struct {
 		const char *a, *b, *c;
-		enum cmp v;
+		enum filter_cmp v;
 	} ops[] = {
-	    {"=", "==", "eq", C_EQ},  {"!=", "ne", "neq", C_NE}, {"<", "lt", NULL, C_LT},
-	    {"<=", "le", NULL, C_LE}, {">", "gt", NULL, C_GT},	 {">=", "ge", NULL, C_GE},
+	    {"=", "==", "eq", FILTER_EQ}, {"!=", "ne", "neq", FILTER_NE},
+	    {"<", "lt", NULL, FILTER_LT}, {"<=", "le", NULL, FILTER_LE},
+	    {">", "gt", NULL, FILTER_GT}, {">=", "ge", NULL, FILTER_GE},
 	};
 
 	peek(ps);
@@ -158,7 +158,7 @@ static int parse_cmp(struct parser *ps, enum cmp *c, int optional)
 			return 0;
 		}
 	if (optional) {
-		*c = C_EQ;
+		*c = FILTER_EQ;
 		return 0;
 	}
 	return fail(ps, ps->tokcol, "expected a comparison (= != < <= > >=), found '%s'",
@@ -336,7 +336,7 @@ static int parse_term(struct parser *ps, struct filter **out)
 		f->dst = is(ps, "dst", NULL);
 		take(ps);
 		err = parse_cmp(ps, &f->cmp, 1);
-		if (!err && f->cmp != C_EQ && f->cmp != C_NE)
+		if (!err && f->cmp != FILTER_EQ && f->cmp != FILTER_NE)
 			err = fail(ps, col, "%s takes only = or != ", f->dst ? "dst" : "src");
 		if (!err)
 			err = parse_addr(ps, f);
@@ -488,20 +488,20 @@ unsigned filter_sock_probes(const struct sockdiag_sock *s)
 		   : 0;
 }
 
-static int compare(long a, enum cmp c, long b)
+int filter_cmp_eval(long long a, enum filter_cmp op, long long b)
 {
-	switch (c) {
-	case C_EQ:
+	switch (op) {
+	case FILTER_EQ:
 		return a == b;
-	case C_NE:
+	case FILTER_NE:
 		return a != b;
-	case C_LT:
+	case FILTER_LT:
 		return a < b;
-	case C_LE:
+	case FILTER_LE:
 		return a <= b;
-	case C_GT:
+	case FILTER_GT:
 		return a > b;
-	case C_GE:
+	case FILTER_GE:
 		return a >= b;
 	}
 	return 0;
@@ -538,7 +538,7 @@ static int addr_match(const struct filter *f, const struct sockdiag_sock *s)
 	}
 	if (hit && f->value >= 0)
 		hit = port == f->value;
-	return f->cmp == C_NE ? !hit : hit;
+	return f->cmp == FILTER_NE ? !hit : hit;
 }
 
 int filter_match(const struct filter *f, const struct sockdiag_sock *s)
@@ -557,21 +557,21 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 	case N_PORT:
 		if (f->value < 0)
 			return 1;
-		return compare(f->dst ? s->dport : s->sport, f->cmp, f->value);
+		return filter_cmp_eval(f->dst ? s->dport : s->sport, f->cmp, f->value);
 	case N_ADDR:
 		return addr_match(f, s);
 	case N_FIELD:
 		switch (f->field) {
 		case F_RQ:
-			return compare(s->rq, f->cmp, f->value);
+			return filter_cmp_eval(s->rq, f->cmp, f->value);
 		case F_WQ:
-			return compare(s->wq, f->cmp, f->value);
+			return filter_cmp_eval(s->wq, f->cmp, f->value);
 		case F_RETRANS:
-			return compare(filter_sock_retrans(s), f->cmp, f->value);
+			return filter_cmp_eval(filter_sock_retrans(s), f->cmp, f->value);
 		case F_PROBES:
-			return compare(filter_sock_probes(s), f->cmp, f->value);
+			return filter_cmp_eval(filter_sock_probes(s), f->cmp, f->value);
 		case F_TIMER:
-			return compare(s->timer, f->cmp, f->value);
+			return filter_cmp_eval(s->timer, f->cmp, f->value);
 		}
 	}
 	return 0;
@@ -620,25 +620,25 @@ static int collect_ports(const struct filter *f, struct port_cond *c, int n, int
 		return n;
 	p = f->value;
 	switch (f->cmp) {
-	case C_EQ:
+	case FILTER_EQ:
 		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
 		if (n < max)
 			c[n++] =
 			    (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
 		break;
-	case C_GE:
-	case C_GT:
-		if (f->cmp == C_GT && ++p > 65535)
+	case FILTER_GE:
+	case FILTER_GT:
+		if (f->cmp == FILTER_GT && ++p > 65535)
 			break;
 		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
 		break;
-	case C_LE:
-	case C_LT:
-		if (f->cmp == C_LT && --p < 0)
+	case FILTER_LE:
+	case FILTER_LT:
+		if (f->cmp == FILTER_LT && --p < 0)
 			break;
 		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
 		break;
-	case C_NE:
+	case FILTER_NE:
 		break;
 	}
 	return n;

@@ -25,6 +25,11 @@
 
 struct filter;
 
+/* A comparison, in filters and in expectations. */
+enum filter_cmp { FILTER_EQ, FILTER_NE, FILTER_LT, FILTER_LE, FILTER_GT, FILTER_GE };
+
+int filter_cmp_eval(long long a, enum filter_cmp op, long long b);
+
 struct filter_addr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t bytes[16];

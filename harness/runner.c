@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runner.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,17 +69,9 @@ struct run {
 	struct case_result *res;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static double rel(struct run *r)
 {
-	return now_s() - r->t0;
+	return clock_now() - r->t0;
 }
 
 static void tlog(struct run *r, const char *fmt, ...)
@@ -213,7 +206,7 @@ static void tick(struct run *r)
 {
 	reap(r);
 	observe(r);
-	if (now_s() > r->deadline)
+	if (clock_now() > r->deadline)
 		r->timed_out = 1;
 	else
 		poll(NULL, 0, TICK_MS);
@@ -345,8 +338,8 @@ static int do_start(struct run *r, const struct step *s)
 	     target[0] ? " -> " : "", target);
 	if (a->kind == ACTOR_LISTEN) {
 		/* the next step may connect: wait for the listen() */
-		double end = now_s() + 2;
-		while (!run->exited && strcmp(run->event, "listening") && now_s() < end)
+		double end = clock_now() + 2;
+		while (!run->exited && strcmp(run->event, "listening") && clock_now() < end)
 			tick(r);
 		if (run->exited) {
 			set_reason(r, "%s:%d: %s could not listen: %s", r->m->file, s->line,
@@ -389,7 +382,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 			n += filter_match(e->filter, &l.v[i]);
 		sockdiag_list_free(&l);
 		ob->value = n;
-		ob->ok = e->agg == AGG_COUNT ? case_op_eval(n, e->op, e->value)
+		ob->ok = e->agg == AGG_COUNT ? filter_cmp_eval(n, e->op, e->value)
 			 : e->agg == AGG_ANY ? n > 0
 					     : n == 0;
 		snprintf(ob->text, sizeof(ob->text), "%s = %lld", agg_name(e->agg), n);
@@ -413,7 +406,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 			return err;
 		counters_get(&r->base[e->host], e->text, &then);
 		ob->value = now - then;
-		ob->ok = case_op_eval(ob->value, e->op, e->value);
+		ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
 		snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
 			 ob->value);
 		return 0;
@@ -432,7 +425,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 		n = capture_count(r->caps[e->link], pf);
 		free(pf);
 		ob->value = n;
-		ob->ok = n >= 0 && case_op_eval(n, e->op, e->value);
+		ob->ok = n >= 0 && filter_cmp_eval(n, e->op, e->value);
 		snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
 		return 0;
 	}
@@ -477,7 +470,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 static int do_expect(struct run *r, const struct step *s)
 {
 	const struct expectation *e = &s->expect;
-	double start = now_s(), end = start + e->duration_ms / 1000.0;
+	double start = clock_now(), end = start + e->duration_ms / 1000.0;
 	struct obs ob = {0};
 	int err, ok;
 
@@ -496,12 +489,12 @@ static int do_expect(struct run *r, const struct step *s)
 			break;
 		if (e->mode == EXPECT_THROUGHOUT && !ob.ok)
 			break;
-		if (now_s() >= end || r->timed_out)
+		if (clock_now() >= end || r->timed_out)
 			break;
 		tick(r);
 	}
 	ok = ob.ok;
-	if (e->mode == EXPECT_THROUGHOUT && ok && now_s() < end)
+	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
 		ok = 0; /* cut short by the case timeout */
 	tlog(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
 	if (ok)
@@ -509,7 +502,7 @@ static int do_expect(struct run *r, const struct step *s)
 	r->res->nfailed++;
 	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
 	if (e->mode == EXPECT_THROUGHOUT)
-		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", now_s() - start,
+		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", clock_now() - start,
 			e->duration_ms / 1000.0, ob.text);
 	else
 		fprintf(r->out, "  observed%s: %s\n",
@@ -787,9 +780,9 @@ static int do_step(struct run *r, const struct step *s)
 		return 0;
 	}
 	case STEP_SLEEP: {
-		double end = now_s() + s->duration_ms / 1000.0;
+		double end = clock_now() + s->duration_ms / 1000.0;
 		tlog(r, "sleep %ums", s->duration_ms);
-		while (now_s() < end && !r->timed_out)
+		while (clock_now() < end && !r->timed_out)
 			tick(r);
 		return 0;
 	}
@@ -944,7 +937,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	int verdict = VERDICT_PASS, err, nh = m->topo.nhosts;
 
 	memset(res, 0, sizeof(*res));
-	r.t0 = now_s();
+	r.t0 = clock_now();
 	r.deadline = r.t0 + m->timeout_ms / 1000.0;
 	r.tl = open_memstream(&r.tlbuf, &r.tllen);
 	r.sysf = open_memstream(&r.sysctls, &r.sysctls_len);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "supervisor.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -13,14 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int supervisor_start(struct supervised *s, const struct runner_opts *o)
 {
@@ -60,7 +53,7 @@ int supervisor_start(struct supervised *s, const struct runner_opts *o)
 		fclose(out);
 		_exit(v);
 	}
-	s->deadline = now_s() + s->model->timeout_ms / 1000.0 + 20;
+	s->deadline = clock_now() + s->model->timeout_ms / 1000.0 + 20;
 	return 0;
 }
 

@@ -114,7 +114,7 @@ START_TEST(t_model)
 	ck_assert_int_eq(x->kind, EXPECT_SOCKETS);
 	ck_assert_int_eq(x->mode, EXPECT_WITHIN);
 	ck_assert_uint_eq(x->duration_ms, 1500);
-	ck_assert_int_eq(x->op, OP_GE);
+	ck_assert_int_eq(x->op, FILTER_GE);
 	ck_assert_int_eq(m->steps[6].expect.mode, EXPECT_THROUGHOUT);
 	ck_assert_int_eq(m->steps[6].expect.agg, AGG_NONE);
 	ck_assert_int_eq(m->steps[7].expect.kind, EXPECT_COUNTER);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../harness/capture.h"
+#include "../harness/clock.h"
 #include "../harness/filter.h"
 #include "../harness/ssfmt.h"
 #include "../harness/topo.h"
@@ -43,14 +44,6 @@ static int failures;
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct topo T;
 static int C, S; /* host indexes */
@@ -170,10 +163,10 @@ static int count(int host, const char *text)
 /* Wait up to 3 s for count(host, text) == want; returns the last count. */
 static int wait_count(int host, const char *text, int want)
 {
-	double end = now() + 3;
+	double end = clock_now() + 3;
 	int n;
 
-	while ((n = count(host, text)) != want && now() < end)
+	while ((n = count(host, text)) != want && clock_now() < end)
 		poll(NULL, 0, 10);
 	return n;
 }
@@ -398,7 +391,7 @@ static int t_burst(void)
 	struct mmsghdr msgs[BATCH];
 	for (int i = 0; i < BATCH; i++)
 		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
-	double t0 = now();
+	double t0 = clock_now();
 	int sent = 0;
 	while (sent < N) {
 		int n = sendmmsg(fd, msgs, N - sent < BATCH ? N - sent : BATCH, 0);
@@ -408,10 +401,10 @@ static int t_burst(void)
 		}
 		sent += n > 0 ? n : 0;
 	}
-	double secs = now() - t0;
+	double secs = clock_now() - t0;
 	/* wait (at most 5 s) until the count stops growing */
-	double end = now() + 5;
-	while (now() < end && (seen = capture_count(cap, "udp and dst port 9")) != last) {
+	double end = clock_now() + 5;
+	while (clock_now() < end && (seen = capture_count(cap, "udp and dst port 9")) != last) {
 		last = seen;
 		if (seen >= sent)
 			break;
