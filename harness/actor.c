@@ -328,7 +328,8 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 	}
 }
 
-int actor_spawn(const struct actor_spec *a, int ns, const char *target, struct actor_run *run)
+int actor_spawn(const struct actor_spec *a, int ns, const char *target, const char *output,
+		struct actor_run *run)
 {
 	int sp[2];
 	pid_t pid;
@@ -349,6 +350,16 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target, struct a
 		if (setns(ns, CLONE_NEWNET) < 0)
 			finish_err(sp[1], errno);
 		if (a->kind == ACTOR_EXEC) {
+			int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			int out = output
+				      ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+				      : -1;
+			if (in >= 0)
+				dup2(in, STDIN_FILENO);
+			if (out >= 0) {
+				dup2(out, STDOUT_FILENO);
+				dup2(out, STDERR_FILENO);
+			}
 			signal(SIGPIPE, SIG_DFL);
 			execvp(a->argv[0], a->argv);
 			report(sp[1], "result exec failed: %s", strerror(errno));

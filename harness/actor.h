@@ -27,9 +27,11 @@ struct actor_run {
 
 /*
  * Fork the actor into namespace ns.  target is the address to connect to
- * (connect actors; NULL otherwise).  0 or -errno.
+ * (connect actors; NULL otherwise).  An exec actor's standard output and
+ * error go to the file output (stdin is /dev/null).  0 or -errno.
  */
-int actor_spawn(const struct actor_spec *a, int ns, const char *target, struct actor_run *run);
+int actor_spawn(const struct actor_spec *a, int ns, const char *target, const char *output,
+		struct actor_run *run);
 
 /* Send a command ("close", "shutdown", "abort", or "send" with text). */
 int actor_command(struct actor_run *run, const char *cmd, const char *text);

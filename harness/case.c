@@ -707,6 +707,32 @@ static int st_start(struct cur *c)
 	return 0;
 }
 
+/* A signal name (STOP, SIGSTOP, ...) into *sig. */
+static int signal_arg(struct cur *c, int *sig)
+{
+	static const struct {
+		const char *n;
+		int s;
+	} sigs[] = {{"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"TERM", SIGTERM},
+		    {"KILL", SIGKILL}, {"INT", SIGINT},	  {"HUP", SIGHUP}};
+	const char *at;
+	char w[32];
+	int err;
+
+	ws(c);
+	at = c->p;
+	if ((err = word(c, w, sizeof(w), "a signal (STOP, CONT, TERM, KILL, INT, HUP)")))
+		return err;
+	*sig = 0;
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcasecmp(w, sigs[i].n) ||
+		    (!strncasecmp(w, "SIG", 3) && !strcasecmp(w + 3, sigs[i].n)))
+			*sig = sigs[i].s;
+	if (!*sig)
+		return fail_at(c, at, "unknown signal '%s' (STOP, CONT, TERM, KILL, INT, HUP)", w);
+	return 0;
+}
+
 static int st_actor_step(struct cur *c, enum step_kind k)
 {
 	struct step *s;
@@ -716,24 +742,8 @@ static int st_actor_step(struct cur *c, enum step_kind k)
 
 	if ((err = actor_ref(c, &a)))
 		return err;
-	if (k == STEP_SIGNAL) {
-		static const struct {
-			const char *n;
-			int s;
-		} sigs[] = {{"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"TERM", SIGTERM},
-			    {"KILL", SIGKILL}, {"INT", SIGINT},	  {"HUP", SIGHUP}};
-		ws(c);
-		at = c->p;
-		if ((err = word(c, w, sizeof(w), "a signal (STOP, CONT, TERM, KILL)")))
-			return err;
-		for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			if (!strcasecmp(w, sigs[i].n) ||
-			    (!strncasecmp(w, "SIG", 3) && !strcasecmp(w + 3, sigs[i].n)))
-				sig = sigs[i].s;
-		if (!sig)
-			return fail_at(c, at,
-				       "unknown signal '%s' (STOP, CONT, TERM, KILL, INT, HUP)", w);
-	}
+	if (k == STEP_SIGNAL && (err = signal_arg(c, &sig)))
+		return err;
 	if (k == STEP_SHUTDOWN) {
 		ws(c);
 		at = c->p;
@@ -936,6 +946,15 @@ static int st_expect(struct cur *c)
 		if (err)
 			return err;
 		char why[256];
+		int captured = 0;
+		for (int i = 0; i < m->nsteps; i++)
+			captured |=
+			    m->steps[i].kind == STEP_CAPTURE &&
+			    topo_link_find(&m->topo, m->steps[i].host, m->steps[i].peer) == e->link;
+		if (!captured)
+			return fail_at(c, lat,
+				       "that link is not captured (add 'capture %s %s' before)",
+				       m->topo.hosts[a].name, m->topo.hosts[b].name);
 		if (capture_filter_compile(&m->topo, e->link, e->text, &pf, why, sizeof(why))) {
 			free(pf);
 			return fail_at(c, inner_at, "bad packet filter: %s", why);
@@ -967,7 +986,7 @@ static int st_expect(struct cur *c)
 			return err;
 		ws(c);
 		at = c->p;
-		if ((err = word(c, w, sizeof(w), "ok, error ERRNO or status N")))
+		if ((err = word(c, w, sizeof(w), "ok, error ERRNO, status N or signal SIG")))
 			return err;
 		if (!strcmp(w, "ok")) {
 			e->exit_want = EXIT_OK;
@@ -989,9 +1008,14 @@ static int st_expect(struct cur *c)
 			if ((err = number(c, &v, 0, 255, "an exit status from 0 to 255")))
 				return err;
 			e->exit_status = (int)v;
+		} else if (!strcmp(w, "signal")) {
+			e->exit_want = EXIT_SIGNAL;
+			if ((err = signal_arg(c, &e->exit_status)))
+				return err;
 		} else {
-			return fail_at(c, at, "expected ok, error ERRNO or status N, found '%s'",
-				       w);
+			return fail_at(
+			    c, at, "expected ok, error ERRNO, status N or signal SIG, found '%s'",
+			    w);
 		}
 		return need_end(c);
 	}

@@ -72,7 +72,7 @@ struct actor_spec {
 enum expect_kind { EXPECT_SOCKETS, EXPECT_COUNTER, EXPECT_PACKETS, EXPECT_EXITS, EXPECT_RUNNING };
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };
-enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS };
+enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS, EXIT_SIGNAL };
 
 struct expectation {
 	enum expect_kind kind;
@@ -88,7 +88,7 @@ struct expectation {
 	long long value;
 	enum exit_want exit_want;
 	int exit_errno;	 /* EXIT_ERROR */
-	int exit_status; /* EXIT_STATUS */
+	int exit_status; /* EXIT_STATUS: the status; EXIT_SIGNAL: the signal */
 };
 
 struct step {

@@ -328,7 +328,10 @@ static int do_start(struct run *r, const struct step *s)
 		const char *addr = topo_addr_from(t, a->host, a->target_host, AF_INET);
 		snprintf(copy.addr, sizeof(copy.addr), "%s", addr ? addr : "");
 	}
-	err = actor_spawn(&copy, ns_of(r, a->host), target, run);
+	char output[4200];
+	snprintf(output, sizeof(output), "%s/%s.out", r->evdir, a->name);
+	err = actor_spawn(&copy, ns_of(r, a->host), target, a->kind == ACTOR_EXEC ? output : NULL,
+			  run);
 	if (err) {
 		set_reason(r, "%s:%d: start %s: %s", r->m->file, s->line, a->name, strerror(-err));
 		return VERDICT_ERROR;
@@ -437,6 +440,8 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 			snprintf(want, sizeof(want), "ok");
 		else if (e->exit_want == EXIT_ERROR)
 			snprintf(want, sizeof(want), "error %s", case_errno_name(e->exit_errno));
+		else if (e->exit_want == EXIT_SIGNAL)
+			snprintf(want, sizeof(want), "signal %s", sigabbrev_np(e->exit_status));
 		else
 			snprintf(want, sizeof(want), "status %d", e->exit_status);
 		if (!a->pid) {
