@@ -55,7 +55,8 @@ static int run_netcase(void)
 	err = ns_new_many(ns, 2);
 	if (err)
 		return err;
-	struct link_veth v = {.ns_a = ns[0], .ns_b = ns[1], .name_a = "va", .name_b = "vb"};
+	struct link_veth v = {
+	    .ns_a = ns[0], .ns_b = ns[1], .name_a = "va", .name_b = "vb", .peer_up_by_caller = 1};
 	err = link_veth_add(&v);
 	if (!err)
 		err = ns_call_each(ns, 2, setup_side, args);

@@ -36,7 +36,7 @@ static int do_addr(void *p)
 	idx = if_nametoindex(op->dev);
 	if (!idx)
 		return -ENODEV;
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	err = nlsock_errno(nl_addr_parse(op->cidr, family_of(op->cidr), &local));
@@ -59,7 +59,6 @@ cleanup:
 		rtnl_addr_put(a);
 	if (local)
 		nl_addr_put(local);
-	nl_socket_free(sk);
 	return err;
 }
 
@@ -80,7 +79,7 @@ static int do_route(void *p)
 	struct nl_sock *sk;
 	int err;
 
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	rt = rtnl_route_alloc();
@@ -130,7 +129,6 @@ cleanup:
 		nl_addr_put(dst);
 	if (gw)
 		nl_addr_put(gw);
-	nl_socket_free(sk);
 	return err;
 }
 
@@ -152,7 +150,7 @@ static int do_neigh(void *p)
 	idx = if_nametoindex(op->dev);
 	if (!idx)
 		return -ENODEV;
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	err = nlsock_errno(nl_addr_parse(op->ip, family_of(op->ip), &dst));
@@ -179,7 +177,6 @@ cleanup:
 		nl_addr_put(dst);
 	if (ll)
 		nl_addr_put(ll);
-	nl_socket_free(sk);
 	return err;
 }
 

@@ -55,7 +55,7 @@ static int do_veth(void *p)
 	struct nl_sock *sk;
 	int err;
 
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -81,7 +81,6 @@ static int do_veth(void *p)
 		err = nlsock_errno(nl_wait_for_ack(sk));
 cleanup:
 	nlmsg_free(m);
-	nl_socket_free(sk);
 	return err;
 }
 
@@ -94,9 +93,7 @@ int link_veth_add(const struct link_veth *v)
 	    strlen(v->name_b) >= IFNAMSIZ)
 		return -EINVAL;
 	err = ns_call(v->ns_a, do_veth, &op);
-	/* The peer goes up separately: IFF_UP on a peer created in another
-	 * namespace fails with ENOTCONN (as `ip link add ... peer ... up`). */
-	if (!err)
+	if (!err && !v->peer_up_by_caller)
 		err = link_set(v->ns_b, v->name_b, 1, 0);
 	return err;
 }
@@ -108,12 +105,11 @@ static int do_simple_add(void *p)
 	struct nl_sock *sk;
 	int err;
 
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	l = rtnl_link_alloc();
 	if (!l) {
-		nl_socket_free(sk);
 		return -ENOMEM;
 	}
 	rtnl_link_set_name(l, op->name);
@@ -123,7 +119,6 @@ static int do_simple_add(void *p)
 		err = nlsock_errno(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL));
 	}
 	rtnl_link_put(l);
-	nl_socket_free(sk);
 	return err;
 }
 
@@ -141,18 +136,16 @@ static int do_del(void *p)
 	struct nl_sock *sk;
 	int err;
 
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	l = rtnl_link_alloc();
 	if (!l) {
-		nl_socket_free(sk);
 		return -ENOMEM;
 	}
 	rtnl_link_set_name(l, op->name);
 	err = nlsock_errno(rtnl_link_delete(sk, l));
 	rtnl_link_put(l);
-	nl_socket_free(sk);
 	return err;
 }
 
@@ -170,7 +163,7 @@ static int do_set(void *p)
 	struct nl_sock *sk;
 	int err;
 
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	orig = rtnl_link_alloc();
@@ -194,7 +187,6 @@ cleanup:
 		rtnl_link_put(chg);
 	if (orig)
 		rtnl_link_put(orig);
-	nl_socket_free(sk);
 	return err;
 }
 

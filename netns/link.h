@@ -14,9 +14,15 @@ struct link_veth {
 	const char *name_a, *name_b;
 	const uint8_t *mac_a, *mac_b; /* 6 bytes each, or NULL for random */
 	unsigned mtu;		      /* 0: the kernel default */
+	int peer_up_by_caller;	      /* leave end b down: the caller ups it in a batch */
 };
 
-/* Create a veth pair with each end straight inside its namespace, both up. */
+/*
+ * Create a veth pair with each end straight inside its namespace, end a up
+ * and end b up too unless peer_up_by_caller.  (IFF_UP cannot travel with
+ * the request for an end created in another namespace: the kernel answers
+ * ENOTCONN, as `ip link add ... peer ... up` shows.)
+ */
 int link_veth_add(const struct link_veth *v);
 
 /* Create an ifb device named name in ns, up. */

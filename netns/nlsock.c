@@ -4,6 +4,8 @@
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <pthread.h>
+#include <stdlib.h>
 
 int nlsock_errno(int nlerr)
 {
@@ -63,6 +65,36 @@ struct nl_sock *nlsock_open(int protocol, int *err)
 	*err = nlsock_errno(nl_connect(sk, protocol));
 	if (*err) {
 		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static pthread_key_t route_key;
+static pthread_once_t route_once = PTHREAD_ONCE_INIT;
+
+static void route_free(void *sk)
+{
+	nl_socket_free(sk);
+}
+
+static void route_key_make(void)
+{
+	pthread_key_create(&route_key, route_free);
+}
+
+struct nl_sock *nlsock_route(int *err)
+{
+	struct nl_sock *sk;
+
+	pthread_once(&route_once, route_key_make);
+	sk = pthread_getspecific(route_key);
+	if (sk)
+		return sk;
+	sk = nlsock_open(NETLINK_ROUTE, err);
+	if (sk && pthread_setspecific(route_key, sk)) {
+		nl_socket_free(sk);
+		*err = -ENOMEM;
 		return NULL;
 	}
 	return sk;

@@ -17,4 +17,12 @@ int nlsock_errno(int nlerr);
  */
 struct nl_sock *nlsock_open(int protocol, int *err);
 
+/*
+ * The calling thread's NETLINK_ROUTE socket, opened on first use and
+ * closed when the thread ends: a batch of rtnetlink calls inside one
+ * ns_call() shares one socket.  NULL with *err set on failure; the caller
+ * must not free it.
+ */
+struct nl_sock *nlsock_route(int *err);
+
 #endif

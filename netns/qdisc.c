@@ -17,12 +17,11 @@ static int do_probe(void *arg)
 	int err;
 
 	(void)arg;
-	sk = nlsock_open(NETLINK_ROUTE, &err);
+	sk = nlsock_route(&err);
 	if (!sk)
 		return err;
 	q = rtnl_qdisc_alloc();
 	if (!q) {
-		nl_socket_free(sk);
 		return -ENOMEM;
 	}
 	rtnl_tc_set_ifindex(TC_CAST(q), 1); /* lo */
@@ -40,7 +39,6 @@ static int do_probe(void *arg)
 		err = 0; /* "Specified qdisc kind is unknown" */
 	}
 	rtnl_qdisc_put(q);
-	nl_socket_free(sk);
 	return err;
 }
 
