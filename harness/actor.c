@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -230,100 +231,150 @@ static void run_listen(const struct actor_spec *a, int ctl)
 	}
 }
 
+struct conn {
+	int fd; /* -1 once ended */
+	int connected;
+	size_t text_left;
+	long long to_send;
+};
+
+/* End one connection; the first error is the actor's result. */
+static void conn_end(struct conn *c, int e, int *first_err, int *live)
+{
+	if (e && !*first_err)
+		*first_err = e;
+	close(c->fd);
+	c->fd = -1;
+	(*live)--;
+}
+
 static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 {
+	int n = a->connections > 0 ? a->connections : 1, live = n, first_err = 0, nconnected = 0;
+	struct conn *cs = calloc(n, sizeof(*cs));
+	struct pollfd *pf = calloc(n + 1, sizeof(*pf));
 	struct sockaddr_storage ss, bs;
 	socklen_t len, blen;
-	char cmd[4096], buf[65536];
-	int fd, err, connected = 0, eof = 0;
-	long long to_send = a->send_bytes;
-	const char *text = a->send;
-	size_t text_left = text ? strlen(text) : 0;
+	static char buf[65536];
+	char cmd[4096];
 
+	if (!cs || !pf)
+		finish_err(ctl, ENOMEM);
 	if (make_addr(target, a->port, &ss, &len))
 		finish_err(ctl, EINVAL);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		finish_err(ctl, errno);
-	err = apply_options(a, fd);
-	if (err)
-		finish_err(ctl, -err);
-	if (a->bind_addr[0] || a->bind_port) {
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (make_addr(a->bind_addr, a->bind_port, &bs, &blen) ||
-		    bind(fd, (void *)&bs, blen) < 0)
-			finish_err(ctl, errno ? errno : EINVAL);
-	}
-	if (connect(fd, (void *)&ss, len) < 0 && errno != EINPROGRESS)
-		finish_err(ctl, errno);
-	memset(buf, 0, sizeof(buf));
-	for (;;) {
-		int want_out = !connected || text_left || to_send > 0 || a->stream;
-		struct pollfd pf[2] = {
-		    {ctl, POLLIN, 0},
-		    {fd, (want_out ? POLLOUT : 0) | (connected && a->recv && !eof ? POLLIN : 0), 0},
-		};
+	for (int i = 0; i < n; i++) {
+		struct conn *c = &cs[i];
+		int err;
 
-		if (poll(pf, 2, -1) < 0) {
+		c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (c->fd < 0)
+			finish_err(ctl, errno);
+		err = apply_options(a, c->fd);
+		if (err)
+			finish_err(ctl, -err);
+		if (a->bind_addr[0] || a->bind_port) {
+			int one = 1;
+			/* several connections bind consecutive ports from bind_port */
+			setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (make_addr(a->bind_addr, a->bind_port ? a->bind_port + i : 0, &bs,
+				      &blen) ||
+			    bind(c->fd, (void *)&bs, blen) < 0)
+				finish_err(ctl, errno ? errno : EINVAL);
+		}
+		if (connect(c->fd, (void *)&ss, len) < 0 && errno != EINPROGRESS)
+			finish_err(ctl, errno);
+		c->text_left = a->send ? strlen(a->send) : 0;
+		c->to_send = a->send_bytes;
+	}
+	for (;;) {
+		pf[0] = (struct pollfd){ctl, POLLIN, 0};
+		for (int i = 0; i < n; i++) {
+			struct conn *c = &cs[i];
+			int want_out = !c->connected || c->text_left || c->to_send > 0 || a->stream;
+			pf[i + 1] = (struct pollfd){
+			    c->fd,
+			    (want_out ? POLLOUT : 0) | (c->connected && a->recv ? POLLIN : 0), 0};
+		}
+		if (poll(pf, n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			finish_err(ctl, errno);
 		}
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
-			if (!strcmp(cmd, "close")) {
-				close(fd);
+			for (int i = 0; i < n; i++) {
+				if (cs[i].fd < 0)
+					continue;
+				if (!strcmp(cmd, "close"))
+					close(cs[i].fd);
+				else if (!strcmp(cmd, "abort"))
+					abort_fd(cs[i].fd);
+				else if (!strcmp(cmd, "shutdown"))
+					shutdown(cs[i].fd, SHUT_WR);
+				else if (!strncmp(cmd, "send ", 5) && cs[i].connected)
+					write_all(ctl, cs[i].fd, cmd + 5, strlen(cmd + 5));
+			}
+			if (!strcmp(cmd, "close") || !strcmp(cmd, "abort"))
 				finish_ok(ctl);
-			} else if (!strcmp(cmd, "abort")) {
-				abort_fd(fd);
-				finish_ok(ctl);
-			} else if (!strcmp(cmd, "shutdown")) {
-				shutdown(fd, SHUT_WR);
-			} else if (!strncmp(cmd, "send ", 5)) {
-				write_all(ctl, fd, cmd + 5, strlen(cmd + 5));
+		}
+		for (int i = 0; i < n; i++) {
+			struct conn *c = &cs[i];
+			short re = pf[i + 1].revents;
+
+			if (c->fd < 0 || !re)
+				continue;
+			if (re & (POLLERR | POLLHUP)) {
+				int e = sock_error(c->fd);
+				if (e) {
+					conn_end(c, e, &first_err, &live);
+					continue;
+				}
+			}
+			if (!c->connected && (re & POLLOUT)) {
+				int e = sock_error(c->fd);
+				if (e) {
+					conn_end(c, e, &first_err, &live);
+					continue;
+				}
+				c->connected = 1;
+				if (++nconnected == n)
+					report(ctl, n == 1 ? "connected%s" : "connected all%s", "");
+				continue;
+			}
+			if (c->connected && (re & POLLOUT)) {
+				ssize_t w;
+				if (c->text_left) {
+					w = write(c->fd, a->send + strlen(a->send) - c->text_left,
+						  c->text_left);
+					if (w > 0)
+						c->text_left -= w;
+				} else {
+					size_t m = sizeof(buf);
+					if (!a->stream && (long long)m > c->to_send)
+						m = (size_t)c->to_send;
+					w = write(c->fd, buf, m);
+					if (w > 0 && !a->stream)
+						c->to_send -= w;
+				}
+				if (w < 0 && errno != EAGAIN) {
+					conn_end(c, errno, &first_err, &live);
+					continue;
+				}
+			}
+			if (c->connected && a->recv && (re & POLLIN)) {
+				ssize_t r = read(c->fd, buf, sizeof(buf));
+				if (r < 0 && errno != EAGAIN)
+					conn_end(c, errno, &first_err, &live);
+				else if (r == 0)
+					conn_end(c, 0, &first_err,
+						 &live); /* EOF: this one is done */
+				memset(buf, 0, sizeof(buf));
 			}
 		}
-		if (pf[1].revents & (POLLERR | POLLHUP)) {
-			int e = sock_error(fd);
-			if (e)
-				finish_err(ctl, e);
-		}
-		if (!connected && (pf[1].revents & POLLOUT)) {
-			int e = sock_error(fd);
-			if (e)
-				finish_err(ctl, e);
-			connected = 1;
-			report(ctl, "connected%s", "");
-			continue;
-		}
-		if (connected && (pf[1].revents & POLLOUT)) {
-			ssize_t w;
-			if (text_left) {
-				w = write(fd, text + strlen(text) - text_left, text_left);
-				if (w > 0)
-					text_left -= w;
-			} else {
-				size_t n = sizeof(buf);
-				if (!a->stream && (long long)n > to_send)
-					n = (size_t)to_send;
-				w = write(fd, buf, n);
-				if (w > 0 && !a->stream)
-					to_send -= w;
-			}
-			if (w < 0 && errno != EAGAIN)
-				finish_err(ctl, errno);
-		}
-		if (connected && a->recv && (pf[1].revents & POLLIN)) {
-			ssize_t r = read(fd, buf, sizeof(buf));
-			if (r < 0 && errno != EAGAIN)
-				finish_err(ctl, errno);
-			memset(buf, 0, sizeof(buf));
-			if (r == 0) {
-				eof = 1;
-				close(fd);
-				finish_ok(ctl);
-			}
+		if (!live) {
+			if (first_err)
+				finish_err(ctl, first_err);
+			finish_ok(ctl);
 		}
 	}
 }
@@ -347,6 +398,11 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target, const ch
 		close(sp[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max; /* room for `connections N` */
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		if (setns(ns, CLONE_NEWNET) < 0)
 			finish_err(sp[1], errno);
 		if (a->kind == ACTOR_EXEC) {

@@ -606,15 +606,22 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 			a->stream = 1;
 		} else if (!strcmp(w, "ipv6")) {
 			a->ipv6 = 1;
+		} else if (!strcmp(w, "connections")) {
+			long long v;
+			if ((err = number(c, &v, 1, 10000,
+					  "a number of connections from 1 to 10000")))
+				return err;
+			a->connections = (int)v;
 		} else {
 			if ((err = socket_option(c, a, w, &used)))
 				return err;
 			if (!used)
-				return fail_at(c, at,
-					       "unknown connect option '%s' (send, recv, stream, "
-					       "ipv6, keepalive, user-timeout, rcvbuf, sndbuf, "
-					       "linger, nodelay, bind)",
-					       w);
+				return fail_at(
+				    c, at,
+				    "unknown connect option '%s' (send, recv, stream, "
+				    "ipv6, connections, keepalive, user-timeout, rcvbuf, sndbuf, "
+				    "linger, nodelay, bind)",
+				    w);
 		}
 	}
 	return 0;

@@ -61,6 +61,7 @@ struct actor_spec {
 	char *send;	 /* connect: text to send once connected, or NULL */
 	long send_bytes; /* connect: send N bytes (0: none) */
 	int recv, stream;
+	int connections; /* connect: how many connections at once (0: one) */
 	/* socket options; 0 / -1 for unset */
 	int keepalive, ka_idle, ka_intvl, ka_cnt;
 	int user_timeout_ms, rcvbuf, sndbuf, linger_s, nodelay;
