@@ -16,6 +16,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNS 1024
@@ -143,11 +145,44 @@ static void write_all(int ctl, int fd, const char *p, size_t n)
 	}
 }
 
+struct lconn {
+	int fd;
+	int eof;  /* the peer's FIN was read (eof hold keeps the socket) */
+	int idle; /* nothing more to watch: hung up without an error */
+};
+
+/* Read what there is (at most max bytes) from c; ends the actor on an error. */
+static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, size_t max)
+{
+	static char buf[65536];
+	ssize_t r = recv(c->fd, buf, max < sizeof(buf) ? max : sizeof(buf), MSG_DONTWAIT);
+
+	if (r < 0 && errno != EAGAIN)
+		finish_err(ctl, errno);
+	if (r == 0) {
+		c->eof = 1;
+		if (a->eof_close) {
+			close(c->fd);
+			c->fd = -1;
+		}
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void run_listen(const struct actor_spec *a, int ctl)
 {
-	struct sockaddr_storage ss;
+	static struct lconn cs[MAX_CONNS];
 	struct pollfd pf[MAX_CONNS + 2];
-	int conns[MAX_CONNS], eof[MAX_CONNS], nc = 0, lfd, one = 1, v6 = 0, err;
+	struct sockaddr_storage ss;
+	int nc = 0, lfd, one = 1, v6 = 0, err, paced = a->read && a->read_every_ms > 0;
+	long long next_read = now_ms() + a->read_every_ms;
 	socklen_t len;
 	char cmd[4096];
 
@@ -166,67 +201,68 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		finish_err(ctl, errno);
 	report(ctl, "listening%s", "");
 	for (;;) {
-		int n = 0;
+		int timeout = -1;
 
-		pf[n++] = (struct pollfd){ctl, POLLIN, 0};
-		pf[n++] = (struct pollfd){lfd, a->accept && nc < MAX_CONNS ? POLLIN : 0, 0};
+		pf[0] = (struct pollfd){ctl, POLLIN, 0};
+		pf[1] = (struct pollfd){lfd, a->accept && nc < MAX_CONNS ? POLLIN : 0, 0};
 		for (int i = 0; i < nc; i++)
-			pf[n++] = (struct pollfd){conns[i], a->read && !eof[i] ? POLLIN : 0, 0};
-		if (poll(pf, n, -1) < 0) {
+			pf[i + 2] =
+			    (struct pollfd){cs[i].fd < 0 || cs[i].idle ? -1 : cs[i].fd,
+					    a->read && !paced && !cs[i].eof ? POLLIN : 0, 0};
+		if (paced) {
+			long long left = next_read - now_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
+		if (poll(pf, nc + 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			finish_err(ctl, errno);
 		}
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
+			for (int i = 0; i < nc; i++) {
+				if (cs[i].fd < 0)
+					continue;
+				if (!strcmp(cmd, "close"))
+					close(cs[i].fd);
+				else if (!strcmp(cmd, "abort"))
+					abort_fd(cs[i].fd);
+				else if (!strcmp(cmd, "shutdown"))
+					shutdown(cs[i].fd, SHUT_WR);
+				else if (!strncmp(cmd, "send ", 5))
+					write_all(ctl, cs[i].fd, cmd + 5, strlen(cmd + 5));
+			}
 			if (!strcmp(cmd, "close") || !strcmp(cmd, "abort")) {
-				for (int i = 0; i < nc; i++)
-					cmd[0] == 'a' ? abort_fd(conns[i]) : (void)close(conns[i]);
 				close(lfd);
 				finish_ok(ctl);
 			}
-			for (int i = 0; i < nc; i++) {
-				if (!strcmp(cmd, "shutdown"))
-					shutdown(conns[i], SHUT_WR);
-				else if (!strncmp(cmd, "send ", 5))
-					write_all(ctl, conns[i], cmd + 5, strlen(cmd + 5));
-			}
-		}
-		if (pf[1].revents & POLLIN) {
-			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (c >= 0) {
-				eof[nc] = 0;
-				conns[nc++] = c;
-			}
 		}
 		for (int i = 0; i < nc; i++) {
+			struct lconn *c = &cs[i];
 			short re = pf[i + 2].revents;
-			char buf[65536];
 
-			if (!re)
+			if (c->fd < 0 || !re)
 				continue;
 			if (re & POLLERR) {
-				int e = sock_error(conns[i]);
+				int e = sock_error(c->fd);
 				if (e)
 					finish_err(ctl, e);
 			}
-			if (re & POLLIN) {
-				ssize_t r = read(conns[i], buf, sizeof(buf));
-				if (r < 0 && errno != EAGAIN)
-					finish_err(ctl, errno);
-				if (r == 0) {
-					eof[i] = 1;
-					if (a->eof_close) {
-						close(conns[i]);
-						conns[i] = conns[--nc];
-						eof[i] = eof[nc];
-						i--;
-					}
-				}
-			} else if ((re & POLLHUP) && !a->read) {
-				/* peer gone both ways: nothing more to watch here */
-				pf[i + 2].revents = 0;
-			}
+			if (re & POLLIN)
+				lconn_read(a, ctl, c, SIZE_MAX);
+			else if (re & (POLLHUP | POLLERR))
+				c->idle = 1; /* hung up without an error: nothing left to see */
+		}
+		if (paced && now_ms() >= next_read) {
+			next_read += a->read_every_ms;
+			for (int i = 0; i < nc; i++)
+				if (cs[i].fd >= 0 && !cs[i].eof)
+					lconn_read(a, ctl, &cs[i], (size_t)a->read_chunk);
+		}
+		if (pf[1].revents & POLLIN) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd >= 0)
+				cs[nc++] = (struct lconn){.fd = fd};
 		}
 	}
 }

@@ -542,6 +542,25 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 			a->accept = w[0] == 'a';
 		} else if (!strcmp(w, "read") || !strcmp(w, "noread")) {
 			a->read = w[0] == 'r';
+			char n[32];
+			if (a->read && peekw(c, n, sizeof(n)) && isdigit((unsigned char)n[0])) {
+				/* read N every T: a slow reader */
+				if ((err = number(c, &v, 1, 1 << 30, "a number of bytes")))
+					return err;
+				a->read_chunk = (long)v;
+				ws(c);
+				const char *eat = c->p;
+				if ((err = word(c, n, sizeof(n), "'every'")))
+					return err;
+				if (strcmp(n, "every"))
+					return fail_at(
+					    c, eat, "expected 'every' (read N every T), found '%s'",
+					    n);
+				if ((err = duration(c, &a->read_every_ms, NULL)))
+					return err;
+				if (!a->read_every_ms)
+					return fail_at(c, eat, "the read interval must be above 0");
+			}
 		} else if (!strcmp(w, "eof")) {
 			const char *at2;
 			ws(c);

@@ -58,8 +58,10 @@ struct actor_spec {
 	int ipv6;    /* connect: use the target's IPv6 address */
 	int backlog; /* listen; default 128 */
 	int accept, read, eof_close;
-	char *send;	 /* connect: text to send once connected, or NULL */
-	long send_bytes; /* connect: send N bytes (0: none) */
+	long read_chunk;	/* listen: read at most this many bytes ... */
+	unsigned read_every_ms; /* ... every this often (0: as fast as data comes) */
+	char *send;		/* connect: text to send once connected, or NULL */
+	long send_bytes;	/* connect: send N bytes (0: none) */
 	int recv, stream;
 	int connections; /* connect: how many connections at once (0: one) */
 	/* socket options; 0 / -1 for unset */
