@@ -16,23 +16,6 @@
 #include "../netns/ns.h"
 #include "../netns/sockdiag.h"
 
-/* Is arg a namespace (name under /run/netns, a path, or a pid)? */
-static int open_target(const char *arg)
-{
-	char path[300];
-	struct stat st;
-
-	if (strchr(arg, '/'))
-		snprintf(path, sizeof(path), "%s", arg);
-	else if (strspn(arg, "0123456789") == strlen(arg))
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", arg);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-	if (stat(path, &st) < 0)
-		return -ENOENT;
-	return ns_open(path);
-}
-
 static char *join(int argc, char **argv)
 {
 	size_t len = 1;
@@ -78,7 +61,7 @@ int cli_ss(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		int fd = open_target(argv[optind]);
+		int fd = ns_open(argv[optind]);
 
 		if (fd >= 0) {
 			ns = fd;
@@ -94,6 +77,11 @@ int cli_ss(int argc, char **argv)
 	if (filter_parse(text, NULL, NULL, &f, &fe)) {
 		fprintf(stderr, "netcase ss: filter:1:%d: %s\n  %s\n  %*s^\n", fe.col, fe.msg, text,
 			fe.col - 1, "");
+		if (fe.col == 1 && ns == NS_CURRENT)
+			fprintf(stderr,
+				"  ('%s' is not a namespace either: no /run/netns/%s, path or "
+				"pid of that name)\n",
+				argv[optind], argv[optind]);
 		ret = 2;
 		goto out;
 	}
@@ -133,7 +121,7 @@ int cli_counters(int argc, char **argv)
 	int ns = NS_CURRENT, first = 1, err;
 
 	if (argc > 1) {
-		int fd = open_target(argv[1]);
+		int fd = ns_open(argv[1]);
 
 		if (fd >= 0) {
 			ns = fd;

@@ -28,7 +28,10 @@ int ns_new_many(int *fds, int n);
  */
 int ns_call_each(const int *nsfds, int n, int (*fn)(void *arg), void **args);
 
-/* Open the namespace of a path (/run/netns/X, /proc/PID/ns/net) or "pid". */
+/*
+ * Open a namespace named by a path (/run/netns/X, /proc/PID/ns/net), a pid
+ * ("1234") or a name under /run/netns ("X"); -ENOENT if there is none.
+ */
 int ns_open(const char *spec);
 
 /*

@@ -18,6 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +33,7 @@
 #include "../harness/ssfmt.h"
 #include "../harness/topo.h"
 #include "../netns/ip.h"
+#include "../netns/link.h"
 #include "../netns/ns.h"
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
@@ -267,8 +272,8 @@ static int t_sysctl(void)
 	return 0;
 }
 
-/* Run `ss -tanoH` in the client namespace, return its output. */
-static char *run_ss(int host)
+/* Run a command in a host's namespace, return its output. */
+static char *run_in(int host, char *const argv[])
 {
 	static char out[65536];
 	int p[2], st;
@@ -282,7 +287,7 @@ static char *run_ss(int host)
 		dup2(p[1], 1);
 		if (setns(T.hosts[host].ns, CLONE_NEWNET))
 			_exit(98);
-		execlp("ss", "ss", "-tanoH", NULL);
+		execvp(argv[0], argv);
 		_exit(97);
 	}
 	close(p[1]);
@@ -293,7 +298,7 @@ static char *run_ss(int host)
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 97) {
-			printf("SKIP: ss (iproute2) not installed\n");
+			printf("SKIP: %s (iproute2) not installed\n", argv[0]);
 			exit(77);
 		}
 		return NULL;
@@ -324,7 +329,7 @@ static int t_compare(void)
 	wait_count(C, "state all", 5);
 	/* Let queues settle: wait until no socket has unacked data. */
 	wait_count(C, "wq > 0", 0);
-	out = run_ss(C);
+	out = run_in(C, (char *const[]){"ss", "-tanoH", NULL});
 	CHECK(out != NULL, "ss ran");
 	CHECK(!sockdiag_dump(T.hosts[C].ns, SOCKDIAG_TCP, &l, NULL), "dump");
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -425,10 +430,62 @@ static int t_burst(void)
 	return 0;
 }
 
+/* ethtool's view of one offload of dev in the client namespace */
+static int offload(const char *dev, unsigned cmd)
+{
+	struct ethtool_value ev = {.cmd = cmd};
+	struct ifreq ifr = {0};
+	int fd = ns_socket(T.hosts[C].ns, AF_INET, SOCK_DGRAM, 0), r;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return r < 0 ? -errno : (int)ev.data;
+}
+
+/* Links and routes as iproute2 sees them after netns/ made them. */
+static int t_links(void)
+{
+	const char *dev = T.links[0].ifname[0];
+	struct ip_route r = {.dst = "203.0.113.0/24", .gateway = "198.18.0.2", .rto_min_ms = 10};
+	char *out;
+	int err;
+
+	err = link_ifb_add(T.hosts[C].ns, "ifbtest");
+	CHECK(!err && link_index(T.hosts[C].ns, "ifbtest") > 0, "ifb: %s", strerror(-err));
+	err = link_set(T.hosts[C].ns, dev, 1, 1400);
+	CHECK(!err, "mtu: %s", strerror(-err));
+	err = ip_route_add(T.hosts[C].ns, &r);
+	CHECK(!err, "route: %s", strerror(-err));
+	out = run_in(C, (char *const[]){"ip", "-o", "link", "show", NULL});
+	CHECK(out && strstr(out, "ifbtest") && strstr(out, "mtu 1400"), "ip link: %s", out);
+	out = run_in(C, (char *const[]){"ip", "route", "show", "203.0.113.0/24", NULL});
+	CHECK(out && strstr(out, "via 198.18.0.2") && strstr(out, "rto_min lock 10ms"),
+	      "ip route: %s", out);
+	out = run_in(C, (char *const[]){"ip", "neigh", "show", "198.18.0.2", NULL});
+	CHECK(out && strstr(out, "02:6e:63:00:00:02") && strstr(out, "PERMANENT"), "ip neigh: %s",
+	      out);
+	out = run_in(C, (char *const[]){"ip", "-6", "addr", "show", "dev", (char *)dev, NULL});
+	CHECK(out && strstr(out, "fd00:6e63::1/64") && !strstr(out, "tentative"), "ip -6 addr: %s",
+	      out);
+	CHECK(offload(dev, ETHTOOL_GTSO) == 1, "tso on by default");
+	err = link_offloads_set(T.hosts[C].ns, dev, 0);
+	CHECK(!err, "offloads off: %s", strerror(-err));
+	CHECK(offload(dev, ETHTOOL_GTSO) == 0 && offload(dev, ETHTOOL_GGSO) == 0 &&
+		  offload(dev, ETHTOOL_GGRO) == 0 && offload(dev, ETHTOOL_GTXCSUM) == 0,
+	      "tso gso gro tx off");
+	err = link_del(T.hosts[C].ns, "ifbtest");
+	CHECK(!err && link_index(T.hosts[C].ns, "ifbtest") == -ENODEV, "ifb deleted");
+	err = link_set(T.hosts[C].ns, "nosuchdev", 1, 0);
+	CHECK(err == -ENODEV || err == -ENOENT, "a missing device is an error: %s", strerror(-err));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare|burst\n");
+		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare|burst|links\n");
 		return 2;
 	}
 	setup();
@@ -440,6 +497,8 @@ int main(int argc, char **argv)
 		t_compare();
 	else if (!strcmp(argv[1], "burst"))
 		t_burst();
+	else if (!strcmp(argv[1], "links"))
+		t_links();
 	else
 		return 2;
 	topo_free(&T);
