@@ -245,6 +245,16 @@ long capture_count(struct capture *c, const char *filter)
 	return n;
 }
 
+void capture_foreach(struct capture *c,
+		     void (*fn)(void *arg, const struct pcap_pkthdr *h, const unsigned char *data),
+		     void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n; i++)
+		fn(arg, &c->pkts[i].h, c->pkts[i].data);
+	pthread_mutex_unlock(&c->lock);
+}
+
 int capture_stop(struct capture *c, unsigned *received, unsigned *dropped)
 {
 	struct pcap_stat st = {0};

@@ -29,6 +29,13 @@ int capture_start(int ns, const char *ifname, const char *path, struct capture *
 /* Count captured packets matching a (substituted) filter; -EINVAL if bad. */
 long capture_count(struct capture *c, const char *filter);
 
+struct pcap_pkthdr;
+
+/* Call fn for every packet kept so far, in capture order. */
+void capture_foreach(struct capture *c,
+		     void (*fn)(void *arg, const struct pcap_pkthdr *h, const unsigned char *data),
+		     void *arg);
+
 /* Stop; *received and *dropped get libpcap's statistics (drops by the
  * kernel's buffer and by the interface). */
 int capture_stop(struct capture *c, unsigned *received, unsigned *dropped);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
 
 #include "actor.h"
 #include "capture.h"
+#include "ladder.h"
+#include "pktdecode.h"
 #include "ssfmt.h"
 #include "../netns/conntrack.h"
 #include "../netns/counters.h"
@@ -64,6 +67,9 @@ struct run {
 	size_t sysctls_len;
 	FILE *sysf;
 	int nft_used;
+	double wall_t0; /* CLOCK_REALTIME at t0, for pcap timestamps */
+	struct ladder_event *lev;
+	int nlev, caplev;
 	int *firewall;	/* per host: 1 if a conntrack middlebox */
 	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
@@ -117,6 +123,99 @@ void runner_case_id(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, p);
 }
 
+/* ---- the timeline page ---- */
+
+static void ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
+		       const char *cls, const char *fmt, ...)
+{
+	struct ladder_event *e;
+	va_list ap;
+
+	if (r->nlev == r->caplev) {
+		int cap = r->caplev ? r->caplev * 2 : 256;
+		void *v = realloc(r->lev, cap * sizeof(*r->lev));
+		if (!v)
+			return;
+		r->lev = v;
+		r->caplev = cap;
+	}
+	e = &r->lev[r->nlev++];
+	memset(e, 0, sizeof(*e));
+	e->t = t;
+	e->kind = kind;
+	e->from = from;
+	e->to = to;
+	snprintf(e->cls, sizeof(e->cls), "%s", cls ? cls : "");
+	va_start(ap, fmt);
+	vsnprintf(e->label, sizeof(e->label), fmt, ap);
+	va_end(ap);
+}
+
+struct pkt_walk {
+	struct run *r;
+	int link;
+};
+
+/* One captured frame as an arrow between the two hosts of its link. */
+static void ladder_packet(void *arg, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct pkt_walk *w = arg;
+	const struct topo_link *L = &w->r->m->topo.links[w->link];
+	struct pkt_info pi;
+	char flags[40];
+	int side;
+
+	if (pkt_decode(data, h->caplen, &pi))
+		return;
+	if (!memcmp(pi.src_mac, L->mac[0], 6))
+		side = 0;
+	else if (!memcmp(pi.src_mac, L->mac[1], 6))
+		side = 1;
+	else
+		return;
+	double t = h->ts.tv_sec + h->ts.tv_usec / 1e6 - w->r->wall_t0;
+	int from = side ? L->b : L->a, to = side ? L->a : L->b;
+	if (pi.protocol == IPPROTO_TCP) {
+		const char *cls = pi.flags & PKT_RST   ? "rst"
+				  : pi.flags & PKT_SYN ? "syn"
+				  : pi.flags & PKT_FIN ? "fin"
+				  : pi.payload	       ? "data"
+						       : "ack";
+		pkt_flags_format(pi.flags, flags, sizeof(flags));
+		if (pi.payload)
+			ladder_add(w->r, t, LADDER_PACKET, from, to, cls, "%s :%u>:%u %uB win %u",
+				   flags, pi.sport, pi.dport, pi.payload, pi.window);
+		else
+			ladder_add(w->r, t, LADDER_PACKET, from, to, cls, "%s :%u>:%u win %u",
+				   flags, pi.sport, pi.dport, pi.window);
+	} else if (pi.protocol == IPPROTO_UDP) {
+		ladder_add(w->r, t, LADDER_PACKET, from, to, "other", "UDP :%u>:%u %uB", pi.sport,
+			   pi.dport, pi.payload);
+	} else if (pi.protocol == IPPROTO_ICMP || pi.protocol == IPPROTO_ICMPV6) {
+		ladder_add(w->r, t, LADDER_PACKET, from, to, "other", "ICMP");
+	}
+}
+
+static void ladder_write(struct run *r, const char *path, const char *title)
+{
+	const char *hosts[TOPO_MAX_HOSTS];
+	FILE *f;
+
+	for (int l = 0; l < r->m->topo.nlinks; l++) {
+		struct pkt_walk w = {r, l};
+		if (r->caps[l])
+			capture_foreach(r->caps[l], ladder_packet, &w);
+	}
+	ladder_sort(r->lev, r->nlev);
+	for (int h = 0; h < r->m->topo.nhosts; h++)
+		hosts[h] = r->m->topo.hosts[h].name;
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	ladder_render(f, title, hosts, r->m->topo.nhosts, r->lev, r->nlev, 2000);
+	fclose(f);
+}
+
 /* ---- observation ---- */
 
 static const char *host_name(struct run *r, int h)
@@ -164,6 +263,8 @@ static void observe(struct run *r)
 			tlog(r, "%s: %s %s -> %s", host_name(r, h), lab,
 			     o ? sockdiag_state_name(o->state) : "(new)",
 			     sockdiag_state_name(s->state));
+			ladder_add(r, rel(r), LADDER_STATE, h, -1, NULL, ":%u %s", s->sport,
+				   sockdiag_state_name(s->state));
 		}
 		for (size_t j = 0; j < r->prev[h].n; j++) {
 			int found = 0;
@@ -174,6 +275,8 @@ static void observe(struct run *r)
 			sock_label(&r->prev[h].v[j], lab, sizeof(lab));
 			tlog(r, "%s: %s %s -> (gone)", host_name(r, h), lab,
 			     sockdiag_state_name(r->prev[h].v[j].state));
+			ladder_add(r, rel(r), LADDER_STATE, h, -1, NULL, ":%u gone",
+				   r->prev[h].v[j].sport);
 		}
 		sockdiag_list_free(&r->prev[h]);
 		r->prev[h] = cur;
@@ -482,6 +585,7 @@ static int do_expect(struct run *r, const struct step *s)
 	r->res->nexpect++;
 	for (;;) {
 		reap(r);
+		observe(r);
 		err = observe_expect(r, e, &ob);
 		if (err) {
 			set_reason(r, "%s:%d: cannot observe: %s", r->m->file, s->line,
@@ -498,6 +602,7 @@ static int do_expect(struct run *r, const struct step *s)
 			break;
 		tick(r);
 	}
+	observe(r); /* what the expectation saw goes into the timeline too */
 	ok = ob.ok;
 	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
 		ok = 0; /* cut short by the case timeout */
@@ -856,7 +961,10 @@ static void write_file(struct run *r, const char *name, const char *text, size_t
 
 static void evidence(struct run *r)
 {
-	char name[128];
+	char name[128], path[4400];
+
+	snprintf(path, sizeof(path), "%s/ladder.html", r->evdir);
+	ladder_write(r, path, r->m->file);
 
 	fflush(r->tl);
 	write_file(r, "timeline.log", r->tlbuf, r->tllen);
@@ -943,6 +1051,11 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 
 	memset(res, 0, sizeof(*res));
 	r.t0 = clock_now();
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r.wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	}
 	r.deadline = r.t0 + m->timeout_ms / 1000.0;
 	r.tl = open_memstream(&r.tlbuf, &r.tllen);
 	r.sysf = open_memstream(&r.sysctls, &r.sysctls_len);
@@ -979,6 +1092,12 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 		counters_read(m->topo.hosts[h].ns, &r.base[h]);
 	observe(&r);
 	for (int i = 0; i < m->nsteps && !r.timed_out; i++) {
+		const char *src = m->steps[i].source;
+		size_t len = strlen(src);
+		while (len && (src[len - 1] == ' ' || src[len - 1] == '\t'))
+			len--;
+		ladder_add(&r, rel(&r), LADDER_STEP, -1, -1, NULL, "%d: %.*s", m->steps[i].line,
+			   (int)len, src);
 		int v = do_step(&r, &m->steps[i]);
 		if (v == VERDICT_FAIL) {
 			verdict = VERDICT_FAIL;
@@ -995,6 +1114,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 		verdict = VERDICT_FAIL;
 	}
 	reap(&r);
+	observe(&r);
 	for (int l = 0; l < m->topo.nlinks; l++) {
 		unsigned rcv, drop;
 		if (!r.caps[l])
@@ -1059,6 +1179,7 @@ done:
 	free(r.base);
 	free(r.prev);
 	free(r.caps);
+	free(r.lev);
 	free(r.firewall);
 	free(r.rule_host);
 	return verdict;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../harness/ladder.h"
 #include "../harness/report.h"
 #include "suites.h"
 
@@ -70,6 +71,51 @@ START_TEST(t_status)
 }
 END_TEST
 
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(t_ladder)
+{
+	struct ladder_event ev[] = {
+	    {.t = 0.30,
+	     .kind = LADDER_PACKET,
+	     .from = 1,
+	     .to = 0,
+	     .label = "SYN,ACK",
+	     .cls = "syn"},
+	    {.t = 0.10, .kind = LADDER_STEP, .from = -1, .to = -1, .label = "3: start c: x <y>"},
+	    {.t = 0.20, .kind = LADDER_PACKET, .from = 0, .to = 1, .label = "SYN", .cls = "syn"},
+	    {.t = 0.20, .kind = LADDER_STATE, .from = 0, .to = -1, .label = ":4000 SYN-SENT"},
+	    {.t = 0.40, .kind = LADDER_PACKET, .from = 0, .to = 1, .label = "ACK", .cls = "ack"},
+	};
+	const char *hosts[] = {"client", "server&co"};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ladder_sort(ev, 5);
+	ck_assert_str_eq(ev[0].label, "3: start c: x <y>");
+	ck_assert_str_eq(ev[1].label, "SYN"); /* equal times keep their order */
+	ck_assert_str_eq(ev[2].label, ":4000 SYN-SENT");
+	f = open_memstream(&buf, &len);
+	ladder_render(f, "t.case", hosts, 2, ev, 5, 4);
+	fclose(f);
+	ck_assert_msg(strstr(buf, ">client</text>") && strstr(buf, ">server&amp;co</text>"), "%s",
+		      buf);
+	ck_assert_int_eq(count(buf, "marker-end="), 2); /* the ACK is beyond max_rows */
+	ck_assert_msg(strstr(buf, "x &lt;y&gt;"), "escaped step");
+	ck_assert_msg(strstr(buf, "the first 4 are drawn; 1 left out"), "%s", buf);
+	ck_assert_int_eq(count(buf, "class=\"state\""), 1);
+	free(buf);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -80,6 +126,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, t_tap);
 	tcase_add_test(tc, t_junit);
 	tcase_add_test(tc, t_status);
+	tcase_add_test(tc, t_ladder);
 	suite_add_tcase(s, tc);
 	return s;
 }
