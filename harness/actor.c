@@ -145,6 +145,25 @@ static void write_all(int ctl, int fd, const char *p, size_t n)
 	}
 }
 
+/* Apply a supervisor command to one connection. */
+static void command_apply(int ctl, const char *cmd, int fd)
+{
+	if (!strcmp(cmd, "close"))
+		close(fd);
+	else if (!strcmp(cmd, "abort"))
+		abort_fd(fd);
+	else if (!strcmp(cmd, "shutdown"))
+		shutdown(fd, SHUT_WR);
+	else if (!strncmp(cmd, "send ", 5))
+		write_all(ctl, fd, cmd + 5, strlen(cmd + 5));
+}
+
+/* close and abort end the actor once applied to every connection */
+static int command_ends(const char *cmd)
+{
+	return !strcmp(cmd, "close") || !strcmp(cmd, "abort");
+}
+
 struct lconn {
 	int fd;
 	int eof;  /* the peer's FIN was read (eof hold keeps the socket) */
@@ -220,19 +239,10 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		}
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
-			for (int i = 0; i < nc; i++) {
-				if (cs[i].fd < 0)
-					continue;
-				if (!strcmp(cmd, "close"))
-					close(cs[i].fd);
-				else if (!strcmp(cmd, "abort"))
-					abort_fd(cs[i].fd);
-				else if (!strcmp(cmd, "shutdown"))
-					shutdown(cs[i].fd, SHUT_WR);
-				else if (!strncmp(cmd, "send ", 5))
-					write_all(ctl, cs[i].fd, cmd + 5, strlen(cmd + 5));
-			}
-			if (!strcmp(cmd, "close") || !strcmp(cmd, "abort")) {
+			for (int i = 0; i < nc; i++)
+				if (cs[i].fd >= 0)
+					command_apply(ctl, cmd, cs[i].fd);
+			if (command_ends(cmd)) {
 				close(lfd);
 				finish_ok(ctl);
 			}
@@ -338,19 +348,10 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 		}
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
-			for (int i = 0; i < n; i++) {
-				if (cs[i].fd < 0)
-					continue;
-				if (!strcmp(cmd, "close"))
-					close(cs[i].fd);
-				else if (!strcmp(cmd, "abort"))
-					abort_fd(cs[i].fd);
-				else if (!strcmp(cmd, "shutdown"))
-					shutdown(cs[i].fd, SHUT_WR);
-				else if (!strncmp(cmd, "send ", 5) && cs[i].connected)
-					write_all(ctl, cs[i].fd, cmd + 5, strlen(cmd + 5));
-			}
-			if (!strcmp(cmd, "close") || !strcmp(cmd, "abort"))
+			for (int i = 0; i < n; i++)
+				if (cs[i].fd >= 0 && (cs[i].connected || strncmp(cmd, "send ", 5)))
+					command_apply(ctl, cmd, cs[i].fd);
+			if (command_ends(cmd))
 				finish_ok(ctl);
 		}
 		for (int i = 0; i < n; i++) {

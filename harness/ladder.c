@@ -1,4 +1,5 @@
 #include "ladder.h"
+#include "report.h"
 
 #include <string.h>
 
@@ -6,28 +7,6 @@
 #define LEFT 230
 #define ROW  22
 #define TOP  70
-
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
 
 void ladder_sort(struct ladder_event *ev, int n)
 {
@@ -56,7 +35,7 @@ void ladder_render(FILE *f, const char *title, const char *const *hosts, int nho
 	int width = LEFT + (nhosts ? nhosts - 1 : 0) * COL + 200, height = TOP + rows * ROW + 40;
 
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", f);
-	esc(f, title);
+	report_escape(f, title);
 	fputs("</title>\n<style>\nbody{font:13px sans-serif;margin:16px}\n"
 	      "svg text{font:11px monospace}\n.host{font:bold 13px sans-serif}\n"
 	      ".life{stroke:#888;stroke-width:1}\n.syn{stroke:#1f5fbf;fill:#1f5fbf}\n"
@@ -67,7 +46,7 @@ void ladder_render(FILE *f, const char *title, const char *const *hosts, int nho
 	      ".step{fill:#555;font-style:italic}\n.rule{stroke:#bbb;stroke-dasharray:3 3}\n"
 	      "</style></head><body>\n<h2>",
 	      f);
-	esc(f, title);
+	report_escape(f, title);
 	fprintf(f, "</h2>\n<p>%d events", n);
 	if (n > rows)
 		fprintf(f, " (the first %d are drawn; %d left out)", rows, n - rows);
@@ -88,7 +67,7 @@ void ladder_render(FILE *f, const char *title, const char *const *hosts, int nho
 	for (int h = 0; h < nhosts; h++) {
 		fprintf(f, "<text class=\"host\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", xof(h),
 			TOP - 30);
-		esc(f, hosts[h]);
+		report_escape(f, hosts[h]);
 		fprintf(f,
 			"</text>\n<line class=\"life\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 			xof(h), TOP - 20, xof(h), height - 20);
@@ -106,7 +85,7 @@ void ladder_render(FILE *f, const char *title, const char *const *hosts, int nho
 				"text-anchor=\"middle\">",
 				e->cls, x1, y - 6, x2 + (x2 > x1 ? -4 : 4), y + 8, e->cls, e->cls,
 				(x1 + x2) / 2, y - 4);
-			esc(f, e->label);
+			report_escape(f, e->label);
 			fputs("</text>\n", f);
 		} else if (e->kind == LADDER_STATE && e->from >= 0) {
 			int w = (int)strlen(e->label) * 7 + 8;
@@ -115,14 +94,14 @@ void ladder_render(FILE *f, const char *title, const char *const *hosts, int nho
 			    "<rect class=\"state\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" "
 			    "rx=\"3\"/><text x=\"%d\" y=\"%d\">",
 			    xof(e->from) - w / 2, y - 8, w, xof(e->from) - w / 2 + 4, y + 4);
-			esc(f, e->label);
+			report_escape(f, e->label);
 			fputs("</text>\n", f);
 		} else {
 			fprintf(f,
 				"<line class=\"rule\" x1=\"80\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 				"<text class=\"step\" x=\"84\" y=\"%d\">",
 				y, width - 10, y, y - 3);
-			esc(f, e->label);
+			report_escape(f, e->label);
 			fputs("</text>\n", f);
 		}
 	}

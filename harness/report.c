@@ -64,7 +64,7 @@ void report_tap(FILE *f, const struct report_entry *e, int n)
 	}
 }
 
-static void xml_text(FILE *f, const char *s)
+void report_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -102,7 +102,7 @@ void report_junit(FILE *f, const struct report_entry *e, int n)
 	for (int i = 0; i < n; i++) {
 		const struct case_result *r = &e[i].res;
 		fprintf(f, "  <testcase classname=\"netcase\" name=\"");
-		xml_text(f, e[i].id);
+		report_escape(f, e[i].id);
 		fprintf(f, "\" time=\"%.3f\"", r->seconds);
 		if (r->verdict == VERDICT_PASS) {
 			fprintf(f, "/>\n");
@@ -112,7 +112,7 @@ void report_junit(FILE *f, const struct report_entry *e, int n)
 			r->verdict == VERDICT_FAIL   ? "failure"
 			: r->verdict == VERDICT_SKIP ? "skipped"
 						     : "error");
-		xml_text(f, r->reason);
+		report_escape(f, r->reason);
 		fprintf(f, "\"/>\n  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n");

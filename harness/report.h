@@ -16,6 +16,9 @@ struct report_entry {
 
 const char *report_verdict_name(int verdict);
 
+/* Write s with < > & " escaped for XML and HTML. */
+void report_escape(FILE *f, const char *s);
+
 /* One line per case and the closing "N passed, N failed, N skipped" line. */
 void report_table(FILE *f, const struct report_entry *e, int n);
 void report_tap(FILE *f, const struct report_entry *e, int n);
