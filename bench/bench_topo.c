@@ -65,10 +65,19 @@ static int run_netcase(void)
 	return err;
 }
 
-static int sh(const char *cmd)
+/* Run one baseline iteration; on failure remove its named namespaces. */
+static int sh(const char *cmd, int i)
 {
-	int r = system(cmd);
-	return r == 0 ? 0 : -EIO;
+	char undo[128];
+
+	if (system(cmd) == 0)
+		return 0;
+	snprintf(undo, sizeof(undo),
+		 "ip netns del ncb%d-%da 2>/dev/null; ip netns del ncb%d-%db 2>/dev/null",
+		 (int)getpid(), i, (int)getpid(), i);
+	if (system(undo) < 0)
+		return -EIO;
+	return -EIO;
 }
 
 static int run_ip(int i)
@@ -94,7 +103,7 @@ static int run_ip(int i)
 		 sysctls[0][1], p, i, sysctls[1][0], sysctls[1][1], p, i, sysctls[2][0],
 		 sysctls[2][1], p, i, sysctls[3][0], sysctls[3][1], p, i, sysctls[4][0],
 		 sysctls[4][1], p, i, p, i);
-	return sh(c);
+	return sh(c, i);
 }
 
 static int run_batch(int i)
@@ -117,7 +126,7 @@ static int run_batch(int i)
 		 sysctls[2][1], "net/ipv4/tcp_fin_timeout", sysctls[4][1],
 		 "net/ipv4/tcp_rto_min_us", p, i, sysctls[1][1], "net/ipv4/tcp_synack_retries",
 		 sysctls[3][1], "net/ipv4/tcp_keepalive_time", p, i, p, i);
-	return sh(c);
+	return sh(c, i);
 }
 
 int main(int argc, char **argv)
