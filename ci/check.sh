@@ -20,6 +20,10 @@ if [ "${NETCASE_DISTCHECK:-1}" = 1 ]; then
 	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 	echo "distcheck: passed"
 fi
+# netcase's netem probe against a kernel that has netem (Debian's, in qemu)
+if [ "${NETCASE_QEMU:-1}" = 1 ]; then
+	sh ci/kernel-matrix.sh
+fi
 # the closing line, from automake's summary of `make check` above
 n() { sed -n "s/^# $1: *//p" test-suite.log; }
 echo "tests: $(n PASS) passed, $(( $(n FAIL) + $(n ERROR) + $(n XPASS) )) failed, $(n SKIP) skipped"
