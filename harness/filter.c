@@ -10,7 +10,7 @@
 #include <string.h>
 
 enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
-enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER };
+enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER, F_EXPIRES };
 
 #define MAX_ADDRS 16
 
@@ -342,10 +342,11 @@ static int parse_term(struct parser *ps, struct filter **out)
 			err = parse_addr(ps, f);
 		if (err)
 			goto fail;
-	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") || is(ps, "timer", NULL)) {
-		static const char *names[] = {"rq", "wq", "retrans", "probes", "timer"};
+	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") ||
+		   is(ps, "timer", "expires")) {
+		static const char *names[] = {"rq", "wq", "retrans", "probes", "timer", "expires"};
 		f->kind = N_FIELD;
-		for (unsigned i = 0; i < 5; i++)
+		for (unsigned i = 0; i < 6; i++)
 			if (is(ps, names[i], NULL))
 				f->field = i;
 		take(ps);
@@ -367,6 +368,22 @@ static int parse_term(struct parser *ps, struct filter **out)
 				goto fail;
 			}
 			f->value = i;
+		} else if (f->field == F_EXPIRES) {
+			/* a duration: 500ms, 50s, 1m, or plain milliseconds */
+			char *end;
+			double v = strtod(ps->tok, &end);
+			double mul = !*end || !strcmp(end, "ms") ? 1
+				     : !strcmp(end, "s")	 ? 1000
+				     : !strcmp(end, "m")	 ? 60000
+								 : -1;
+			if (end == ps->tok || mul < 0 || v < 0 ||
+			    !isdigit((unsigned char)ps->tok[0])) {
+				err = fail(ps, ps->tokcol,
+					   "expected a duration such as 500ms or 50s, found '%s'",
+					   ps->tok[0] ? ps->tok : "end of filter");
+				goto fail;
+			}
+			f->value = (long)(v * mul + 0.5);
 		} else {
 			err = parse_number(ps, ps->tok, &f->value, 0x7fffffffL);
 			if (err)
@@ -376,7 +393,7 @@ static int parse_term(struct parser *ps, struct filter **out)
 	} else {
 		err = fail(ps, col,
 			   "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, retrans, probes, not, '('), found '%s'",
+			   "rq, wq, timer, expires, retrans, probes, not, '('), found '%s'",
 			   ps->tok);
 		goto fail;
 	}
@@ -572,6 +589,8 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 			return filter_cmp_eval(filter_sock_probes(s), f->cmp, f->value);
 		case F_TIMER:
 			return filter_cmp_eval(s->timer, f->cmp, f->value);
+		case F_EXPIRES:
+			return filter_cmp_eval(s->expires_ms, f->cmp, f->value);
 		}
 	}
 	return 0;

@@ -82,6 +82,10 @@ static const struct {
     {"retrans = 0", 1},
     {"probes > 0", 0},
     {"state established and not (rq = 0)", 1},
+    {"expires > 1s", 1},
+    {"expires >= 1500ms and expires < 1501", 1},
+    {"expires > 2s", 0},
+    {"expires = 1.5s", 1},
 };
 
 START_TEST(t_match)
@@ -92,6 +96,7 @@ START_TEST(t_match)
 	int r;
 
 	s.rq = 12;
+	s.expires_ms = 1500;
 	r = filter_parse(match_cases[_i].filter, resolve, NULL, &f, &e);
 	ck_assert_msg(r == 0, "parse '%s': col %d %s", match_cases[_i].filter, e.col, e.msg);
 	ck_assert_msg(filter_match(f, &s) == match_cases[_i].want, "'%s' should %smatch",
@@ -119,6 +124,7 @@ static const struct {
     {"dst [fd00::1:80", 5, "missing ']'"},
     {"state established and", 22, "expected a filter term"},
     {"dst < 1.2.3.4", 1, "dst takes only = or !="},
+    {"expires > soon", 11, "expected a duration"},
 };
 
 START_TEST(t_errors)
