@@ -430,6 +430,11 @@ static int endpoint(struct cur *c, struct actor_spec *a, int listen)
 	at = c->p;
 	if ((err = word(c, w, sizeof(w), listen ? "[ADDR]:PORT" : "HOST:PORT")))
 		return err;
+	if (listen && strspn(w, "0123456789") == strlen(w)) {
+		/* `listen 8888` means `listen :8888` */
+		memmove(w + 1, w, strlen(w) + 1);
+		w[0] = ':';
+	}
 	colon = strrchr(w, ':');
 	if (!colon)
 		return fail_at(c, at, "expected %s, found '%s'",

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,8 +186,11 @@ static int parse_port(struct parser *ps, struct filter *f)
 		return fail(ps, ps->tokcol, "expected a port such as :8888, found %s",
 			    "end of filter");
 	const char *s = ps->tok[0] == ':' ? ps->tok + 1 : ps->tok;
+	struct servent *se;
 	if (!strcmp(s, "*")) {
 		f->value = -1;
+	} else if (isalpha((unsigned char)*s) && (se = getservbyname(s, "tcp"))) {
+		f->value = ntohs(se->s_port); /* a service name, as ss takes :ssh */
 	} else {
 		int err = parse_number(ps, s, &v, 65535);
 		if (err)

@@ -1,6 +1,7 @@
 /* The ss filter language: parsing, error columns, evaluation. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <linux/inet_diag.h>
 #include <string.h>
 
@@ -190,6 +191,21 @@ START_TEST(t_fields_from_info)
 }
 END_TEST
 
+START_TEST(t_service_names)
+{
+	struct sockdiag_sock s = sock4(1, "198.18.0.1", 40000, "198.18.0.2", 22);
+	struct filter_error e;
+	struct filter *f;
+
+	if (!getservbyname("ssh", "tcp"))
+		return; /* no /etc/services here: numbers only */
+	ck_assert_int_eq(filter_parse("dport = :ssh", NULL, NULL, &f, &e), 0);
+	ck_assert(filter_match(f, &s));
+	filter_free(f);
+	ck_assert_int_eq(filter_parse("dport = :nosuchservice", NULL, NULL, &f, &e), -EINVAL);
+}
+END_TEST
+
 START_TEST(t_states_and_info)
 {
 	struct filter_error e;
@@ -243,6 +259,7 @@ Suite *filter_suite(void)
 	tcase_add_test(tc, t_ipv6_and_mapped);
 	tcase_add_test(tc, t_fields_from_info);
 	tcase_add_test(tc, t_states_and_info);
+	tcase_add_test(tc, t_service_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
