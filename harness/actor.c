@@ -440,8 +440,22 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target, const ch
 			rl.rlim_cur = rl.rlim_max; /* room for `connections N` */
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
+		/* /proc is the root PID namespace's: say which pid we are there */
+		char self[32];
+		ssize_t sl = readlink("/proc/self", self, sizeof(self) - 1);
+		if (sl > 0) {
+			self[sl] = '\0';
+			report(sp[1], "procpid %s", self);
+		}
 		if (setns(ns, CLONE_NEWNET) < 0)
 			finish_err(sp[1], errno);
+		/* keep only stdio and the control socket (as fd 3): nothing of the
+		 * supervisor's - namespaces, other actors' sockets - leaks in */
+		if (sp[1] != 3 && dup2(sp[1], 3) < 0)
+			finish_err(sp[1], errno);
+		sp[1] = 3;
+		fcntl(3, F_SETFD, FD_CLOEXEC); /* an exec'd program does not get it */
+		close_range(4, ~0U, 0);
 		if (a->kind == ACTOR_EXEC) {
 			int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			int out = output
@@ -492,6 +506,10 @@ int actor_poll(struct actor_run *run)
 
 	while (run->ctl >= 0 && (n = read(run->ctl, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
+		if (!strncmp(buf, "procpid ", 8)) {
+			run->proc_pid = atoi(buf + 8);
+			continue;
+		}
 		snprintf(run->event, sizeof(run->event), "%s", buf);
 		if (!strncmp(buf, "result ", 7))
 			snprintf(run->result, sizeof(run->result), "%s", buf + 7);

@@ -23,6 +23,7 @@ struct actor_run {
 	char result[128]; /* "ok", "error ECONNRESET", "status 3", "signal KILL" */
 	char event[128];  /* the last report: "listening", "connected", "result ..." */
 	double started, ended;
+	int proc_pid; /* its pid in /proc as mounted (the root PID namespace), 0 until known */
 };
 
 /*

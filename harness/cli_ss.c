@@ -14,6 +14,7 @@
 #include "ssfmt.h"
 #include "../netns/counters.h"
 #include "../netns/ns.h"
+#include "../netns/procsock.h"
 #include "../netns/sockdiag.h"
 
 static char *join(int argc, char **argv)
@@ -42,19 +43,23 @@ int cli_ss(int argc, char **argv)
 	unsigned what = SOCKDIAG_TCP | SOCKDIAG_INFO;
 	const char *rawpath = NULL;
 	FILE *raw = NULL;
-	int ns = NS_CURRENT, opt, err, ret = 1;
+	struct procsock_list procs = {0};
+	int ns = NS_CURRENT, opt, err, ret = 1, with_procs = 0;
 	char *text = NULL, line[1024];
 
-	while ((opt = getopt(argc, argv, "+ur:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+upr:h")) != -1) {
 		switch (opt) {
 		case 'u':
 			what |= SOCKDIAG_UDP;
+			break;
+		case 'p':
+			with_procs = 1;
 			break;
 		case 'r':
 			rawpath = optarg;
 			break;
 		case 'h':
-			puts("Usage: netcase ss [-u] [-r RAWFILE] [TARGET] [FILTER]");
+			puts("Usage: netcase ss [-u] [-p] [-r RAWFILE] [TARGET] [FILTER]");
 			return 0;
 		default:
 			return 2;
@@ -95,12 +100,17 @@ int cli_ss(int argc, char **argv)
 		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
 		goto out;
 	}
+	if (with_procs)
+		procsock_scan(0, &procs);
 	ssfmt_header(line, sizeof(line));
 	puts(line);
 	for (size_t i = 0; i < l.n; i++) {
 		if (!filter_match(f, &l.v[i]))
 			continue;
-		ssfmt_sock(&l.v[i], line, sizeof(line));
+		char users[512] = "";
+		if (with_procs)
+			procsock_format(&procs, l.v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l.v[i], users, line, sizeof(line));
 		puts(line);
 	}
 	ret = 0;
@@ -110,6 +120,7 @@ out:
 	if (ns >= 0)
 		close(ns);
 	sockdiag_list_free(&l);
+	procsock_list_free(&procs);
 	filter_free(f);
 	free(text);
 	return ret;

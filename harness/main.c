@@ -34,7 +34,8 @@ static void usage(FILE *f)
 	      "  help                   show this help\n"
 	      "  version                show the version\n"
 	      "\n"
-	      "ss options: -u include UDP sockets, -r FILE also write the raw netlink dump.\n"
+	      "ss options: -u include UDP sockets, -p show the processes holding them,\n"
+	      "-r FILE also write the raw netlink dump.\n"
 	      "See netcase(1) for details.\n",
 	      f);
 }

@@ -28,6 +28,7 @@
 #include "../netns/link.h"
 #include "../netns/qdisc.h"
 #include "../netns/nft.h"
+#include "../netns/procsock.h"
 #include "../netns/ns.h"
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
@@ -317,21 +318,34 @@ static void tick(struct run *r)
 
 /* ---- steps ---- */
 
+/* A host's sockets like `ss -tuanoip`, the Process column naming actors. */
 static void ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
 {
+	struct procsock_list procs = {0};
 	struct sockdiag_list l = {0};
-	char line[1024];
+	char line[1024], users[512];
 
 	ssfmt_header(line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	if (sockdiag_dump(ns_of(r, h), SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO, &l, NULL))
 		return;
+	for (int i = 0; i < r->m->nactors; i++) {
+		size_t first = procs.n;
+		if (!r->actors[i].proc_pid || r->actors[i].exited)
+			continue;
+		procsock_scan(r->actors[i].proc_pid, &procs);
+		for (size_t k = first; k < procs.n; k++)
+			snprintf(procs.v[k].comm, sizeof(procs.v[k].comm), "%s",
+				 r->m->actors[i].name);
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		if (flt && !filter_match(flt, &l.v[i]))
 			continue;
-		ssfmt_sock(&l.v[i], line, sizeof(line));
+		procsock_format(&procs, l.v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l.v[i], users, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
+	procsock_list_free(&procs);
 	sockdiag_list_free(&l);
 }
 

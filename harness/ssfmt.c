@@ -45,7 +45,7 @@ static const char *timer_name(unsigned t)
 	return t < 5 ? n[t] : "unknown";
 }
 
-int ssfmt_sock(const struct sockdiag_sock *s, char *buf, size_t len)
+int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, size_t len)
 {
 	char local[64], peer[64], q1[16], q2[16], exp[32];
 	const struct sockdiag_tcp_info *i = &s->info;
@@ -65,6 +65,8 @@ int ssfmt_sock(const struct sockdiag_sock *s, char *buf, size_t len)
 	ADD(COLS,
 	    s->protocol == IPPROTO_UDP && s->state == 7 ? "UNCONN" : sockdiag_state_name(s->state),
 	    q1, q2, local, peer);
+	if (process && *process)
+		ADD(" %s", process);
 	if (s->timer != SOCKDIAG_TIMER_OFF || s->expires_ms) {
 		ssfmt_duration(s->expires_ms, exp, sizeof(exp));
 		ADD(" timer:(%s,%s,%u)", timer_name(s->timer), exp, s->retrans);

@@ -14,8 +14,11 @@
 /* The header line, without newline. */
 int ssfmt_header(char *buf, size_t len);
 
-/* One socket: a line, and with tcp_info a second indented line. */
-int ssfmt_sock(const struct sockdiag_sock *s, char *buf, size_t len);
+/*
+ * One socket: a line, and with tcp_info a second indented line.  process,
+ * if not NULL or empty, goes in the Process column (`users:((...))`).
+ */
+int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, size_t len);
 
 /* "address:port" with IPv6 in brackets and "*" for the wildcard. */
 int ssfmt_endpoint(int family, const unsigned char *addr, unsigned port, char *buf, size_t len);
