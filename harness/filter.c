@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
-enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER, F_EXPIRES };
+enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER, F_EXPIRES, F_RTT };
 
 #define MAX_ADDRS 16
 
@@ -347,10 +347,11 @@ static int parse_term(struct parser *ps, struct filter **out)
 		if (err)
 			goto fail;
 	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") ||
-		   is(ps, "timer", "expires")) {
-		static const char *names[] = {"rq", "wq", "retrans", "probes", "timer", "expires"};
+		   is(ps, "timer", "expires") || is(ps, "rtt", NULL)) {
+		static const char *names[] = {"rq",    "wq",	  "retrans", "probes",
+					      "timer", "expires", "rtt"};
 		f->kind = N_FIELD;
-		for (unsigned i = 0; i < 6; i++)
+		for (unsigned i = 0; i < 7; i++)
 			if (is(ps, names[i], NULL))
 				f->field = i;
 		take(ps);
@@ -372,7 +373,7 @@ static int parse_term(struct parser *ps, struct filter **out)
 				goto fail;
 			}
 			f->value = i;
-		} else if (f->field == F_EXPIRES) {
+		} else if (f->field == F_EXPIRES || f->field == F_RTT) {
 			/* a duration: 500ms, 50s, 1m, or plain milliseconds */
 			char *end;
 			double v = strtod(ps->tok, &end);
@@ -387,7 +388,8 @@ static int parse_term(struct parser *ps, struct filter **out)
 					   ps->tok[0] ? ps->tok : "end of filter");
 				goto fail;
 			}
-			f->value = (long)(v * mul + 0.5);
+			/* expires counts milliseconds, rtt microseconds */
+			f->value = (long)(v * mul * (f->field == F_RTT ? 1000 : 1) + 0.5);
 		} else {
 			err = parse_number(ps, ps->tok, &f->value, 0x7fffffffL);
 			if (err)
@@ -397,7 +399,7 @@ static int parse_term(struct parser *ps, struct filter **out)
 	} else {
 		err = fail(ps, col,
 			   "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, expires, retrans, probes, not, '('), found '%s'",
+			   "rq, wq, timer, expires, rtt, retrans, probes, not, '('), found '%s'",
 			   ps->tok);
 		goto fail;
 	}
@@ -595,6 +597,8 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 			return filter_cmp_eval(s->timer, f->cmp, f->value);
 		case F_EXPIRES:
 			return filter_cmp_eval(s->expires_ms, f->cmp, f->value);
+		case F_RTT:
+			return s->has_info && filter_cmp_eval(s->info.rtt, f->cmp, f->value);
 		}
 	}
 	return 0;
@@ -620,7 +624,8 @@ int filter_needs_info(const struct filter *f)
 {
 	if (!f)
 		return 0;
-	if (f->kind == N_FIELD && (f->field == F_RETRANS || f->field == F_PROBES))
+	if (f->kind == N_FIELD &&
+	    (f->field == F_RETRANS || f->field == F_PROBES || f->field == F_RTT))
 		return 1;
 	return filter_needs_info(f->l) || filter_needs_info(f->r);
 }

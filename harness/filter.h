@@ -10,8 +10,9 @@
  * (ADDR is an address, prefix, `*`, or a host name given to the resolver,
  * optionally with :PORT; IPv6 in brackets with a port), and the fields
  * `rq wq retrans probes` compared with numbers, `timer` compared with
- * on|keepalive|timewait|persist|off and `expires` (the time left on the
- * timer) with a duration (500ms, 50s).  OP is = == eq != ne neq < lt <= le
+ * on|keepalive|timewait|persist|off, `expires` (the time left on the
+ * timer) and `rtt` (tcp_info's smoothed round-trip time) with a duration
+ * (500ms, 50s).  OP is = == eq != ne neq < lt <= le
  * > gt >= ge.  `and`/`&&`, `or`/`||`, `not`/`!`, parentheses; adjacent
  * terms are joined with `and`.  filter_parse() allocates the tree;
  * filter_free() releases it.

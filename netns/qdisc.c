@@ -9,6 +9,14 @@
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/netem.h>
 #include <netlink/route/tc.h>
+#include <netlink/route/act/mirred.h>
+#include <netlink/route/action.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/cls/u32.h>
+#include <linux/if_ether.h>
+#include <linux/tc_act/tc_mirred.h>
+#include <net/if.h>
+#include <arpa/inet.h>
 
 static int do_probe(void *arg)
 {
@@ -45,4 +53,128 @@ static int do_probe(void *arg)
 int qdisc_netem_available(int ns)
 {
 	return ns_call(ns, do_probe, NULL);
+}
+
+uint32_t qdisc_prob_from_ppm(unsigned ppm)
+{
+	if (ppm >= 1000000)
+		return UINT32_MAX;
+	return (uint32_t)((uint64_t)ppm * UINT32_MAX / 1000000);
+}
+
+struct netem_op {
+	const char *dev, *to_dev;
+	const struct qdisc_netem *p;
+};
+
+static int do_netem(void *arg)
+{
+	struct netem_op *op = arg;
+	struct rtnl_qdisc *q;
+	struct nl_sock *sk;
+	int err, idx = if_nametoindex(op->dev);
+
+	if (!idx)
+		return -ENODEV;
+	sk = nlsock_route(&err);
+	if (!sk)
+		return err;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -ENOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), idx);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "netem"));
+	if (!err) {
+		rtnl_netem_set_limit(q, 10000);
+		if (op->p->delay_us)
+			rtnl_netem_set_delay(q, (int)op->p->delay_us);
+		if (op->p->jitter_us)
+			rtnl_netem_set_jitter(q, (int)op->p->jitter_us);
+		if (op->p->loss)
+			rtnl_netem_set_loss(q, (int)op->p->loss);
+		if (op->p->duplicate)
+			rtnl_netem_set_duplicate(q, (int)op->p->duplicate);
+		if (op->p->reorder)
+			rtnl_netem_set_reorder_probability(q, (int)op->p->reorder);
+		if (op->p->corrupt)
+			rtnl_netem_set_corruption_probability(q, (int)op->p->corrupt);
+		err = nlsock_errno(rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE));
+	}
+	rtnl_qdisc_put(q);
+	return err;
+}
+
+int qdisc_netem_add(int ns, const char *dev, const struct qdisc_netem *p)
+{
+	struct netem_op op = {.dev = dev, .p = p};
+
+	return ns_call(ns, do_netem, &op);
+}
+
+static int do_redirect(void *arg)
+{
+	struct netem_op *op = arg;
+	struct rtnl_qdisc *ing = NULL;
+	struct rtnl_cls *cls = NULL;
+	struct rtnl_act *act = NULL;
+	struct nl_sock *sk;
+	int err, idx = if_nametoindex(op->dev), to = if_nametoindex(op->to_dev);
+
+	if (!idx || !to)
+		return -ENODEV;
+	sk = nlsock_route(&err);
+	if (!sk)
+		return err;
+	ing = rtnl_qdisc_alloc();
+	cls = rtnl_cls_alloc();
+	act = rtnl_act_alloc();
+	if (!ing || !cls || !act) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	rtnl_tc_set_ifindex(TC_CAST(ing), idx);
+	rtnl_tc_set_parent(TC_CAST(ing), TC_H_INGRESS);
+	rtnl_tc_set_handle(TC_CAST(ing), TC_HANDLE(0xffff, 0));
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(ing), "ingress"));
+	if (!err)
+		err = nlsock_errno(rtnl_qdisc_add(sk, ing, NLM_F_CREATE));
+	if (err)
+		goto cleanup;
+	rtnl_tc_set_ifindex(TC_CAST(cls), idx);
+	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffff, 0));
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(cls), "u32"));
+	if (err)
+		goto cleanup;
+	rtnl_cls_set_protocol(cls, ETH_P_ALL);
+	rtnl_cls_set_prio(cls, 1);
+	err = nlsock_errno(rtnl_u32_add_key_uint32(cls, 0, 0, 0, 0)); /* match all */
+	if (!err) /* as tc does for a filter with an action; without it nothing is redirected */
+		err = nlsock_errno(rtnl_u32_set_cls_terminal(cls));
+	if (err)
+		goto cleanup;
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(act), "mirred"));
+	if (err)
+		goto cleanup;
+	rtnl_mirred_set_action(act, TCA_EGRESS_REDIR);
+	rtnl_mirred_set_policy(act, TC_ACT_STOLEN);
+	rtnl_mirred_set_ifindex(act, (uint32_t)to);
+	err = nlsock_errno(rtnl_u32_add_action(cls, act));
+	if (!err)
+		err = nlsock_errno(rtnl_cls_add(sk, cls, NLM_F_CREATE));
+cleanup:
+	if (act)
+		rtnl_act_put(act);
+	if (cls)
+		rtnl_cls_put(cls);
+	if (ing)
+		rtnl_qdisc_put(ing);
+	return err;
+}
+
+int qdisc_ingress_redirect(int ns, const char *dev, const char *to_dev)
+{
+	struct netem_op op = {.dev = dev, .to_dev = to_dev};
+
+	return ns_call(ns, do_redirect, &op);
 }

@@ -5,10 +5,31 @@
 #ifndef NETCASE_QDISC_H
 #define NETCASE_QDISC_H
 
+#include <stdint.h>
+
 /*
  * Whether this kernel has sch_netem: tries a netem root qdisc on lo in ns
  * and removes it.  1 yes, 0 no (-ENOENT from the kernel), or -errno.
  */
 int qdisc_netem_available(int ns);
+
+/* netem parameters; probabilities on the kernel's scale (UINT32_MAX = 100%). */
+struct qdisc_netem {
+	unsigned delay_us, jitter_us;
+	uint32_t loss, duplicate, reorder, corrupt;
+};
+
+/* Parts per million on the kernel's probability scale; pure. */
+uint32_t qdisc_prob_from_ppm(unsigned ppm);
+
+/* A netem root qdisc on dev in ns. */
+int qdisc_netem_add(int ns, const char *dev, const struct qdisc_netem *p);
+
+/*
+ * Send everything arriving on dev to to_dev's egress instead (an ingress
+ * qdisc, a match-all u32 filter and a mirred redirect), so a qdisc on
+ * to_dev (an ifb) acts on dev's incoming packets.
+ */
+int qdisc_ingress_redirect(int ns, const char *dev, const char *to_dev);
 
 #endif

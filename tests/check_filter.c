@@ -87,6 +87,9 @@ static const struct {
     {"expires >= 1500ms and expires < 1501", 1},
     {"expires > 2s", 0},
     {"expires = 1.5s", 1},
+    {"rtt > 40ms", 1},
+    {"rtt < 50ms", 1},
+    {"rtt >= 46ms", 0},
 };
 
 START_TEST(t_match)
@@ -98,6 +101,8 @@ START_TEST(t_match)
 
 	s.rq = 12;
 	s.expires_ms = 1500;
+	s.has_info = 1;
+	s.info.rtt = 45500; /* microseconds */
 	r = filter_parse(match_cases[_i].filter, resolve, NULL, &f, &e);
 	ck_assert_msg(r == 0, "parse '%s': col %d %s", match_cases[_i].filter, e.col, e.msg);
 	ck_assert_msg(filter_match(f, &s) == match_cases[_i].want, "'%s' should %smatch",
