@@ -36,7 +36,7 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp /bin/busybox "$root/bin/"
 for a in sh mount insmod poweroff echo mkdir cat; do ln -s busybox "$root/bin/$a"; done
 # the modules the netem cases need (none has dependencies in Debian's build)
-for m in sch_netem veth ifb sch_ingress cls_u32 act_mirred inet_diag tcp_diag udp_diag; do
+for m in sch_netem sch_tbf veth ifb sch_ingress cls_u32 act_mirred inet_diag tcp_diag udp_diag; do
 	mod=$(find "/lib/modules/$kver/kernel" -name "$m.ko*" | head -n 1)
 	case $mod in
 	*.xz) xz -dc "$mod" >"$root/$m.ko" ;;
@@ -61,7 +61,7 @@ echo "matrix: before insmod"
 /netem_probe
 insmod /sch_netem.ko && echo "matrix: sch_netem loaded"
 /netem_probe
-for m in veth ifb sch_ingress cls_u32 act_mirred inet_diag tcp_diag udp_diag; do insmod /$m.ko; done
+for m in sch_tbf veth ifb sch_ingress cls_u32 act_mirred inet_diag tcp_diag udp_diag; do insmod /$m.ko; done
 cd / && /netcase run -v /cases >/run.log 2>&1
 echo "matrix: netcase exit $?"
 while read -r line; do echo "case: $line"; done </run.log

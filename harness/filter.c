@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <ctype.h>
+#include <limits.h>
 #include <netdb.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,17 @@
 #include <string.h>
 
 enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
-enum field { F_RQ, F_WQ, F_RETRANS, F_PROBES, F_TIMER, F_EXPIRES, F_RTT };
+enum field {
+	F_RQ,
+	F_WQ,
+	F_RETRANS,
+	F_PROBES,
+	F_TIMER,
+	F_EXPIRES,
+	F_RTT,
+	F_BYTES_ACKED,
+	F_BYTES_RECEIVED
+};
 
 #define MAX_ADDRS 16
 
@@ -172,8 +183,9 @@ static int parse_number(struct parser *ps, const char *s, long *v, long max)
 
 	if (!*s || !isdigit((unsigned char)*s))
 		return fail(ps, ps->tokcol, "expected a number, found '%s'", s);
+	errno = 0;
 	*v = strtol(s, &end, 10);
-	if (*end || *v > max)
+	if (*end || errno || *v > max)
 		return fail(ps, ps->tokcol, "'%s' is not a valid number here", s);
 	return 0;
 }
@@ -347,11 +359,13 @@ static int parse_term(struct parser *ps, struct filter **out)
 		if (err)
 			goto fail;
 	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") ||
-		   is(ps, "timer", "expires") || is(ps, "rtt", NULL)) {
-		static const char *names[] = {"rq",    "wq",	  "retrans", "probes",
-					      "timer", "expires", "rtt"};
+		   is(ps, "timer", "expires") || is(ps, "rtt", "bytes_acked") ||
+		   is(ps, "bytes_received", NULL)) {
+		static const char *names[] = {"rq",	"wq",	       "retrans",
+					      "probes", "timer",       "expires",
+					      "rtt",	"bytes_acked", "bytes_received"};
 		f->kind = N_FIELD;
-		for (unsigned i = 0; i < 7; i++)
+		for (unsigned i = 0; i < 9; i++)
 			if (is(ps, names[i], NULL))
 				f->field = i;
 		take(ps);
@@ -391,7 +405,7 @@ static int parse_term(struct parser *ps, struct filter **out)
 			/* expires counts milliseconds, rtt microseconds */
 			f->value = (long)(v * mul * (f->field == F_RTT ? 1000 : 1) + 0.5);
 		} else {
-			err = parse_number(ps, ps->tok, &f->value, 0x7fffffffL);
+			err = parse_number(ps, ps->tok, &f->value, LONG_MAX);
 			if (err)
 				goto fail;
 		}
@@ -399,7 +413,8 @@ static int parse_term(struct parser *ps, struct filter **out)
 	} else {
 		err = fail(ps, col,
 			   "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, expires, rtt, retrans, probes, not, '('), found '%s'",
+			   "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
+			   "probes, not, '('), found '%s'",
 			   ps->tok);
 		goto fail;
 	}
@@ -599,6 +614,12 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 			return filter_cmp_eval(s->expires_ms, f->cmp, f->value);
 		case F_RTT:
 			return s->has_info && filter_cmp_eval(s->info.rtt, f->cmp, f->value);
+		case F_BYTES_ACKED:
+			return s->has_info &&
+			       filter_cmp_eval((long long)s->info.bytes_acked, f->cmp, f->value);
+		case F_BYTES_RECEIVED:
+			return s->has_info &&
+			       filter_cmp_eval((long long)s->info.bytes_received, f->cmp, f->value);
 		}
 	}
 	return 0;
@@ -625,7 +646,7 @@ int filter_needs_info(const struct filter *f)
 	if (!f)
 		return 0;
 	if (f->kind == N_FIELD &&
-	    (f->field == F_RETRANS || f->field == F_PROBES || f->field == F_RTT))
+	    (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT))
 		return 1;
 	return filter_needs_info(f->l) || filter_needs_info(f->r);
 }

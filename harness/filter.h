@@ -45,7 +45,7 @@ typedef int (*filter_resolve_fn)(void *ctx, const char *name, struct filter_addr
 
 struct filter_error {
 	int col; /* 1-based column in the filter text */
-	char msg[400];
+	char msg[600];
 };
 
 /* Returns 0 and *out, or -EINVAL and err filled in. */

@@ -762,25 +762,18 @@ static int do_remove(struct run *r, const struct step *s, int idx)
 	return 0; /* the rule was never placed (an earlier step failed) */
 }
 
-/* netem where the kernel has it: on an ifb fed by B's ingress, or on the router's egress. */
-static int netem_qdisc(struct run *r, const struct step *s, int h, const char *hook, int l)
+/* Qdiscs on the link end where packets from A reach B's side: an ifb fed by
+ * B's ingress when B is A's neighbour, or the router's egress. */
+static int impair_qdisc(struct run *r, const struct step *s, int h, const char *hook, int l,
+			const struct qdisc_netem *p)
 {
 	const struct netem_spec *n = &s->netem;
 	const struct topo *t = &r->m->topo;
-	struct qdisc_netem p = {
-	    .delay_us = n->delay_ms * 1000,
-	    .jitter_us = n->jitter_ms * 1000,
-	    .loss = qdisc_prob_from_ppm(n->loss_ppm),
-	    .duplicate = qdisc_prob_from_ppm(n->duplicate_ppm),
-	    .reorder = qdisc_prob_from_ppm(n->reorder_ppm),
-	    .corrupt = qdisc_prob_from_ppm(n->corrupt_ppm),
-	};
 	int side = topo_link_side(t, l, h), err;
 	const char *dev = t->links[l].ifname[side], *where = dev;
 	char ifb[16];
 
 	if (!strcmp(hook, "input")) {
-		/* the receiver's ingress, through an ifb of its own for this link end */
 		snprintf(ifb, sizeof(ifb), "ifb%d-%d", l, side);
 		err = link_ifb_add(ns_of(r, h), ifb);
 		if (!err)
@@ -788,22 +781,23 @@ static int netem_qdisc(struct run *r, const struct step *s, int h, const char *h
 		if (err && err != -EEXIST) {
 			set_reason(r, "%s:%d: ifb for %s ingress: %s", r->m->file, s->line, dev,
 				   strerror(-err));
-			return VERDICT_ERROR;
+			return err == -EOPNOTSUPP || err == -ENOENT ? VERDICT_SKIP : VERDICT_ERROR;
 		}
 		where = ifb;
 	}
-	err = qdisc_netem_add(ns_of(r, h), where, &p);
+	err = qdisc_impair_add(ns_of(r, h), where, p, n->rate_bps);
 	if (err) {
-		set_reason(r, "%s:%d: netem on %s in %s: %s", r->m->file, s->line, where,
+		set_reason(r, "%s:%d: qdiscs on %s in %s: %s", r->m->file, s->line, where,
 			   host_name(r, h), strerror(-err));
 		return VERDICT_ERROR;
 	}
 	tlog(r,
-	     "netem %s -> %s: delay %ums jitter %ums loss %u ppm duplicate %u ppm reorder %u ppm "
-	     "corrupt %u ppm on %s in %s (%s)%s",
-	     host_name(r, s->host), host_name(r, s->peer), n->delay_ms, n->jitter_ms, n->loss_ppm,
-	     n->duplicate_ppm, n->reorder_ppm, n->corrupt_ppm, where, host_name(r, h),
-	     strcmp(hook, "input") ? "router egress" : "receiver ingress",
+	     "netem %s -> %s on %s in %s (%s): delay %ums jitter %ums loss %g%% duplicate %g%% "
+	     "reorder %g%% corrupt %g%%%s, rate %llu bit/s%s",
+	     host_name(r, s->host), host_name(r, s->peer), where, host_name(r, h),
+	     strcmp(hook, "input") ? "router egress" : "receiver ingress", n->delay_ms,
+	     n->jitter_ms, n->loss_ppm / 1e4, n->duplicate_ppm / 1e4, n->reorder_ppm / 1e4,
+	     n->corrupt_ppm / 1e4, p->loss || !n->loss_ppm ? "" : " (loss by nft)", n->rate_bps,
 	     n->seed >= 0 ? "; seed not applied (netem takes none here)" : "");
 	return 0;
 }
@@ -818,10 +812,6 @@ static int do_netem(struct run *r, const struct step *s, int idx)
 	int needs_netem =
 	    n->delay_ms || n->jitter_ms || n->duplicate_ppm || n->reorder_ppm || n->corrupt_ppm;
 
-	if (n->rate_bps) {
-		set_reason(r, "%s:%d: netem rate is not implemented yet", r->m->file, s->line);
-		return VERDICT_ERROR;
-	}
 	if (place(r, s->host, s->peer, &h, &hook, m4, m6, sizeof(m4))) {
 		set_reason(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
 			   host_name(r, s->host), host_name(r, s->peer));
@@ -852,8 +842,23 @@ static int do_netem(struct run *r, const struct step *s, int idx)
 	}
 	if (!strcmp(hook, "forward"))
 		l = topo_next_link(t, h, s->peer); /* the router's egress towards B */
-	if (have)
-		return netem_qdisc(r, s, h, hook, l);
+	/* netem takes the loss too where it exists; rate is a tbf either way */
+	struct qdisc_netem p = {0};
+	if (have) {
+		p.delay_us = n->delay_ms * 1000;
+		p.jitter_us = n->jitter_ms * 1000;
+		p.loss = qdisc_prob_from_ppm(n->loss_ppm);
+		p.duplicate = qdisc_prob_from_ppm(n->duplicate_ppm);
+		p.reorder = qdisc_prob_from_ppm(n->reorder_ppm);
+		p.corrupt = qdisc_prob_from_ppm(n->corrupt_ppm);
+	}
+	if ((have && (needs_netem || n->loss_ppm)) || n->rate_bps) {
+		v = impair_qdisc(r, s, h, hook, l, &p);
+		if (v)
+			return v;
+	}
+	if (have || !n->loss_ppm)
+		return 0;
 	snprintf(cmd, sizeof(cmd),
 		 "table inet netcase_rules {\n chain netem_%d {\n"
 		 "  type filter hook %s priority -310; policy accept;\n"

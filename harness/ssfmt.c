@@ -87,6 +87,10 @@ int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, si
 		if (i->probes)
 			ADD(" probes:%u", i->probes);
 		ADD(" snd_wnd:%u rcv_space:%u", i->snd_wnd, i->rcv_space);
+		if (i->bytes_acked || i->bytes_received)
+			ADD(" bytes_acked:%llu bytes_received:%llu",
+			    (unsigned long long)i->bytes_acked,
+			    (unsigned long long)i->bytes_received);
 	}
 #undef ADD
 	return (int)n;

@@ -8,6 +8,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/netem.h>
+#include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
 #include <netlink/route/act/mirred.h>
 #include <netlink/route/action.h>
@@ -65,51 +66,93 @@ uint32_t qdisc_prob_from_ppm(unsigned ppm)
 struct netem_op {
 	const char *dev, *to_dev;
 	const struct qdisc_netem *p;
+	unsigned long long rate_bps;
 };
 
-static int do_netem(void *arg)
+static int has_netem(const struct qdisc_netem *p)
 {
-	struct netem_op *op = arg;
-	struct rtnl_qdisc *q;
-	struct nl_sock *sk;
-	int err, idx = if_nametoindex(op->dev);
+	return p->delay_us || p->jitter_us || p->loss || p->duplicate || p->reorder || p->corrupt;
+}
 
-	if (!idx)
-		return -ENODEV;
-	sk = nlsock_route(&err);
-	if (!sk)
-		return err;
-	q = rtnl_qdisc_alloc();
+static int add_netem(struct nl_sock *sk, int idx, const struct qdisc_netem *p)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	int err;
+
 	if (!q)
 		return -ENOMEM;
 	rtnl_tc_set_ifindex(TC_CAST(q), idx);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "netem"));
 	if (!err) {
 		rtnl_netem_set_limit(q, 10000);
-		if (op->p->delay_us)
-			rtnl_netem_set_delay(q, (int)op->p->delay_us);
-		if (op->p->jitter_us)
-			rtnl_netem_set_jitter(q, (int)op->p->jitter_us);
-		if (op->p->loss)
-			rtnl_netem_set_loss(q, (int)op->p->loss);
-		if (op->p->duplicate)
-			rtnl_netem_set_duplicate(q, (int)op->p->duplicate);
-		if (op->p->reorder)
-			rtnl_netem_set_reorder_probability(q, (int)op->p->reorder);
-		if (op->p->corrupt)
-			rtnl_netem_set_corruption_probability(q, (int)op->p->corrupt);
+		if (p->delay_us)
+			rtnl_netem_set_delay(q, (int)p->delay_us);
+		if (p->jitter_us)
+			rtnl_netem_set_jitter(q, (int)p->jitter_us);
+		if (p->loss)
+			rtnl_netem_set_loss(q, (int)p->loss);
+		if (p->duplicate)
+			rtnl_netem_set_duplicate(q, (int)p->duplicate);
+		if (p->reorder)
+			rtnl_netem_set_reorder_probability(q, (int)p->reorder);
+		if (p->corrupt)
+			rtnl_netem_set_corruption_probability(q, (int)p->corrupt);
 		err = nlsock_errno(rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE));
 	}
 	rtnl_qdisc_put(q);
 	return err;
 }
 
-int qdisc_netem_add(int ns, const char *dev, const struct qdisc_netem *p)
+static int add_tbf(struct nl_sock *sk, int idx, uint32_t parent, unsigned long long rate_bps)
 {
-	struct netem_op op = {.dev = dev, .p = p};
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	unsigned long long bytes = rate_bps / 8;
+	int bucket = bytes / 100 > 16384 ? (int)(bytes / 100) : 16384, err;
 
-	return ns_call(ns, do_netem, &op);
+	if (!q)
+		return -ENOMEM;
+	if (bytes > INT32_MAX)
+		bytes = INT32_MAX;
+	rtnl_tc_set_ifindex(TC_CAST(q), idx);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(10, 0));
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "tbf"));
+	if (!err) {
+		rtnl_qdisc_tbf_set_rate(q, (int)bytes, bucket, 0);
+		err = nlsock_errno(rtnl_qdisc_tbf_set_limit_by_latency(q, 50000));
+	}
+	if (!err)
+		err = nlsock_errno(rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE));
+	rtnl_qdisc_put(q);
+	return err;
+}
+
+static int do_impair(void *arg)
+{
+	struct netem_op *op = arg;
+	struct nl_sock *sk;
+	int err = 0, idx = if_nametoindex(op->dev), netem = has_netem(op->p);
+
+	if (!idx)
+		return -ENODEV;
+	sk = nlsock_route(&err);
+	if (!sk)
+		return err;
+	if (netem)
+		err = add_netem(sk, idx, op->p);
+	if (!err && op->rate_bps)
+		err = add_tbf(sk, idx, netem ? TC_HANDLE(1, 1) : TC_H_ROOT, op->rate_bps);
+	return err;
+}
+
+int qdisc_impair_add(int ns, const char *dev, const struct qdisc_netem *p,
+		     unsigned long long rate_bps)
+{
+	struct netem_op op = {.dev = dev, .p = p, .rate_bps = rate_bps};
+
+	return ns_call(ns, do_impair, &op);
 }
 
 static int do_redirect(void *arg)

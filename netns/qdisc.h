@@ -22,8 +22,13 @@ struct qdisc_netem {
 /* Parts per million on the kernel's probability scale; pure. */
 uint32_t qdisc_prob_from_ppm(unsigned ppm);
 
-/* A netem root qdisc on dev in ns. */
-int qdisc_netem_add(int ns, const char *dev, const struct qdisc_netem *p);
+/*
+ * The impairment qdiscs of dev in ns: a netem root (handle 1:) when p has
+ * any netem parameter, and a tbf limiting to rate_bps bits/s when rate_bps
+ * is not 0 - the root by itself, or netem's child (parent 1:1).
+ */
+int qdisc_impair_add(int ns, const char *dev, const struct qdisc_netem *p,
+		     unsigned long long rate_bps);
 
 /*
  * Send everything arriving on dev to to_dev's egress instead (an ingress

@@ -90,6 +90,8 @@ static const struct {
     {"rtt > 40ms", 1},
     {"rtt < 50ms", 1},
     {"rtt >= 46ms", 0},
+    {"bytes_received > 3000000000", 1},
+    {"bytes_acked = 12", 1},
 };
 
 START_TEST(t_match)
@@ -103,6 +105,8 @@ START_TEST(t_match)
 	s.expires_ms = 1500;
 	s.has_info = 1;
 	s.info.rtt = 45500; /* microseconds */
+	s.info.bytes_received = 5000000000ULL;
+	s.info.bytes_acked = 12;
 	r = filter_parse(match_cases[_i].filter, resolve, NULL, &f, &e);
 	ck_assert_msg(r == 0, "parse '%s': col %d %s", match_cases[_i].filter, e.col, e.msg);
 	ck_assert_msg(filter_match(f, &s) == match_cases[_i].want, "'%s' should %smatch",
