@@ -1,0 +1,346 @@
+#define _GNU_SOURCE
+#include "caselex.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+
+static int endpoint(struct cur *c, struct actor_spec *a, int listen)
+{
+	char w[128], *colon;
+	const char *at;
+	long port;
+	char *end;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), listen ? "[ADDR]:PORT" : "HOST:PORT")))
+		return err;
+	if (listen && strspn(w, "0123456789") == strlen(w)) {
+		/* `listen 8888` means `listen :8888` */
+		memmove(w + 1, w, strlen(w) + 1);
+		w[0] = ':';
+	}
+	colon = strrchr(w, ':');
+	if (!colon)
+		return caselex_fail(c, at, "expected %s, found '%s'",
+				    listen ? "[ADDR]:PORT" : "HOST:PORT", w);
+	*colon = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < (listen ? 0 : 1) || port > 65535)
+		return caselex_fail(c, colon + 1 - w + at, "bad port '%s'", colon + 1);
+	a->port = (int)port;
+	char *host = w;
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		host++;
+	}
+	a->target_host = -1;
+	if (listen || strchr(host, '.') || strchr(host, ':')) {
+		struct in6_addr tmp;
+		if (*host && !inet_pton(AF_INET, host, &tmp) && !inet_pton(AF_INET6, host, &tmp)) {
+			int h = topo_host_find(&c->m->topo, host);
+			if (h < 0 || !listen)
+				return caselex_fail(c, at, "'%s' is neither an address nor a host",
+						    host);
+			a->target_host = h;
+		} else {
+			snprintf(a->addr, sizeof(a->addr), "%s", host);
+		}
+		return 0;
+	}
+	a->target_host = topo_host_find(&c->m->topo, host);
+	if (a->target_host < 0)
+		return caselex_fail(c, at, "unknown host '%s' (declare it first with 'host %s')",
+				    host, host);
+	return 0;
+}
+
+static int socket_option(struct cur *c, struct actor_spec *a, const char *w, int *used)
+{
+	long long v;
+	unsigned ms;
+	int err = 0;
+
+	*used = 1;
+	if (!strcmp(w, "keepalive")) {
+		unsigned idle, intvl;
+		if ((err = caselex_duration(c, &idle, NULL)) ||
+		    (err = caselex_duration(c, &intvl, NULL)) ||
+		    (err = caselex_number(c, &v, 1, 127, "a probe count from 1 to 127")))
+			return err;
+		if (idle < 1000 || intvl < 1000)
+			return caselex_fail(c, c->p,
+					    "keepalive idle and interval are whole seconds, "
+					    "at least 1s");
+		a->keepalive = 1;
+		a->ka_idle = idle / 1000;
+		a->ka_intvl = intvl / 1000;
+		a->ka_cnt = (int)v;
+	} else if (!strcmp(w, "user-timeout")) {
+		if (!(err = caselex_duration(c, &ms, NULL)))
+			a->user_timeout_ms = (int)ms;
+	} else if (!strcmp(w, "rcvbuf") || !strcmp(w, "sndbuf")) {
+		if (!(err = caselex_number(c, &v, 1, 1 << 30, "a buffer size in bytes")))
+			*(w[0] == 'r' ? &a->rcvbuf : &a->sndbuf) = (int)v;
+	} else if (!strcmp(w, "linger")) {
+		if (!(err = caselex_duration(c, &ms, NULL)))
+			a->linger_s = (int)(ms / 1000);
+	} else if (!strcmp(w, "nodelay")) {
+		a->nodelay = 1;
+	} else if (!strcmp(w, "bind")) {
+		char b[128], *colon, *end;
+		const char *at;
+		caselex_ws(c);
+		at = c->p;
+		if ((err = caselex_word(c, b, sizeof(b), "ADDR:PORT")))
+			return err;
+		colon = strrchr(b, ':');
+		if (!colon)
+			return caselex_fail(c, at, "expected ADDR:PORT after bind");
+		*colon = '\0';
+		a->bind_port = (int)strtol(colon + 1, &end, 10);
+		if (*end || a->bind_port < 0 || a->bind_port > 65535)
+			return caselex_fail(c, at, "bad port in '%s'", colon + 1);
+		char *h = b;
+		if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+			h[strlen(h) - 1] = '\0';
+			h++;
+		}
+		snprintf(a->bind_addr, sizeof(a->bind_addr), "%s", h);
+	} else {
+		*used = 0;
+	}
+	return err;
+}
+
+static int actor_listen(struct cur *c, struct actor_spec *a)
+{
+	char w[64];
+	const char *at;
+	long long v;
+	int err, used;
+
+	if ((err = endpoint(c, a, 1)))
+		return err;
+	while (!caselex_at_end(c)) {
+		at = c->p;
+		caselex_word(c, w, sizeof(w), "an option");
+		if (!strcmp(w, "backlog")) {
+			if ((err = caselex_number(c, &v, 0, 65535, "a backlog from 0 to 65535")))
+				return err;
+			a->backlog = (int)v;
+		} else if (!strcmp(w, "accept") || !strcmp(w, "noaccept")) {
+			a->accept = w[0] == 'a';
+		} else if (!strcmp(w, "read") || !strcmp(w, "noread")) {
+			a->read = w[0] == 'r';
+			char n[32];
+			if (a->read && caselex_peek(c, n, sizeof(n)) &&
+			    isdigit((unsigned char)n[0])) {
+				/* read N every T: a slow reader */
+				if ((err = caselex_number(c, &v, 1, 1 << 30, "a number of bytes")))
+					return err;
+				a->read_chunk = (long)v;
+				caselex_ws(c);
+				const char *eat = c->p;
+				if ((err = caselex_word(c, n, sizeof(n), "'every'")))
+					return err;
+				if (strcmp(n, "every"))
+					return caselex_fail(
+					    c, eat, "expected 'every' (read N every T), found '%s'",
+					    n);
+				if ((err = caselex_duration(c, &a->read_every_ms, NULL)))
+					return err;
+				if (!a->read_every_ms)
+					return caselex_fail(c, eat,
+							    "the read interval must be above 0");
+			}
+		} else if (!strcmp(w, "eof")) {
+			const char *at2;
+			caselex_ws(c);
+			at2 = c->p;
+			if ((err = caselex_word(c, w, sizeof(w), "'close' or 'hold' after eof")))
+				return err;
+			if (strcmp(w, "close") && strcmp(w, "hold"))
+				return caselex_fail(
+				    c, at2, "expected 'close' or 'hold' after eof, found '%s'", w);
+			a->eof_close = w[0] == 'c';
+		} else {
+			if ((err = socket_option(c, a, w, &used)))
+				return err;
+			if (!used)
+				return caselex_fail(
+				    c, at,
+				    "unknown listen option '%s' (backlog, accept, "
+				    "noaccept, read, noread, eof, keepalive, "
+				    "user-timeout, rcvbuf, sndbuf, linger, nodelay, "
+				    "bind)",
+				    w);
+		}
+	}
+	return 0;
+}
+
+static int actor_connect(struct cur *c, struct actor_spec *a)
+{
+	char w[64];
+	const char *at;
+	int err, used;
+
+	if ((err = endpoint(c, a, 0)))
+		return err;
+	while (!caselex_at_end(c)) {
+		at = c->p;
+		caselex_word(c, w, sizeof(w), "an option");
+		if (!strcmp(w, "send")) {
+			char n[64];
+			caselex_ws(c);
+			const char *at2 = c->p;
+			size_t len = caselex_peek(c, n, sizeof(n));
+			if (a->send || a->send_bytes)
+				return caselex_fail(c, at, "only one 'send' per actor");
+			if (*c->p != '"' && len && isdigit((unsigned char)n[0])) {
+				char *end;
+				long long v = strtoll(n, &end, 10);
+				char b[16];
+				c->p += len;
+				if (*end || v <= 0 ||
+				    (caselex_peek(c, b, sizeof(b)), strcmp(b, "bytes")))
+					return caselex_fail(c, at2,
+							    "expected 'send N bytes' or "
+							    "'send \"TEXT\"'");
+				c->p += strlen(" bytes") - 1 + (c->p[0] == ' ');
+				caselex_ws(c);
+				a->send_bytes = v;
+			} else if ((err = caselex_text(c, &a->send, "the text to send"))) {
+				return err;
+			}
+		} else if (!strcmp(w, "recv")) {
+			a->recv = 1;
+		} else if (!strcmp(w, "stream")) {
+			a->stream = 1;
+		} else if (!strcmp(w, "ipv6")) {
+			a->ipv6 = 1;
+		} else if (!strcmp(w, "connections")) {
+			long long v;
+			if ((err = caselex_number(c, &v, 1, 10000,
+						  "a number of connections from 1 to 10000")))
+				return err;
+			a->connections = (int)v;
+		} else {
+			if ((err = socket_option(c, a, w, &used)))
+				return err;
+			if (!used)
+				return caselex_fail(
+				    c, at,
+				    "unknown connect option '%s' (send, recv, stream, "
+				    "ipv6, connections, keepalive, user-timeout, rcvbuf, sndbuf, "
+				    "linger, nodelay, bind)",
+				    w);
+		}
+	}
+	return 0;
+}
+
+static int actor_exec(struct cur *c, struct actor_spec *a)
+{
+	int n = 0, err;
+
+	while (!caselex_at_end(c)) {
+		char **v = realloc(a->argv, (n + 2) * sizeof(char *));
+		if (!v)
+			return -ENOMEM;
+		a->argv = v;
+		a->argv[n + 1] = NULL;
+		if ((err = caselex_text(c, &a->argv[n], "an argument")))
+			return err;
+		a->argv[++n] = NULL;
+	}
+	if (!n)
+		return caselex_fail(c, c->p, "expected a command after exec");
+	return 0;
+}
+
+int case_actor_start(struct cur *c)
+{
+	char name[64], kind[32];
+	const char *at;
+	struct actor_spec *a;
+	struct step *s;
+	int h, err, colon;
+	void *v;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, name, sizeof(name), "an actor name followed by ':'")))
+		return err;
+	colon = caselex_strip_colon(name);
+	if (!colon) {
+		caselex_ws(c);
+		if (*c->p != ':')
+			return caselex_fail(c, c->p, "expected ':' after the actor name");
+		c->p++;
+	}
+	if (!*name || strlen(name) >= sizeof(a->name) ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+		strlen(name))
+		return caselex_fail(c, at, "bad actor name '%s'", name);
+	if (caselex_actor_find(c->m, name) >= 0)
+		return caselex_fail(c, at, "actor '%s' is already started", name);
+	if (topo_host_find(&c->m->topo, name) >= 0)
+		return caselex_fail(c, at, "'%s' is a host name; name the actor otherwise", name);
+	if ((err = caselex_host(c, &h, 0, NULL)))
+		return err;
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, kind, sizeof(kind), "listen, connect or exec")))
+		return err;
+	v = realloc(c->m->actors, (c->m->nactors + 1) * sizeof(*c->m->actors));
+	if (!v)
+		return -ENOMEM;
+	c->m->actors = v;
+	a = &c->m->actors[c->m->nactors];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->host = h;
+	a->backlog = 128;
+	a->accept = a->read = a->eof_close = 1;
+	a->target_host = -1;
+	if (!strcmp(kind, "listen")) {
+		a->kind = ACTOR_LISTEN;
+		err = actor_listen(c, a);
+	} else if (!strcmp(kind, "connect")) {
+		a->kind = ACTOR_CONNECT;
+		err = actor_connect(c, a);
+	} else if (!strcmp(kind, "exec")) {
+		a->kind = ACTOR_EXEC;
+		err = actor_exec(c, a);
+	} else {
+		return caselex_fail(c, at, "unknown actor kind '%s' (listen, connect or exec)",
+				    kind);
+	}
+	c->m->nactors++; /* counted even on error, so case_free() releases it */
+	if (err)
+		return err;
+	s = caselex_step(c, STEP_START);
+	if (!s)
+		return -ENOMEM;
+	s->actor = c->m->nactors - 1;
+	s->host = h;
+	return 0;
+}
+
+/* A signal name (STOP, SIGSTOP, ...) into *sig. */

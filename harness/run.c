@@ -1,0 +1,161 @@
+#define _GNU_SOURCE
+#include "clock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "actor.h"
+#include "capture.h"
+#include "ladder.h"
+#include "pktdecode.h"
+#include "ssfmt.h"
+#include "../netns/conntrack.h"
+#include "../netns/counters.h"
+#include "../netns/link.h"
+#include "../netns/qdisc.h"
+#include "../netns/nft.h"
+#include "../netns/procsock.h"
+#include "../netns/ns.h"
+#include "../netns/sockdiag.h"
+#include "../netns/sysctl.h"
+
+double run_rel(struct run *r)
+{
+	return clock_now() - r->t0;
+}
+
+void run_log(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(r->tl, "%8.3f  ", run_rel(r));
+	va_start(ap, fmt);
+	vfprintf(r->tl, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->tl);
+	if (r->o->verbose) {
+		fprintf(r->out, "  %8.3f  ", run_rel(r));
+		va_start(ap, fmt);
+		vfprintf(r->out, fmt, ap);
+		va_end(ap);
+		fputc('\n', r->out);
+	}
+}
+
+void run_fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->res->reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
+	va_end(ap);
+}
+
+const char *run_host(struct run *r, int h)
+{
+	return r->m->topo.hosts[h].name;
+}
+
+int run_ns(struct run *r, int h)
+{
+	return r->m->topo.hosts[h].ns;
+}
+
+void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
+		    const char *cls, const char *fmt, ...)
+{
+	struct ladder_event *e;
+	va_list ap;
+
+	if (r->nlev == r->caplev) {
+		int cap = r->caplev ? r->caplev * 2 : 256;
+		void *v = realloc(r->lev, cap * sizeof(*r->lev));
+		if (!v)
+			return;
+		r->lev = v;
+		r->caplev = cap;
+	}
+	e = &r->lev[r->nlev++];
+	memset(e, 0, sizeof(*e));
+	e->t = t;
+	e->kind = kind;
+	e->from = from;
+	e->to = to;
+	snprintf(e->cls, sizeof(e->cls), "%s", cls ? cls : "");
+	va_start(ap, fmt);
+	vsnprintf(e->label, sizeof(e->label), fmt, ap);
+	va_end(ap);
+}
+
+/* A host's sockets like `ss -tuanoip`, the Process column naming actors. */
+void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
+{
+	struct procsock_list procs = {0};
+	struct sockdiag_list l = {0};
+	char line[1024], users[512];
+
+	ssfmt_header(line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	if (sockdiag_dump(run_ns(r, h), SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO, &l, NULL))
+		return;
+	for (int i = 0; i < r->m->nactors; i++) {
+		size_t first = procs.n;
+		if (!r->actors[i].proc_pid || r->actors[i].exited)
+			continue;
+		procsock_scan(r->actors[i].proc_pid, &procs);
+		for (size_t k = first; k < procs.n; k++)
+			snprintf(procs.v[k].comm, sizeof(procs.v[k].comm), "%s",
+				 r->m->actors[i].name);
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (flt && !filter_match(flt, &l.v[i]))
+			continue;
+		procsock_format(&procs, l.v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l.v[i], users, line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	procsock_list_free(&procs);
+	sockdiag_list_free(&l);
+}
+
+int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,
+	       int optional)
+{
+	char now[256];
+	int err = sysctl_set(run_ns(r, h), key, val);
+
+	if (err == -ENOENT && optional) {
+		fprintf(r->sysf, "%s %s: not on this kernel\n", run_host(r, h), key);
+		return 0;
+	}
+	if (err == -ENOENT) {
+		run_fail(r, "%s:%d: this kernel has no sysctl %s", r->m->file, s->line, key);
+		return VERDICT_SKIP;
+	}
+	if (err) {
+		run_fail(r, "%s:%d: sysctl %s=%s in %s: %s%s", r->m->file, s->line, key, val,
+			 run_host(r, h), strerror(-err),
+			 err == -EACCES || err == -EPERM ? " (read-only in a namespace)" : "");
+		return VERDICT_ERROR;
+	}
+	if (!sysctl_get(run_ns(r, h), key, now, sizeof(now)))
+		fprintf(r->sysf, "%s %s=%s\n", run_host(r, h), key, now);
+	run_log(r, "sysctl %s %s=%s", run_host(r, h), key, val);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * run: the state of one running case, shared inside the harness by the
+ * runner (timeline, actors, expectations), netcond (network conditions)
+ * and evidence (what a case leaves behind).  Not an API: the runner owns
+ * the struct for the life of runner_run().
+ */
+#ifndef NETCASE_RUN_H
+#define NETCASE_RUN_H
+
+#include <stdio.h>
+
+#include "actor.h"
+#include "capture.h"
+#include "case.h"
+#include "ladder.h"
+#include "runner.h"
+#include "../netns/counters.h"
+#include "../netns/sockdiag.h"
+
+#define TICK_MS 10
+
+struct run {
+	const struct case_model *m;
+	const struct runner_opts *o;
+	FILE *out;
+	FILE *tl; /* timeline log */
+	char *tlbuf;
+	size_t tllen;
+	char evdir[4096];
+	double t0, deadline;
+	int timed_out;
+	struct actor_run *actors;
+	struct counters *base;
+	struct sockdiag_list *prev;
+	struct capture **caps;
+	char *sysctls; /* key=value lines in force */
+	size_t sysctls_len;
+	FILE *sysf;
+	int nft_used;
+	double wall_t0; /* CLOCK_REALTIME at t0, for pcap timestamps */
+	struct ladder_event *lev;
+	int nlev, caplev;
+	int *firewall;	/* per host: 1 if a conntrack middlebox */
+	int *rule_host; /* per step: where a STEP_RULE was placed */
+	struct case_result *res;
+};
+
+/* Seconds since the case began. */
+double run_rel(struct run *r);
+
+/* A line of the timeline (and of the output with -v). */
+void run_log(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record the case's first failure, skip or error reason (one line). */
+void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *run_host(struct run *r, int h);
+int run_ns(struct run *r, int h);
+
+/* An event of the timeline page. */
+void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
+		    const char *cls, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Host h's sockets as ss prints them, actors named; only those matching flt if given. */
+void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt);
+
+/* Set a sysctl in host h for step s; a verdict (0 when done). optional: a
+ * key this kernel lacks is noted, not fatal. */
+int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,
+	       int optional);
+
+#endif
