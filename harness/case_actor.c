@@ -127,12 +127,28 @@ static int socket_option(struct cur *c, struct actor_spec *a, const char *w, int
 	return err;
 }
 
+/* A socket option, or an error listing the kind's own options and the common ones. */
+static int other_option(struct cur *c, struct actor_spec *a, const char *w, const char *at,
+			const char *kind, const char *own)
+{
+	int used, err = socket_option(c, a, w, &used);
+
+	if (err)
+		return err;
+	if (!used)
+		return caselex_fail(c, at,
+				    "unknown %s option '%s' (%s, keepalive, user-timeout, rcvbuf, "
+				    "sndbuf, linger, nodelay, bind)",
+				    kind, w, own);
+	return 0;
+}
+
 static int actor_listen(struct cur *c, struct actor_spec *a)
 {
 	char w[64];
 	const char *at;
 	long long v;
-	int err, used;
+	int err;
 
 	if ((err = endpoint(c, a, 1)))
 		return err;
@@ -178,17 +194,9 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 				return caselex_fail(
 				    c, at2, "expected 'close' or 'hold' after eof, found '%s'", w);
 			a->eof_close = w[0] == 'c';
-		} else {
-			if ((err = socket_option(c, a, w, &used)))
-				return err;
-			if (!used)
-				return caselex_fail(
-				    c, at,
-				    "unknown listen option '%s' (backlog, accept, "
-				    "noaccept, read, noread, eof, keepalive, "
-				    "user-timeout, rcvbuf, sndbuf, linger, nodelay, "
-				    "bind)",
-				    w);
+		} else if ((err = other_option(c, a, w, at, "listen",
+					       "backlog, accept, noaccept, read, noread, eof"))) {
+			return err;
 		}
 	}
 	return 0;
@@ -198,7 +206,7 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 {
 	char w[64];
 	const char *at;
-	int err, used;
+	int err;
 
 	if ((err = endpoint(c, a, 0)))
 		return err;
@@ -240,16 +248,9 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 						  "a number of connections from 1 to 10000")))
 				return err;
 			a->connections = (int)v;
-		} else {
-			if ((err = socket_option(c, a, w, &used)))
-				return err;
-			if (!used)
-				return caselex_fail(
-				    c, at,
-				    "unknown connect option '%s' (send, recv, stream, "
-				    "ipv6, connections, keepalive, user-timeout, rcvbuf, sndbuf, "
-				    "linger, nodelay, bind)",
-				    w);
+		} else if ((err = other_option(c, a, w, at, "connect",
+					       "send, recv, stream, ipv6, connections"))) {
+			return err;
 		}
 	}
 	return 0;
