@@ -281,20 +281,13 @@ int case_actor_start(struct cur *c)
 	const char *at;
 	struct actor_spec *a;
 	struct step *s;
-	int h, err, colon;
+	int h, err;
 	void *v;
 
 	caselex_ws(c);
 	at = c->p;
-	if ((err = caselex_word(c, name, sizeof(name), "an actor name followed by ':'")))
+	if ((err = caselex_label(c, name, sizeof(name), "actor")))
 		return err;
-	colon = caselex_strip_colon(name);
-	if (!colon) {
-		caselex_ws(c);
-		if (*c->p != ':')
-			return caselex_fail(c, c->p, "expected ':' after the actor name");
-		c->p++;
-	}
 	if (!*name || strlen(name) >= sizeof(a->name) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
 		strlen(name))

@@ -86,22 +86,15 @@ int case_net_rule(struct cur *c)
 	char name[64], w[128], flags[128], mask[128], ports[48], nft[1024] = "";
 	const char *at;
 	struct step *s;
-	int a = -1, b = -1, err, tcp = 0, colon;
+	int a = -1, b = -1, err, tcp = 0;
 	enum rule_dir dir = RULE_PATH;
 	size_t n = 0;
 	int reject;
 
 	caselex_ws(c);
 	at = c->p;
-	if ((err = caselex_word(c, name, sizeof(name), "a rule name followed by ':'")))
+	if ((err = caselex_label(c, name, sizeof(name), "rule")))
 		return err;
-	colon = caselex_strip_colon(name);
-	if (!colon) {
-		caselex_ws(c);
-		if (*c->p != ':')
-			return caselex_fail(c, c->p, "expected ':' after the rule name");
-		c->p++;
-	}
 	if (!*name ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
 		strlen(name) ||

@@ -265,3 +265,21 @@ int caselex_signal(struct cur *c, int *sig)
 				    w);
 	return 0;
 }
+
+int caselex_label(struct cur *c, char *buf, size_t len, const char *noun)
+{
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "a%s %s name followed by ':'", noun[0] == 'a' ? "n" : "",
+		 noun);
+	if ((err = caselex_word(c, buf, len, what)))
+		return err;
+	if (caselex_strip_colon(buf))
+		return 0;
+	caselex_ws(c);
+	if (*c->p != ':')
+		return caselex_fail(c, c->p, "expected ':' after the %s name", noun);
+	c->p++;
+	return 0;
+}

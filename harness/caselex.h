@@ -30,6 +30,8 @@ size_t caselex_peek(struct cur *c, char *buf, size_t len);
 int caselex_word(struct cur *c, char *buf, size_t len, const char *what);
 /* Strip a trailing ':' from w; 1 if there was one. */
 int caselex_strip_colon(char *w);
+/* "NAME:" (the colon attached or apart) into buf; noun names it in errors. */
+int caselex_label(struct cur *c, char *buf, size_t len, const char *noun);
 int caselex_need_end(struct cur *c);
 int caselex_duration(struct cur *c, unsigned *ms, int *colon);
 int caselex_number(struct cur *c, long long *v, long long min, long long max, const char *what);
