@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "actor.h"
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,7 +33,7 @@ static void report(int ctl, const char *fmt, const char *arg)
 
 static void finish_err(int ctl, int e)
 {
-	const char *name = case_errno_name(e);
+	const char *name = units_errno_name(e);
 	char num[16];
 
 	if (!name) {

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "caselex.h"
+#include "case_stmt.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,28 +16,6 @@
 #include <unistd.h>
 
 #include "capture.h"
-
-int case_duration_parse(const char *s, unsigned *ms)
-{
-	char *end;
-	double v;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (!strcmp(end, "ms"))
-		;
-	else if (!strcmp(end, "s") || !*end)
-		v *= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60000;
-	else
-		return -EINVAL;
-	if (v < 0 || v > 24.0 * 3600 * 1000)
-		return -EINVAL;
-	*ms = (unsigned)(v + 0.5);
-	return 0;
-}
 
 static int st_host(struct cur *c)
 {
@@ -242,25 +220,91 @@ static int st_sleep(struct cur *c)
 	return err ? err : caselex_need_end(c);
 }
 
-/* ---- expectations ---- */
+static int st_capture(struct cur *c)
+{
+	return two_hosts(c, STEP_CAPTURE, 1);
+}
 
-static const struct {
-	const char *kw;
-	int (*fn)(struct cur *c);
+static int st_cut(struct cur *c)
+{
+	return two_hosts(c, STEP_CUT, 0);
+}
+
+static int st_restore(struct cur *c)
+{
+	return two_hosts(c, STEP_RESTORE, 0);
+}
+
+static int st_signal(struct cur *c)
+{
+	return st_actor_step(c, STEP_SIGNAL);
+}
+
+static int st_close(struct cur *c)
+{
+	return st_actor_step(c, STEP_CLOSE);
+}
+
+static int st_shutdown(struct cur *c)
+{
+	return st_actor_step(c, STEP_SHUTDOWN);
+}
+
+static int st_abort(struct cur *c)
+{
+	return st_actor_step(c, STEP_ABORT);
+}
+
+static int st_send(struct cur *c)
+{
+	return st_actor_step(c, STEP_SEND);
+}
+
+/*
+ * Every statement of the language: its keyword, its parser and what it is
+ * for (netcase.case(5) has the full syntax).  The table drives dispatch and
+ * the list an unknown statement's error offers; adding a statement is one
+ * entry here and its parser.
+ */
+static const struct statement {
+	const char *name;
+	int (*parse)(struct cur *c);
+	const char *purpose;
 } statements[] = {
-    {"host", st_host},
-    {"link", st_link},
-    {"timeout", st_timeout},
-    {"sysctl", st_sysctl},
-    {"timers", st_timers},
-    {"start", case_actor_start},
-    {"expect", case_expect_parse},
-    {"sleep", st_sleep},
-    {"rule", case_net_rule},
-    {"remove", case_net_remove},
-    {"netem", case_net_netem},
-    {"firewall", case_net_firewall},
+    {"host", st_host, "declare hosts (network namespaces)"},
+    {"link", st_link, "a veth pair between two hosts"},
+    {"timeout", st_timeout, "bound the whole case"},
+    {"sysctl", st_sysctl, "set a net.* sysctl in a host"},
+    {"timers", st_timers, "a profile of short TCP timers"},
+    {"capture", st_capture, "record a link to pcap"},
+    {"start", case_actor_start, "start an actor (listen, connect, exec)"},
+    {"expect", case_expect_parse, "an expectation"},
+    {"signal", st_signal, "send an actor a signal"},
+    {"close", st_close, "close an actor's socket"},
+    {"shutdown", st_shutdown, "shut down the write side of an actor's socket"},
+    {"abort", st_abort, "close an actor's socket with an RST"},
+    {"send", st_send, "make an actor send text"},
+    {"sleep", st_sleep, "let time pass"},
+    {"cut", st_cut, "drop every packet between two hosts"},
+    {"restore", st_restore, "lift a cut"},
+    {"rule", case_net_rule, "an nftables drop or reject rule"},
+    {"remove", case_net_remove, "lift a rule"},
+    {"netem", case_net_netem, "impair a path (delay, loss, rate, ...)"},
+    {"firewall", case_net_firewall, "a conntrack middlebox with an idle timeout"},
 };
+
+#define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
+
+static int unknown_statement(struct cur *c, const char *at, const char *kw)
+{
+	char names[512];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < NSTATEMENTS && n < sizeof(names); i++)
+		n += snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+			      statements[i].name);
+	return caselex_fail(c, at, "unknown statement '%s' (%s)", kw, names);
+}
 
 static int statement(struct cur *c)
 {
@@ -269,31 +313,12 @@ static int statement(struct cur *c)
 
 	caselex_ws(c);
 	at = c->p;
-	caselex_word(c, kw, sizeof(kw), "a statement");
-	for (unsigned i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
-		if (!strcmp(kw, statements[i].kw))
-			return statements[i].fn(c);
-	if (!strcmp(kw, "capture"))
-		return two_hosts(c, STEP_CAPTURE, 1);
-	if (!strcmp(kw, "cut"))
-		return two_hosts(c, STEP_CUT, 0);
-	if (!strcmp(kw, "restore"))
-		return two_hosts(c, STEP_RESTORE, 0);
-	if (!strcmp(kw, "signal"))
-		return st_actor_step(c, STEP_SIGNAL);
-	if (!strcmp(kw, "close"))
-		return st_actor_step(c, STEP_CLOSE);
-	if (!strcmp(kw, "shutdown"))
-		return st_actor_step(c, STEP_SHUTDOWN);
-	if (!strcmp(kw, "abort"))
-		return st_actor_step(c, STEP_ABORT);
-	if (!strcmp(kw, "send"))
-		return st_actor_step(c, STEP_SEND);
-	return caselex_fail(c, at,
-			    "unknown statement '%s' (host, link, sysctl, timers, capture, "
-			    "timeout, start, expect, signal, close, shutdown, abort, send, "
-			    "sleep, cut, restore)",
-			    kw);
+	if (caselex_word(c, kw, sizeof(kw), "a statement"))
+		return -EINVAL;
+	for (unsigned i = 0; i < NSTATEMENTS; i++)
+		if (!strcmp(kw, statements[i].name))
+			return statements[i].parse(c);
+	return unknown_statement(c, at, kw);
 }
 
 static char *intent_of(const char *text)
@@ -419,44 +444,4 @@ void case_free(struct case_model *m)
 	free(m->file);
 	free(m->intent);
 	free(m);
-}
-
-static const struct {
-	const char *name;
-	int e;
-} errnos[] = {
-    {"ECONNRESET", ECONNRESET},
-    {"ETIMEDOUT", ETIMEDOUT},
-    {"ECONNREFUSED", ECONNREFUSED},
-    {"EPIPE", EPIPE},
-    {"EHOSTUNREACH", EHOSTUNREACH},
-    {"ENETUNREACH", ENETUNREACH},
-    {"ECONNABORTED", ECONNABORTED},
-    {"EADDRINUSE", EADDRINUSE},
-    {"EADDRNOTAVAIL", EADDRNOTAVAIL},
-    {"EPROTO", EPROTO},
-    {"ENOBUFS", ENOBUFS},
-    {"EINTR", EINTR},
-    {"EAGAIN", EAGAIN},
-    {"ENOTCONN", ENOTCONN},
-    {"EINVAL", EINVAL},
-    {"EACCES", EACCES},
-    {"EPERM", EPERM},
-    {"ENOENT", ENOENT},
-};
-
-const char *case_errno_name(int e)
-{
-	for (unsigned i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].e == e)
-			return errnos[i].name;
-	return NULL;
-}
-
-int case_errno_parse(const char *name)
-{
-	for (unsigned i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (!strcmp(errnos[i].name, name))
-			return errnos[i].e;
-	return -1;
 }

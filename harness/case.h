@@ -132,13 +132,4 @@ int case_load(const char *path, struct case_model **out, struct case_error *err)
 
 void case_free(struct case_model *m);
 
-/* Duration text ("250ms", "1.5s", "2m", "3" = seconds) to ms; -EINVAL if bad. */
-int case_duration_parse(const char *s, unsigned *ms);
-
-const char *case_op_name(enum filter_cmp op);
-
-/* Errno names as the actors report them ("ECONNRESET"); NULL if unknown. */
-const char *case_errno_name(int e);
-int case_errno_parse(const char *name);
-
 #endif

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "caselex.h"
+#include "case_stmt.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

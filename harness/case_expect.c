@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "caselex.h"
+#include "case_stmt.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "units.h"
 
 static int op_parse(struct cur *c, enum filter_cmp *op)
 {
-	static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
 	char w[8];
 	const char *at;
 
@@ -27,21 +27,13 @@ static int op_parse(struct cur *c, enum filter_cmp *op)
 	at = c->p;
 	if (caselex_word(c, w, sizeof(w), "a comparison (== != < <= > >=)"))
 		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		if (!strcmp(w, ops[i])) {
-			*op = i;
-			return 0;
-		}
+	if (!units_op_parse(w, op))
+		return 0;
 	if (!strcmp(w, "="))
 		return caselex_fail(c, at, "use '==' to compare, not '='");
 	return caselex_fail(c, at, "expected a comparison (== != < <= > >=), found '%s'", w);
 }
 
-const char *case_op_name(enum filter_cmp op)
-{
-	static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
-	return ops[op];
-}
 
 /* "fn(" ... ")" with balanced parentheses; *inner is malloc'd. */
 static int call_args(struct cur *c, const char *fn, char **inner, const char **inner_at)
@@ -232,7 +224,7 @@ int case_expect_parse(struct cur *c)
 			if ((err = caselex_word(c, w, sizeof(w),
 						"an errno name (ECONNRESET, ETIMEDOUT)")))
 				return err;
-			e->exit_errno = case_errno_parse(w);
+			e->exit_errno = units_errno_parse(w);
 			if (e->exit_errno <= 0)
 				return caselex_fail(
 				    c, at,

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "units.h"
 
 int caselex_fail(struct cur *c, const char *at, const char *fmt, ...)
 {
@@ -100,7 +100,10 @@ int caselex_duration(struct cur *c, unsigned *ms, int *colon)
 		return err;
 	if (colon)
 		*colon = caselex_strip_colon(w);
-	if (case_duration_parse(w, ms))
+	err = units_duration_parse(w, ms);
+	if (err == -ERANGE)
+		return caselex_fail(c, at, "'%s' is too large (at most 24h)", w);
+	if (err)
 		return caselex_fail(
 		    c, at, "'%s' is not a duration (expected a number with ms, s or m)", w);
 	return 0;

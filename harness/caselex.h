@@ -45,12 +45,4 @@ struct step *caselex_step(struct cur *c, enum step_kind kind);
 /* A signal name (STOP, SIGSTOP, ...). */
 int caselex_signal(struct cur *c, int *sig);
 
-/* The statements that live in their own files. */
-int case_actor_start(struct cur *c);
-int case_expect_parse(struct cur *c);
-int case_net_rule(struct cur *c);
-int case_net_remove(struct cur *c);
-int case_net_netem(struct cur *c);
-int case_net_firewall(struct cur *c);
-
 #endif

@@ -4,6 +4,7 @@
 #include "netcond.h"
 #include "evidence.h"
 #include "clock.h"
+#include "units.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -295,7 +296,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 		if (e->exit_want == EXIT_OK)
 			snprintf(want, sizeof(want), "ok");
 		else if (e->exit_want == EXIT_ERROR)
-			snprintf(want, sizeof(want), "error %s", case_errno_name(e->exit_errno));
+			snprintf(want, sizeof(want), "error %s", units_errno_name(e->exit_errno));
 		else if (e->exit_want == EXIT_SIGNAL)
 			snprintf(want, sizeof(want), "signal %s", sigabbrev_np(e->exit_status));
 		else

@@ -28,6 +28,8 @@ START_TEST(t_recorded)
 		ck_assert_int_eq(pkt_decode(data, h->caplen, &pi), 0);
 		n++;
 		v6 += pi.family == AF_INET6;
+		ck_assert_msg(n != 1 || pi.protocol == IPPROTO_TCP,
+			      "frame 1 is the client's SYN (protocol %d)", pi.protocol);
 		if (pi.protocol != IPPROTO_TCP)
 			continue;
 		tcp++;

@@ -1,0 +1,19 @@
+/*
+ * case_stmt: the statement parsers that live in files of their own
+ * (case_actor.c, case_expect.c, case_net.c), for case.c's statements[]
+ * table.  Each reads the rest of its statement from the cursor, appends
+ * what it declares to c->m, and returns 0 or -EINVAL with c->err filled in.
+ */
+#ifndef NETCASE_CASE_STMT_H
+#define NETCASE_CASE_STMT_H
+
+#include "caselex.h"
+
+int case_actor_start(struct cur *c);
+int case_expect_parse(struct cur *c);
+int case_net_rule(struct cur *c);
+int case_net_remove(struct cur *c);
+int case_net_netem(struct cur *c);
+int case_net_firewall(struct cur *c);
+
+#endif
