@@ -35,8 +35,8 @@ static int st_host(struct cur *c)
 		h = topo_host_add(&c->m->topo, w);
 		if (h == -EEXIST)
 			return caselex_fail(c, at, "host '%s' is already declared", w);
-		if (h == -E2BIG)
-			return caselex_fail(c, at, "too many hosts (at most %d)", TOPO_MAX_HOSTS);
+		if (h == -ENOMEM)
+			return -ENOMEM;
 		if (h < 0)
 			return caselex_fail(c, at,
 					    "bad host name '%s' (letters, digits, '-' and '_', "
@@ -69,8 +69,13 @@ static int st_link(struct cur *c)
 		return caselex_fail(c, at, "a link needs two different hosts");
 	if (l == -EEXIST)
 		return caselex_fail(c, at, "these hosts are already linked");
+	if (l == -E2BIG)
+		return caselex_fail(c, at,
+				    "too many links (the address plan, 198.18.0.0/15 in /24s, has "
+				    "room for %d)",
+				    TOPO_MAX_LINKS);
 	if (l < 0)
-		return caselex_fail(c, at, "too many links (at most %d)", TOPO_MAX_LINKS);
+		return l;
 	return 0;
 }
 
@@ -441,6 +446,7 @@ void case_free(struct case_model *m)
 	}
 	free(m->actors);
 	free(m->steps);
+	topo_fini(&m->topo);
 	free(m->file);
 	free(m->intent);
 	free(m);

@@ -81,8 +81,11 @@ static void ladder_packet(void *arg, const struct pcap_pkthdr *h, const unsigned
 
 static void ladder_write(struct run *r, const char *path, const char *title)
 {
-	const char *hosts[TOPO_MAX_HOSTS];
+	const char **hosts = calloc(r->m->topo.nhosts, sizeof(*hosts));
 	FILE *f;
+
+	if (!hosts)
+		return;
 
 	for (int l = 0; l < r->m->topo.nlinks; l++) {
 		struct pkt_walk w = {r, l};
@@ -93,10 +96,11 @@ static void ladder_write(struct run *r, const char *path, const char *title)
 	for (int h = 0; h < r->m->topo.nhosts; h++)
 		hosts[h] = r->m->topo.hosts[h].name;
 	f = fopen(path, "we");
-	if (!f)
-		return;
-	ladder_render(f, title, hosts, r->m->topo.nhosts, r->lev, r->nlev, 2000);
-	fclose(f);
+	if (f) {
+		ladder_render(f, title, hosts, r->m->topo.nhosts, r->lev, r->nlev, 2000);
+		fclose(f);
+	}
+	free(hosts);
 }
 
 int evidence_mkdirs(const char *path)

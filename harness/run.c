@@ -74,7 +74,19 @@ const char *run_host(struct run *r, int h)
 
 int run_ns(struct run *r, int h)
 {
-	return r->m->topo.hosts[h].ns;
+	return r->ns[h];
+}
+
+int run_dump(struct run *r, int h, const struct sockdiag_req *req, struct sockdiag_list *out)
+{
+	int err;
+
+	if (!r->diag[h]) {
+		r->diag[h] = sockdiag_open(run_ns(r, h), &err);
+		if (!r->diag[h])
+			return err;
+	}
+	return sockdiag_dump_sock(r->diag[h], req, out, NULL);
 }
 
 void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,

@@ -43,6 +43,8 @@ struct run {
 	int *firewall;	/* per host: 1 if a conntrack middlebox */
 	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
+	int *ns;		/* per host: its namespace, -1 until built */
+	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
 };
 
 /* Seconds since the case began. */
@@ -55,6 +57,9 @@ void run_log(struct run *r, const char *fmt, ...) __attribute__((format(printf, 
 void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *run_host(struct run *r, int h);
+
+/* Dump host h's sockets through its own socket diag socket; 0 or -errno. */
+int run_dump(struct run *r, int h, const struct sockdiag_req *req, struct sockdiag_list *out);
 int run_ns(struct run *r, int h);
 
 /* An event of the timeline page. */

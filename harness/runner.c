@@ -89,11 +89,14 @@ static void sock_label(const struct sockdiag_sock *s, char *buf, size_t len)
 static void observe(struct run *r)
 {
 	for (int h = 0; h < r->m->topo.nhosts; h++) {
+		struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = ~0u};
 		struct sockdiag_list cur = {0};
 		char lab[160];
 
-		if (sockdiag_dump(run_ns(r, h), SOCKDIAG_TCP, &cur, NULL))
+		if (run_dump(r, h, &req, &cur)) {
+			sockdiag_list_free(&cur);
 			continue;
+		}
 		for (size_t i = 0; i < cur.n; i++) {
 			const struct sockdiag_sock *s = &cur.v[i], *o = NULL;
 			for (size_t j = 0; j < r->prev[h].n && !o; j++)
@@ -235,7 +238,7 @@ static int observe_expect(struct run *r, const struct expectation *e, struct obs
 		int err;
 
 		filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
-		err = sockdiag_dump_req(run_ns(r, e->host), &req, &l, NULL);
+		err = run_dump(r, e->host, &req, &l);
 		if (err)
 			return err;
 		for (size_t i = 0; i < l.n; i++)
@@ -476,7 +479,6 @@ static int do_step(struct run *r, const struct step *s)
 int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
 	       struct case_result *res)
 {
-	struct case_model *mm = (struct case_model *)m; /* the topology gets its fds */
 	struct run r = {.m = m, .o = o, .out = out, .res = res};
 	char id[256], why[512];
 	int verdict = VERDICT_PASS, err, nh = m->topo.nhosts;
@@ -497,6 +499,10 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	r.caps = calloc(m->topo.nlinks ? m->topo.nlinks : 1, sizeof(*r.caps));
 	r.firewall = calloc(nh ? nh : 1, sizeof(*r.firewall));
 	r.rule_host = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.rule_host));
+	r.ns = calloc(nh ? nh : 1, sizeof(*r.ns));
+	r.diag = calloc(nh ? nh : 1, sizeof(*r.diag));
+	for (int h = 0; h < nh; h++)
+		r.ns[h] = -1;
 	for (int i = 0; i < m->nsteps; i++)
 		r.rule_host[i] = -1;
 	runner_case_id(m->file, id, sizeof(id));
@@ -508,7 +514,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 		verdict = VERDICT_ERROR;
 		goto done;
 	}
-	err = topo_build(&mm->topo, why, sizeof(why));
+	err = topo_build(&m->topo, r.ns, why, sizeof(why));
 	if (err) {
 		run_fail(&r, "%s: topology: %s", m->file, why);
 		verdict = err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
@@ -521,7 +527,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 			L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
 	}
 	for (int h = 0; h < nh; h++)
-		counters_read(m->topo.hosts[h].ns, &r.base[h]);
+		counters_read(r.ns[h], &r.base[h]);
 	observe(&r);
 	for (int i = 0; i < m->nsteps && !r.timed_out; i++) {
 		const char *src = m->steps[i].source;
@@ -570,14 +576,14 @@ done:
 	res->verdict = verdict;
 	res->seconds = run_rel(&r);
 	if (verdict != VERDICT_PASS || o->artifacts) {
-		if (nh && m->topo.hosts[0].ns >= 0)
+		if (nh && r.ns[0] >= 0)
 			evidence_write(&r);
 		else
 			evidence_file(&r, "timeline.log", r.tlbuf ? r.tlbuf : "", r.tllen);
 		if (verdict != VERDICT_PASS && verdict != VERDICT_SKIP)
 			fprintf(out, "  evidence: %s/\n", r.evdir);
 	}
-	if (verdict != VERDICT_PASS && o->keep && nh && m->topo.hosts[0].ns >= 0)
+	if (verdict != VERDICT_PASS && o->keep && nh && r.ns[0] >= 0)
 		evidence_keep(&r);
 	for (int l = 0; l < m->topo.nlinks; l++)
 		capture_free(r.caps[l]);
@@ -596,8 +602,9 @@ done:
 	for (int h = 0; h < nh; h++) {
 		counters_free(&r.base[h]);
 		sockdiag_list_free(&r.prev[h]);
+		r.diag[h] = sockdiag_close(r.diag[h]);
 	}
-	topo_free(&mm->topo);
+	topo_teardown(r.ns, nh);
 	fclose(r.tl);
 	fclose(r.sysf);
 	if (verdict == VERDICT_PASS && !o->artifacts) {
@@ -618,5 +625,7 @@ done:
 	free(r.lev);
 	free(r.firewall);
 	free(r.rule_host);
+	free(r.ns);
+	free(r.diag);
 	return verdict;
 }

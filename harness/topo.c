@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,8 +16,13 @@
 void topo_init(struct topo *t)
 {
 	memset(t, 0, sizeof(*t));
-	for (int i = 0; i < TOPO_MAX_HOSTS; i++)
-		t->hosts[i].ns = -1;
+}
+
+void topo_fini(struct topo *t)
+{
+	free(t->hosts);
+	free(t->links);
+	memset(t, 0, sizeof(*t));
 }
 
 int topo_host_find(const struct topo *t, const char *name)
@@ -25,6 +31,23 @@ int topo_host_find(const struct topo *t, const char *name)
 		if (!strcmp(t->hosts[i].name, name))
 			return i;
 	return -ENOENT;
+}
+
+/* Room for one more element of an array that doubles as it grows. */
+static int grow(void **v, int *cap, int n, size_t size)
+{
+	void *nv;
+	int ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	nv = reallocarray(*v, ncap, size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }
 
 int topo_host_add(struct topo *t, const char *name)
@@ -37,10 +60,10 @@ int topo_host_add(struct topo *t, const char *name)
 		return -EINVAL;
 	if (topo_host_find(t, name) >= 0)
 		return -EEXIST;
-	if (t->nhosts == TOPO_MAX_HOSTS)
-		return -E2BIG;
+	if (grow((void **)&t->hosts, &t->cap_hosts, t->nhosts, sizeof(*t->hosts)))
+		return -ENOMEM;
+	memset(&t->hosts[t->nhosts], 0, sizeof(t->hosts[0]));
 	strcpy(t->hosts[t->nhosts].name, name);
-	t->hosts[t->nhosts].ns = -1;
 	return t->nhosts++;
 }
 
@@ -73,6 +96,8 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 		return -EEXIST;
 	if (k == TOPO_MAX_LINKS)
 		return -E2BIG;
+	if (grow((void **)&t->links, &t->cap_links, t->nlinks, sizeof(*t->links)))
+		return -ENOMEM;
 	l = &t->links[k];
 	memset(l, 0, sizeof(*l));
 	l->a = a;
@@ -81,10 +106,14 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 	for (int s = 0; s < 2; s++) {
 		const char *peer = t->hosts[s ? a : b].name;
 
-		snprintf(l->ifname[s], sizeof(l->ifname[s]), "v%d-%.*s", k, 12, peer);
-		uint8_t mac[6] = {0x02, 0x6e, 0x63, 0x00, (uint8_t)k, (uint8_t)(s + 1)};
+		unsigned hi = (unsigned)k >> 8 & 1, lo = (unsigned)k & 255;
+		uint8_t mac[6] = {0x02, 0x6e, 0x63, (uint8_t)hi, (uint8_t)lo, (uint8_t)(s + 1)};
+
+		/* "v<k>-<peer>", the peer cut to fit IFNAMSIZ (k keeps it unique) */
+		int n = snprintf(l->ifname[s], sizeof(l->ifname[s]), "v%d-", k);
+		snprintf(l->ifname[s] + n, sizeof(l->ifname[s]) - n, "%.*s", 15 - n, peer);
 		memcpy(l->mac[s], mac, 6);
-		snprintf(l->v4[s], sizeof(l->v4[s]), "198.18.%d.%d", k, s + 1);
+		snprintf(l->v4[s], sizeof(l->v4[s]), "198.%u.%u.%d", 18 + hi, lo, s + 1);
 		snprintf(l->v6[s], sizeof(l->v6[s]), "fd00:6e63:0:%x::%d", k, s + 1);
 	}
 	t->hosts[a].nlinks++;
@@ -93,15 +122,20 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 	return k;
 }
 
-/* Breadth-first search from `from`; first[h] is the link leaving `from`. */
-static void paths(const struct topo *t, int from, int *first)
+/*
+ * Breadth-first search from `from`: first[h] is the link leaving `from`
+ * on a shortest path to h (-1: h is `from` or unreachable).  first has
+ * t->nhosts entries; -ENOMEM if the queue cannot be had.
+ */
+static int paths(const struct topo *t, int from, int *first)
 {
-	int queue[TOPO_MAX_HOSTS], head = 0, tail = 0, seen[TOPO_MAX_HOSTS] = {0};
+	int *queue = calloc(t->nhosts ? t->nhosts : 1, sizeof(*queue)), head = 0, tail = 0;
 
+	if (!queue)
+		return -ENOMEM;
 	for (int i = 0; i < t->nhosts; i++)
 		first[i] = -1;
 	queue[tail++] = from;
-	seen[from] = 1;
 	while (head < tail) {
 		int h = queue[head++];
 
@@ -111,163 +145,335 @@ static void paths(const struct topo *t, int from, int *first)
 			if (s < 0)
 				continue;
 			o = s ? t->links[l].a : t->links[l].b;
-			if (seen[o])
+			if (o == from || first[o] >= 0)
 				continue;
-			seen[o] = 1;
 			first[o] = h == from ? l : first[h];
 			queue[tail++] = o;
 		}
 	}
+	free(queue);
+	return 0;
 }
 
 int topo_next_link(const struct topo *t, int from, int to)
 {
-	int first[TOPO_MAX_HOSTS];
+	int *first, l = -1;
 
-	if (from == to)
+	if (from == to || from < 0 || to < 0)
 		return -1;
-	paths(t, from, first);
-	return first[to];
+	first = calloc(t->nhosts, sizeof(*first));
+	if (first && !paths(t, from, first))
+		l = first[to];
+	free(first);
+	return l;
 }
 
 const char *topo_addr_from(const struct topo *t, int from, int to, int family)
 {
-	int first[TOPO_MAX_HOSTS], l;
+	int l, s;
 
 	if (from == to) {
 		/* Any address of the host itself: its first link's. */
 		for (l = 0; l < t->nlinks; l++) {
-			int s = topo_link_side(t, l, to);
+			s = topo_link_side(t, l, to);
 			if (s >= 0)
 				return family == AF_INET ? t->links[l].v4[s] : t->links[l].v6[s];
 		}
 		return NULL;
 	}
-	paths(t, to, first);
-	l = first[from]; /* the link `to` uses towards `from`: its address there */
+	/* from's view of `to` is the address on the link `to` uses towards
+	 * from, reachable through routing. */
+	l = topo_next_link(t, to, from);
 	if (l < 0)
 		return NULL;
-	/* The path from `to` to `from` leaves `to` on link l; from's view of
-	 * `to` is that address, reachable through routing. */
-	int s = topo_link_side(t, l, to);
+	s = topo_link_side(t, l, to);
 	return family == AF_INET ? t->links[l].v4[s] : t->links[l].v6[s];
 }
 
-#define FAIL(fmt, ...)                                                                             \
-	do {                                                                                       \
-		snprintf(why, len, fmt, __VA_ARGS__);                                              \
-		return err;                                                                        \
-	} while (0)
+/* ---- building ---- */
 
-static int build_routes(struct topo *t, int h, char *why, size_t len)
+/* One host's share of the build, done on a thread inside its namespace. */
+struct host_job {
+	const struct topo *t;
+	const int *ns;
+	int h;
+	char why[256];
+};
+
+#define JOB_FAIL(j, err, ...)                                                                      \
+	(snprintf((j)->why, sizeof((j)->why), __VA_ARGS__), (err))
+
+/* Before any link exists: lo up, IPv6 quiet on new devices, forwarding. */
+static int host_prepare(void *arg)
 {
-	int first[TOPO_MAX_HOSTS], err;
+	struct host_job *j = arg;
+	const struct topo_host *H = &j->t->hosts[j->h];
+	int err = link_set(NS_CURRENT, "lo", 1, 0);
 
-	paths(t, h, first);
-	for (int l = 0; l < t->nlinks; l++) {
-		struct topo_link *dl = &t->links[l];
-		int via, vs, other;
-		char dst[64];
-
-		if (topo_link_side(t, l, h) >= 0)
-			continue; /* connected */
-		/* Reach link l through the first hop towards its nearer end. */
-		via = first[dl->a] >= 0 ? first[dl->a] : first[dl->b];
-		if (via < 0)
-			continue; /* unreachable island */
-		vs = topo_link_side(t, via, h);
-		other = !vs;
-		struct ip_route r = {.dst = dst, .dev = t->links[via].ifname[vs]};
-
-		snprintf(dst, sizeof(dst), "198.18.%d.0/24", l);
-		r.gateway = t->links[via].v4[other];
-		err = ip_route_add(t->hosts[h].ns, &r);
+	if (err)
+		return JOB_FAIL(j, err, "host %s: lo up: %s", H->name, strerror(-err));
+	/* IPv6 on veth without DAD or router solicitations on the wire */
+	sysctl_set(NS_CURRENT, "net.ipv6.conf.default.accept_dad", "0");
+	sysctl_set(NS_CURRENT, "net.ipv6.conf.default.router_solicitations", "0");
+	if (H->nlinks >= 2) {
+		err = sysctl_set(NS_CURRENT, "net.ipv4.ip_forward", "1");
+		if (!err)
+			err = sysctl_set(NS_CURRENT, "net.ipv6.conf.all.forwarding", "1");
 		if (err)
-			FAIL("host %s: route to %s: %s", t->hosts[h].name, dst, strerror(-err));
-		snprintf(dst, sizeof(dst), "fd00:6e63:0:%x::/64", l);
-		r.gateway = t->links[via].v6[other];
-		err = ip_route_add(t->hosts[h].ns, &r);
-		if (err)
-			FAIL("host %s: route to %s: %s", t->hosts[h].name, dst, strerror(-err));
+			return JOB_FAIL(j, err, "host %s: enable forwarding: %s", H->name,
+					strerror(-err));
 	}
 	return 0;
 }
 
-int topo_build(struct topo *t, char *why, size_t len)
+/* The veth pairs whose first end is this host's, each peer straight into its namespace. */
+static int host_links(void *arg)
 {
-	char cidr[64];
-	int err;
+	struct host_job *j = arg;
+	const struct topo *t = j->t;
 
-	for (int h = 0; h < t->nhosts; h++) {
-		struct topo_host *H = &t->hosts[h];
-
-		err = ns_new();
-		if (err < 0)
-			FAIL("host %s: cannot create a network namespace: %s", H->name,
-			     strerror(-err));
-		H->ns = err;
-		err = link_set(H->ns, "lo", 1, 0);
-		if (err)
-			FAIL("host %s: lo up: %s", H->name, strerror(-err));
-		/* IPv6 on veth without DAD or router solicitations on the wire */
-		sysctl_set(H->ns, "net.ipv6.conf.default.accept_dad", "0");
-		sysctl_set(H->ns, "net.ipv6.conf.default.router_solicitations", "0");
-		if (H->nlinks >= 2) {
-			err = sysctl_set(H->ns, "net.ipv4.ip_forward", "1");
-			if (!err)
-				err = sysctl_set(H->ns, "net.ipv6.conf.all.forwarding", "1");
-			if (err)
-				FAIL("host %s: enable forwarding: %s", H->name, strerror(-err));
-		}
-	}
 	for (int l = 0; l < t->nlinks; l++) {
-		struct topo_link *L = &t->links[l];
-		int hs[2] = {L->a, L->b};
+		const struct topo_link *L = &t->links[l];
 		struct link_veth v = {
-		    .ns_a = t->hosts[L->a].ns,
-		    .ns_b = t->hosts[L->b].ns,
+		    .ns_a = NS_CURRENT,
+		    .ns_b = j->ns[L->b],
 		    .name_a = L->ifname[0],
 		    .name_b = L->ifname[1],
 		    .mac_a = L->mac[0],
 		    .mac_b = L->mac[1],
 		    .mtu = L->mtu,
+		    .peer_up_by_caller = 1,
 		};
+		int err;
 
+		if (L->a != j->h)
+			continue;
 		err = link_veth_add(&v);
 		if (err)
-			FAIL("link %s %s: %s", t->hosts[L->a].name, t->hosts[L->b].name,
-			     strerror(-err));
-		for (int s = 0; s < 2; s++) {
-			int ns = t->hosts[hs[s]].ns;
-
-			snprintf(cidr, sizeof(cidr), "%s/24", L->v4[s]);
-			err = ip_addr_add(ns, L->ifname[s], cidr);
-			if (!err) {
-				snprintf(cidr, sizeof(cidr), "%s/64", L->v6[s]);
-				err = ip_addr_add(ns, L->ifname[s], cidr);
-			}
-			if (!err)
-				err = ip_neigh_add(ns, L->ifname[s], L->v4[!s], L->mac[!s]);
-			if (!err)
-				err = ip_neigh_add(ns, L->ifname[s], L->v6[!s], L->mac[!s]);
-			if (err)
-				FAIL("link %s %s: addresses on %s: %s", t->hosts[L->a].name,
-				     t->hosts[L->b].name, t->hosts[hs[s]].name, strerror(-err));
-		}
-	}
-	for (int h = 0; h < t->nhosts; h++) {
-		err = build_routes(t, h, why, len);
-		if (err)
-			return err;
+			return JOB_FAIL(j, err, "link %s %s: %s", t->hosts[L->a].name,
+					t->hosts[L->b].name, strerror(-err));
 	}
 	return 0;
 }
 
-void topo_free(struct topo *t)
+/* This host's end of link l: up (the peer end), addresses, neighbours. */
+static int host_link_end(struct host_job *j, int l, int s)
 {
-	for (int h = 0; h < t->nhosts; h++)
-		if (t->hosts[h].ns >= 0) {
-			close(t->hosts[h].ns);
-			t->hosts[h].ns = -1;
+	const struct topo_link *L = &j->t->links[l];
+	char cidr[64];
+	int err = s ? link_set(NS_CURRENT, L->ifname[s], 1, 0) : 0;
+
+	snprintf(cidr, sizeof(cidr), "%s/24", L->v4[s]);
+	if (!err)
+		err = ip_addr_add(NS_CURRENT, L->ifname[s], cidr);
+	snprintf(cidr, sizeof(cidr), "%s/64", L->v6[s]);
+	if (!err)
+		err = ip_addr_add(NS_CURRENT, L->ifname[s], cidr);
+	if (!err)
+		err = ip_neigh_add(NS_CURRENT, L->ifname[s], L->v4[!s], L->mac[!s]);
+	if (!err)
+		err = ip_neigh_add(NS_CURRENT, L->ifname[s], L->v6[!s], L->mac[!s]);
+	if (err)
+		return JOB_FAIL(j, err, "link %s %s: addresses on %s: %s",
+				j->t->hosts[L->a].name, j->t->hosts[L->b].name,
+				j->t->hosts[j->h].name, strerror(-err));
+	return 0;
+}
+
+/*
+ * Routes.  Link k's prefixes are the k-th /24 of 198.18.0.0/15 and the k-th
+ * /64 of fd00:6e63:0::/48, so 2^j consecutive links aligned on 2^j are one
+ * prefix in each family.  A host sends the whole plan through the next hop
+ * that carries most links, and for the other next hops one route per
+ * aligned block of consecutive links: a line or a star then needs O(log n)
+ * routes per host instead of one per link, and an address outside the plan
+ * stays unreachable as before.  Connected links need no route (their /24 is
+ * more specific than any block), so they join whichever block they fall in.
+ */
+#define VIA_CONNECTED (-2)
+#define VIA_NONE      (-1)
+
+/* A route to 2^bits links from link k on (both families) through link via. */
+static int host_route(struct host_job *j, int k, int bits, int via)
+{
+	const struct topo_link *V = &j->t->links[via];
+	int vs = topo_link_side(j->t, via, j->h), err;
+	char dst[64];
+	struct ip_route r = {.dst = dst, .dev = V->ifname[vs], .gateway = V->v4[!vs]};
+
+	snprintf(dst, sizeof(dst), "198.%u.%u.0/%d", 18 + ((unsigned)k >> 8 & 1),
+		 (unsigned)k & 255, 24 - bits);
+	err = ip_route_add(NS_CURRENT, &r);
+	if (!err) {
+		snprintf(dst, sizeof(dst), "fd00:6e63:0:%x::/%d", k, 64 - bits);
+		r.gateway = V->v6[!vs];
+		err = ip_route_add(NS_CURRENT, &r);
+	}
+	if (err)
+		return JOB_FAIL(j, err, "host %s: route to %s: %s", j->t->hosts[j->h].name, dst,
+				strerror(-err));
+	return 0;
+}
+
+/* Links lo..hi through via, as aligned blocks. */
+static int host_route_range(struct host_job *j, int lo, int hi, int via)
+{
+	int err = 0;
+
+	while (lo <= hi && !err) {
+		int bits = 0;
+
+		while (bits < 9 && !(lo & ((2 << bits) - 1)) && lo + (2 << bits) - 1 <= hi)
+			bits++;
+		err = host_route(j, lo, bits, via);
+		lo += 1 << bits;
+	}
+	return err;
+}
+
+/* via[l]: the link this host reaches link l through. */
+static int host_vias(struct host_job *j, int *via)
+{
+	const struct topo *t = j->t;
+	int *first = calloc(t->nhosts, sizeof(*first));
+
+	if (!first || paths(t, j->h, first)) {
+		free(first);
+		return -ENOMEM;
+	}
+	for (int l = 0; l < t->nlinks; l++) {
+		const struct topo_link *L = &t->links[l];
+		/* through the first hop towards the link's nearer end */
+		int v = first[L->a] >= 0 ? first[L->a] : first[L->b];
+
+		via[l] = topo_link_side(t, l, j->h) >= 0 ? VIA_CONNECTED : v >= 0 ? v : VIA_NONE;
+	}
+	free(first);
+	return 0;
+}
+
+/* The next hop most links go through; VIA_NONE if some link is unreachable. */
+static int major_via(const struct topo *t, const int *via, int *count)
+{
+	int best = VIA_NONE, nbest = 0;
+
+	for (int l = 0; l < t->nlinks; l++) {
+		if (via[l] == VIA_NONE)
+			return VIA_NONE;
+		count[l] = 0;
+	}
+	for (int l = 0; l < t->nlinks; l++)
+		if (via[l] >= 0 && ++count[via[l]] > nbest) {
+			nbest = count[via[l]];
+			best = via[l];
+		}
+	return best;
+}
+
+static int host_routes(struct host_job *j)
+{
+	const struct topo *t = j->t;
+	int *via = calloc(t->nlinks + 1, sizeof(*via)), *count = calloc(t->nlinks + 1, sizeof(int));
+	int major, err = -ENOMEM;
+
+	if (!via || !count || host_vias(j, via))
+		goto out;
+	major = major_via(t, via, count);
+	err = major >= 0 ? host_route(j, 0, 9, major) : 0;
+	for (int l = 0; l < t->nlinks && !err;) {
+		int v = via[l], hi = l;
+
+		if (v < 0 || v == major) {
+			l++;
+			continue;
+		}
+		while (hi + 1 < t->nlinks && (via[hi + 1] == v || via[hi + 1] == VIA_CONNECTED))
+			hi++;
+		while (via[hi] == VIA_CONNECTED)
+			hi--;
+		err = host_route_range(j, l, hi, v);
+		l = hi + 1;
+	}
+out:
+	if (err == -ENOMEM)
+		err = JOB_FAIL(j, err, "host %s: out of memory", t->hosts[j->h].name);
+	free(via);
+	free(count);
+	return err;
+}
+
+/* Once every link exists: this host's link ends, then its routes. */
+static int host_configure(void *arg)
+{
+	struct host_job *j = arg;
+	const struct topo *t = j->t;
+	int err = 0;
+
+	for (int l = 0; l < t->nlinks && !err; l++) {
+		int s = topo_link_side(t, l, j->h);
+		if (s >= 0)
+			err = host_link_end(j, l, s);
+	}
+	return err ? err : host_routes(j);
+}
+
+/* Run one phase on every host at once; the first failure's message. */
+static int phase(struct host_job *jobs, const int *ns, int n, int (*fn)(void *), void **args,
+		 char *why, size_t len)
+{
+	int err = ns_call_each(ns, n, fn, args);
+
+	if (!err)
+		return 0;
+	for (int h = 0; h < n; h++)
+		if (jobs[h].why[0]) {
+			snprintf(why, len, "%s", jobs[h].why);
+			return err;
+		}
+	snprintf(why, len, "%s", strerror(-err));
+	return err;
+}
+
+int topo_build(const struct topo *t, int *ns, char *why, size_t len)
+{
+	int n = t->nhosts, err;
+	struct host_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	void **args = calloc(n ? n : 1, sizeof(*args));
+
+	for (int h = 0; h < n; h++)
+		ns[h] = -1;
+	if (!jobs || !args) {
+		err = -ENOMEM;
+		snprintf(why, len, "out of memory");
+		goto out;
+	}
+	for (int h = 0; h < n; h++) {
+		jobs[h] = (struct host_job){.t = t, .ns = ns, .h = h};
+		args[h] = &jobs[h];
+	}
+	err = ns_new_many(ns, n);
+	if (err) {
+		snprintf(why, len, "cannot create %d network namespaces: %s", n, strerror(-err));
+		goto out;
+	}
+	err = phase(jobs, ns, n, host_prepare, args, why, len);
+	if (!err)
+		err = phase(jobs, ns, n, host_links, args, why, len);
+	if (!err)
+		err = phase(jobs, ns, n, host_configure, args, why, len);
+out:
+	if (err)
+		topo_teardown(ns, n);
+	free(jobs);
+	free(args);
+	return err;
+}
+
+void topo_teardown(int *ns, int n)
+{
+	for (int h = 0; h < n; h++)
+		if (ns[h] >= 0) {
+			close(ns[h]);
+			ns[h] = -1;
 		}
 }

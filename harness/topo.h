@@ -2,12 +2,13 @@
  * topo: hosts and links turned into namespaces, veth pairs, addresses,
  * routes and permanent neighbour entries.
  *
- * Addressing: link k (0-based) is 198.18.k.0/24 and fd00:6e63:0:k::/64;
- * its first host gets .1 / ::1, its second .2 / ::2.  Interfaces are
- * named "v<k>-<peer>" (cut to 15 characters), MACs are 02:6e:63:00:<k>:01|02.
- * Hosts with two or more links forward; every host gets routes to every
- * link through the shortest path.  The topo owns its namespace fds:
- * topo_free() closes them, which destroys everything it built.
+ * Addressing: link k (0-based) is 198.(18 + k / 256).(k % 256).0/24 and
+ * fd00:6e63:0:k::/64; its first host gets .1 / ::1, its second .2 / ::2.
+ * Interfaces are named "v<k>-<peer>" (cut to 15 characters), MACs are
+ * 02:6e:63:<k / 256>:<k % 256>:01|02.  Hosts with two or more links forward;
+ * every host gets routes to every link through the shortest path.  The
+ * model is data; topo_build() hands its namespace fds to the caller, and
+ * closing them (topo_teardown()) destroys everything it built.
  */
 #ifndef NETCASE_TOPO_H
 #define NETCASE_TOPO_H
@@ -15,13 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOPO_MAX_HOSTS 32
-#define TOPO_MAX_LINKS 64
-#define TOPO_NAME_MAX  32
+#define TOPO_NAME_MAX 32
+/* The address plan's room: one /24 of 198.18.0.0/15 per link. */
+#define TOPO_MAX_LINKS 512
 
 struct topo_host {
 	char name[TOPO_NAME_MAX];
-	int ns; /* -1 until built */
 	int nlinks;
 };
 
@@ -33,34 +33,45 @@ struct topo_link {
 	char v4[2][16], v6[2][48]; /* without prefix length */
 };
 
+/* Pure data: what the case declared.  Namespaces built from it belong to
+ * whoever called topo_build() (the runner keeps them in struct run). */
 struct topo {
-	struct topo_host hosts[TOPO_MAX_HOSTS];
-	struct topo_link links[TOPO_MAX_LINKS];
+	struct topo_host *hosts;
+	struct topo_link *links;
 	int nhosts, nlinks;
+	int cap_hosts, cap_links;
 };
 
 void topo_init(struct topo *t);
 
-/* Declare a host; returns its index, -EEXIST, -E2BIG or -EINVAL (bad name). */
+/* Release the model's arrays (not namespaces: see topo_teardown()). */
+void topo_fini(struct topo *t);
+
+/* Declare a host; returns its index, -EEXIST, -ENOMEM or -EINVAL (bad name). */
 int topo_host_add(struct topo *t, const char *name);
 
 /* Index of a host by name, or -ENOENT. */
 int topo_host_find(const struct topo *t, const char *name);
 
-/* Declare a link; returns its index, -E2BIG, -EINVAL (a == b) or -EEXIST. */
+/* Declare a link; returns its index, -E2BIG (over TOPO_MAX_LINKS), -ENOMEM,
+ * -EINVAL (a == b) or -EEXIST. */
 int topo_link_add(struct topo *t, int a, int b, unsigned mtu);
 
 /* Index of the link between a and b (either order), or -ENOENT. */
 int topo_link_find(const struct topo *t, int a, int b);
 
 /*
- * Create every namespace and link.  On failure returns -errno with a
- * message in why; what was built is released by topo_free().
+ * Create a namespace per host (ns[i] for host i, the caller's array of
+ * t->nhosts) and every link, address, neighbour entry, sysctl and route.
+ * The work is batched per host: one trip into each namespace, all hosts in
+ * parallel, so build time grows linearly with the topology.  On failure
+ * returns -errno with a message in why and leaves nothing behind (every
+ * ns[i] is -1).
  */
-int topo_build(struct topo *t, char *why, size_t len);
+int topo_build(const struct topo *t, int *ns, char *why, size_t len);
 
-/* Close every namespace (destroying everything built). */
-void topo_free(struct topo *t);
+/* Close n namespaces (destroying everything built in them); each becomes -1. */
+void topo_teardown(int *ns, int n);
 
 /*
  * The address of host `to` as seen from host `from` (the address on the

@@ -320,6 +320,33 @@ static int do_dump(void *p)
 	return err;
 }
 
+static int do_open(void *p)
+{
+	struct nl_sock **sk = p;
+	int err;
+
+	*sk = nlsock_open(NETLINK_SOCK_DIAG, &err);
+	if (!*sk)
+		return err;
+	nl_socket_set_buffer_size(*sk, 1 << 20, 0);
+	return 0;
+}
+
+struct nl_sock *sockdiag_open(int ns, int *err)
+{
+	struct nl_sock *sk = NULL;
+
+	*err = ns_call(ns, do_open, &sk);
+	return *err ? NULL : sk;
+}
+
+struct nl_sock *sockdiag_close(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+	return NULL;
+}
+
 int sockdiag_dump_req(int ns, const struct sockdiag_req *req, struct sockdiag_list *out, FILE *raw)
 {
 	struct dump_op op = {req, out, raw};

@@ -77,6 +77,16 @@ int sockdiag_dump_req(int ns, const struct sockdiag_req *req, struct sockdiag_li
 
 /* Like sockdiag_dump() with an already open NETLINK_SOCK_DIAG libnl socket. */
 struct nl_sock;
+
+/*
+ * A socket diag socket opened inside namespace ns, for repeated dumps with
+ * sockdiag_dump_sock() from any thread (a netlink socket stays in the
+ * namespace it was made in): no thread and no setns per dump.  NULL with
+ * *err set on failure.  sockdiag_close() accepts NULL and returns NULL.
+ */
+struct nl_sock *sockdiag_open(int ns, int *err);
+struct nl_sock *sockdiag_close(struct nl_sock *sk);
+
 int sockdiag_dump_sock(struct nl_sock *sk, const struct sockdiag_req *req,
 		       struct sockdiag_list *out, FILE *raw);
 

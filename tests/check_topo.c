@@ -34,7 +34,7 @@ START_TEST(t_names_and_addresses)
 	ck_assert_int_eq(t.links[2].mac[1][4], 2);
 	ck_assert_int_eq(t.links[2].mac[1][5], 2);
 	ck_assert_int_eq(t.hosts[1].nlinks, 3);
-	ck_assert_int_eq(t.hosts[0].ns, -1);
+	topo_fini(&t);
 }
 END_TEST
 

@@ -51,6 +51,7 @@ static int failures;
 	} while (0)
 
 static struct topo T;
+static int NS[2]; /* the namespaces of client and server */
 static int C, S; /* host indexes */
 
 static void setup(void)
@@ -67,7 +68,7 @@ static void setup(void)
 	C = topo_host_add(&T, "client");
 	S = topo_host_add(&T, "server");
 	topo_link_add(&T, C, S, 0);
-	err = topo_build(&T, why, sizeof(why));
+	err = topo_build(&T, NS, why, sizeof(why));
 	if (err == -EPERM || err == -EACCES) {
 		printf("SKIP: %s\n", why);
 		exit(77);
@@ -80,7 +81,7 @@ static void setup(void)
 
 static int tcp_socket(int host, int family)
 {
-	int fd = ns_socket(T.hosts[host].ns, family, SOCK_STREAM, 0);
+	int fd = ns_socket(NS[host], family, SOCK_STREAM, 0);
 
 	if (fd < 0) {
 		fprintf(stderr, "socket: %s\n", strerror(-fd));
@@ -153,7 +154,7 @@ static int count(int host, const char *text)
 		exit(99);
 	}
 	filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
-	err = sockdiag_dump_req(T.hosts[host].ns, &req, &l, NULL);
+	err = sockdiag_dump_req(NS[host], &req, &l, NULL);
 	if (err) {
 		fprintf(stderr, "dump: %s\n", strerror(-err));
 		exit(99);
@@ -188,7 +189,7 @@ static void make_states(int *keep, int *nkeep)
 	/* 198.18.0.3 answers at the server's MAC but the server does not own
 	 * it and does not forward: every SYN is dropped there. */
 	static const uint8_t smac[6] = {0x02, 0x6e, 0x63, 0x00, 0x00, 0x02};
-	ip_neigh_add(T.hosts[C].ns, T.links[0].ifname[0], "198.18.0.3", smac);
+	ip_neigh_add(NS[C], T.links[0].ifname[0], "198.18.0.3", smac);
 	syn = connect_to(C, "198.18.0.3", 9, 0);
 	/* accept order is connection order */
 	int a1 = accept(lfd, NULL, NULL);
@@ -233,7 +234,7 @@ static int t_sockets(const char *raw)
 	if (raw) {
 		FILE *f = fopen(raw, "we");
 		struct sockdiag_list l = {0};
-		if (!f || sockdiag_dump(T.hosts[C].ns, SOCKDIAG_TCP | SOCKDIAG_INFO, &l, f))
+		if (!f || sockdiag_dump(NS[C], SOCKDIAG_TCP | SOCKDIAG_INFO, &l, f))
 			CHECK(0, "recording %s", raw);
 		if (f)
 			fclose(f);
@@ -252,22 +253,22 @@ static int t_sysctl(void)
 
 	close(rootfd);
 	root[n > 0 ? n - 1 : 0] = '\0';
-	err = sysctl_set(T.hosts[C].ns, "net.ipv4.tcp_fin_timeout", "7");
+	err = sysctl_set(NS[C], "net.ipv4.tcp_fin_timeout", "7");
 	CHECK(!err, "set tcp_fin_timeout: %s", strerror(-err));
-	err = sysctl_get(T.hosts[C].ns, "net.ipv4.tcp_fin_timeout", v, sizeof(v));
+	err = sysctl_get(NS[C], "net.ipv4.tcp_fin_timeout", v, sizeof(v));
 	CHECK(!err && !strcmp(v, "7"), "client tcp_fin_timeout is %s", v);
-	err = sysctl_get(T.hosts[S].ns, "net.ipv4.tcp_fin_timeout", v, sizeof(v));
+	err = sysctl_get(NS[S], "net.ipv4.tcp_fin_timeout", v, sizeof(v));
 	CHECK(!err && !strcmp(v, "60"), "server keeps the default, saw %s", v);
 	rootfd = open("/proc/sys/net/ipv4/tcp_fin_timeout", O_RDONLY);
 	n = read(rootfd, v, sizeof(v) - 1);
 	close(rootfd);
 	v[n > 0 ? n - 1 : 0] = '\0';
 	CHECK(!strcmp(v, root), "root namespace value unchanged (%s, was %s)", v, root);
-	err = sysctl_set(T.hosts[C].ns, "net.ipv4.no_such_key", "1");
+	err = sysctl_set(NS[C], "net.ipv4.no_such_key", "1");
 	CHECK(err == -ENOENT, "unknown key gives ENOENT, got %s", strerror(-err));
-	err = sysctl_set(T.hosts[C].ns, "net.core.rmem_max", "1000000");
+	err = sysctl_set(NS[C], "net.core.rmem_max", "1000000");
 	CHECK(err == -EACCES || err == -EPERM, "read-only key refused, got %s", strerror(-err));
-	err = sysctl_get(T.hosts[C].ns, "net.ipv4.tcp_rmem", v, sizeof(v));
+	err = sysctl_get(NS[C], "net.ipv4.tcp_rmem", v, sizeof(v));
 	CHECK(!err && strchr(v, ' ') && !strchr(v, '\t'), "tabs become spaces: '%s'", v);
 	return 0;
 }
@@ -285,7 +286,7 @@ static char *run_in(int host, char *const argv[])
 	pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
-		if (setns(T.hosts[host].ns, CLONE_NEWNET))
+		if (setns(NS[host], CLONE_NEWNET))
 			_exit(98);
 		execvp(argv[0], argv);
 		_exit(97);
@@ -331,7 +332,7 @@ static int t_compare(void)
 	wait_count(C, "wq > 0", 0);
 	out = run_in(C, (char *const[]){"ss", "-tanoH", NULL});
 	CHECK(out != NULL, "ss ran");
-	CHECK(!sockdiag_dump(T.hosts[C].ns, SOCKDIAG_TCP, &l, NULL), "dump");
+	CHECK(!sockdiag_dump(NS[C], SOCKDIAG_TCP, &l, NULL), "dump");
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char st[32], loc[80], peer[80], rest[256] = "", kind[32] = "off", want[256];
 		unsigned rq, wq, cnt = 0;
@@ -382,14 +383,14 @@ static int t_burst(void)
 	int fd, sfd, tmp = mkstemp(path), err;
 
 	close(tmp);
-	err = capture_start(T.hosts[S].ns, T.links[0].ifname[1], path, &cap, why, sizeof(why));
+	err = capture_start(NS[S], T.links[0].ifname[1], path, &cap, why, sizeof(why));
 	CHECK(!err, "capture: %s", why);
 	if (err)
 		return 0;
-	sfd = ns_socket(T.hosts[S].ns, AF_INET, SOCK_DGRAM, 0);
+	sfd = ns_socket(NS[S], AF_INET, SOCK_DGRAM, 0);
 	sa_make(&ss, &len, "198.18.0.2", 9);
 	bind(sfd, (void *)&ss, len); /* a receiver, so no ICMP unreachable comes back */
-	fd = ns_socket(T.hosts[C].ns, AF_INET, SOCK_DGRAM, 0);
+	fd = ns_socket(NS[C], AF_INET, SOCK_DGRAM, 0);
 	connect(fd, (void *)&ss, len);
 	static char payload[18] = "netcase burst";
 	struct iovec iov = {payload, sizeof(payload)};
@@ -435,7 +436,7 @@ static int offload(const char *dev, unsigned cmd)
 {
 	struct ethtool_value ev = {.cmd = cmd};
 	struct ifreq ifr = {0};
-	int fd = ns_socket(T.hosts[C].ns, AF_INET, SOCK_DGRAM, 0), r;
+	int fd = ns_socket(NS[C], AF_INET, SOCK_DGRAM, 0), r;
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	ifr.ifr_data = (void *)&ev;
@@ -452,11 +453,11 @@ static int t_links(void)
 	char *out;
 	int err;
 
-	err = link_ifb_add(T.hosts[C].ns, "ifbtest");
-	CHECK(!err && link_index(T.hosts[C].ns, "ifbtest") > 0, "ifb: %s", strerror(-err));
-	err = link_set(T.hosts[C].ns, dev, 1, 1400);
+	err = link_ifb_add(NS[C], "ifbtest");
+	CHECK(!err && link_index(NS[C], "ifbtest") > 0, "ifb: %s", strerror(-err));
+	err = link_set(NS[C], dev, 1, 1400);
 	CHECK(!err, "mtu: %s", strerror(-err));
-	err = ip_route_add(T.hosts[C].ns, &r);
+	err = ip_route_add(NS[C], &r);
 	CHECK(!err, "route: %s", strerror(-err));
 	out = run_in(C, (char *const[]){"ip", "-o", "link", "show", NULL});
 	CHECK(out && strstr(out, "ifbtest") && strstr(out, "mtu 1400"), "ip link: %s", out);
@@ -470,14 +471,14 @@ static int t_links(void)
 	CHECK(out && strstr(out, "fd00:6e63::1/64") && !strstr(out, "tentative"), "ip -6 addr: %s",
 	      out);
 	CHECK(offload(dev, ETHTOOL_GTSO) == 1, "tso on by default");
-	err = link_offloads_set(T.hosts[C].ns, dev, 0);
+	err = link_offloads_set(NS[C], dev, 0);
 	CHECK(!err, "offloads off: %s", strerror(-err));
 	CHECK(offload(dev, ETHTOOL_GTSO) == 0 && offload(dev, ETHTOOL_GGSO) == 0 &&
 		  offload(dev, ETHTOOL_GGRO) == 0 && offload(dev, ETHTOOL_GTXCSUM) == 0,
 	      "tso gso gro tx off");
-	err = link_del(T.hosts[C].ns, "ifbtest");
-	CHECK(!err && link_index(T.hosts[C].ns, "ifbtest") == -ENODEV, "ifb deleted");
-	err = link_set(T.hosts[C].ns, "nosuchdev", 1, 0);
+	err = link_del(NS[C], "ifbtest");
+	CHECK(!err && link_index(NS[C], "ifbtest") == -ENODEV, "ifb deleted");
+	err = link_set(NS[C], "nosuchdev", 1, 0);
 	CHECK(err == -ENODEV || err == -ENOENT, "a missing device is an error: %s", strerror(-err));
 	return 0;
 }
@@ -501,7 +502,8 @@ int main(int argc, char **argv)
 		t_links();
 	else
 		return 2;
-	topo_free(&T);
+	topo_teardown(NS, 2);
+	topo_fini(&T);
 	printf("%s: %s\n", argv[1], failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;
 }
