@@ -29,14 +29,52 @@ enum step_kind {
 	STEP_SLEEP,    /* duration */
 	STEP_CUT,      /* hosts a b */
 	STEP_RESTORE,  /* hosts a b */
-	STEP_RULE,     /* a rule: key = name, value = nft match text */
-	STEP_REMOVE,   /* key = rule name */
+	STEP_RULE,     /* a rule: host (-> peer), rule */
+	STEP_REMOVE,   /* rule.name */
 	STEP_NETEM,    /* host -> peer impairment */
 	STEP_FIREWALL, /* host becomes a conntrack middlebox */
 };
 
 /* Where a rule sits: on the path from host to peer, or a host's own. */
 enum rule_dir { RULE_PATH, RULE_ON_IN, RULE_ON_OUT };
+
+/* TCP flag bits as in the header (and nftables): fin 0x01 ... cwr 0x80. */
+enum {
+	TCPF_FIN = 0x01,
+	TCPF_SYN = 0x02,
+	TCPF_RST = 0x04,
+	TCPF_PSH = 0x08,
+	TCPF_ACK = 0x10,
+	TCPF_URG = 0x20,
+	TCPF_ECN = 0x40,
+	TCPF_CWR = 0x80,
+};
+
+enum rule_flags_mode {
+	FLAGS_NONE,  /* no flags match */
+	FLAGS_ANY,   /* any of flags set */
+	FLAGS_EXACT, /* exactly flags among fin, syn, rst, psh, ack, urg */
+	FLAGS_MASK,  /* flags & mask == flags, as iptables --tcp-flags MASK FLAGS */
+};
+
+enum rule_proto { RULE_PROTO_ANY, RULE_PROTO_TCP, RULE_PROTO_UDP, RULE_PROTO_ICMP };
+enum rule_after { AFTER_NONE, AFTER_PACKETS, AFTER_BYTES };
+
+/*
+ * A rule as the case wrote it, in fields; netcond turns it into nftables
+ * syntax where it is placed.  Port ranges are 0-0 when not matched.
+ */
+struct rule_spec {
+	char name[32];
+	enum rule_dir dir;
+	int reject; /* reject (an RST for TCP) instead of drop */
+	enum rule_proto proto;
+	enum rule_flags_mode flags_mode;
+	unsigned flags, mask;
+	int sport_lo, sport_hi, dport_lo, dport_hi;
+	enum rule_after after_unit;
+	long long after;
+};
 
 struct netem_spec {
 	unsigned loss_ppm; /* loss in parts per million */
@@ -103,8 +141,8 @@ struct step {
 	char *key, *value;
 	unsigned duration_ms;
 	int signal;
-	enum rule_dir dir; /* STEP_RULE */
-	int reject;	   /* STEP_RULE: reject (RST for TCP); STEP_FIREWALL: expired rst */
+	struct rule_spec rule; /* STEP_RULE; STEP_REMOVE: its name */
+	int reject;	       /* STEP_FIREWALL: expired flows get an RST */
 	struct netem_spec netem;
 	struct expectation expect;
 };

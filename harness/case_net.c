@@ -23,41 +23,43 @@ static int rule_active(const struct case_model *m, const char *name)
 
 	for (int i = 0; i < m->nsteps; i++)
 		if ((m->steps[i].kind == STEP_RULE || m->steps[i].kind == STEP_REMOVE) &&
-		    m->steps[i].key && !strcmp(m->steps[i].key, name))
+		    !strcmp(m->steps[i].rule.name, name))
 			active = m->steps[i].kind == STEP_RULE;
 	return active;
 }
 
-/* "syn,ack" into "syn|ack"; -EINVAL naming the bad flag. */
-static int flag_list(struct cur *c, const char *w, const char *at, char *out, size_t len)
+/* "syn,ack" into flag bits; -EINVAL naming the bad flag. */
+static int flag_list(struct cur *c, const char *w, const char *at, unsigned *out)
 {
-	static const char *flags[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr", NULL};
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} flags[] = {{"fin", TCPF_FIN}, {"syn", TCPF_SYN}, {"rst", TCPF_RST}, {"psh", TCPF_PSH},
+		     {"ack", TCPF_ACK}, {"urg", TCPF_URG}, {"ecn", TCPF_ECN}, {"cwr", TCPF_CWR}};
 	char tmp[128], *save, *f;
-	size_t n = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s", w);
-	out[0] = '\0';
+	*out = 0;
 	for (f = strtok_r(tmp, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		int ok = 0;
-		for (int i = 0; flags[i]; i++)
-			ok |= !strcasecmp(f, flags[i]);
-		if (!ok)
+		unsigned bit = 0;
+		for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (!strcasecmp(f, flags[i].name))
+				bit = flags[i].bit;
+		if (!bit)
 			return caselex_fail(c, at,
 					    "unknown tcp flag '%s' (fin, syn, rst, psh, ack, urg, "
 					    "ecn, cwr; several joined with ',')",
 					    f);
-		n += snprintf(out + n, len - n, "%s%s", n ? "|" : "", f);
-		for (char *q = out; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
+		*out |= bit;
 	}
-	if (!n)
+	if (!*out)
 		return caselex_fail(c, at, "expected tcp flags such as syn or ack,fin");
 	return 0;
 }
 
-static int port_range(struct cur *c, char *out, size_t len)
+static int port_range(struct cur *c, int *lo, int *hi)
 {
-	char w[32], *end, *dash;
+	char w[32], *end;
 	const char *at;
 	long a, b;
 	int err;
@@ -66,30 +68,133 @@ static int port_range(struct cur *c, char *out, size_t len)
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "a port or a range such as 8000-8100")))
 		return err;
+	errno = 0;
 	a = strtol(w, &end, 10);
-	dash = end;
 	b = a;
-	if (*dash == '-')
-		b = strtol(dash + 1, &end, 10);
-	if (end == w || *end || a < 0 || b < a || b > 65535)
+	if (end != w && *end == '-')
+		b = strtol(end + 1, &end, 10);
+	if (end == w || *end || errno || a < 0 || b < a || b > 65535)
 		return caselex_fail(c, at,
 				    "expected a port or a range such as 8000-8100, found '%s'", w);
-	if (a == b)
-		snprintf(out, len, "%ld", a);
-	else
-		snprintf(out, len, "%ld-%ld", a, b);
+	*lo = (int)a;
+	*hi = (int)b;
 	return 0;
 }
 
-int case_net_rule(struct cur *c)
+/* "tcp flags [==] F [/ M]" after the word tcp. */
+static int match_tcp_flags(struct cur *c, struct rule_spec *r)
 {
-	char name[64], w[128], flags[128], mask[128], ports[48], nft[1024] = "";
+	char w[128];
 	const char *at;
-	struct step *s;
-	int a = -1, b = -1, err, tcp = 0;
-	enum rule_dir dir = RULE_PATH;
-	size_t n = 0;
-	int reject;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "'flags'")))
+		return err;
+	if (strcmp(w, "flags"))
+		return caselex_fail(c, at, "expected 'flags' after tcp, found '%s'", w);
+	if (r->flags_mode != FLAGS_NONE)
+		return caselex_fail(c, at, "only one 'tcp flags' match per rule");
+	r->flags_mode = FLAGS_ANY;
+	caselex_peek(c, w, sizeof(w));
+	if (!strcmp(w, "==")) {
+		r->flags_mode = FLAGS_EXACT;
+		c->p += 2;
+	}
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "tcp flags")) ||
+	    (err = flag_list(c, w, at, &r->flags)))
+		return err;
+	caselex_peek(c, w, sizeof(w));
+	if (strcmp(w, "/"))
+		return 0;
+	if (r->flags_mode == FLAGS_EXACT)
+		return caselex_fail(c, c->p, "use either '==' or '/ MASK', not both");
+	c->p += 1;
+	r->flags_mode = FLAGS_MASK;
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "the flags to examine")))
+		return err;
+	return flag_list(c, w, at, &r->mask);
+}
+
+/* "after N packets|bytes" after the word after. */
+static int match_after(struct cur *c, struct rule_spec *r)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	if ((err = caselex_number(c, &r->after, 0, 2000000000, "a number")))
+		return err;
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "'packets' or 'bytes'")))
+		return err;
+	if (!strcmp(w, "packets"))
+		r->after_unit = AFTER_PACKETS;
+	else if (!strcmp(w, "bytes"))
+		r->after_unit = AFTER_BYTES;
+	else
+		return caselex_fail(c, at, "expected 'packets' or 'bytes', found '%s'", w);
+	return 0;
+}
+
+static int match_proto(struct cur *c, struct rule_spec *r)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "tcp, udp or icmp")))
+		return err;
+	if (!strcmp(w, "tcp"))
+		r->proto = RULE_PROTO_TCP;
+	else if (!strcmp(w, "udp"))
+		r->proto = RULE_PROTO_UDP;
+	else if (!strcmp(w, "icmp"))
+		r->proto = RULE_PROTO_ICMP;
+	else
+		return caselex_fail(c, at, "expected tcp, udp or icmp, found '%s'", w);
+	return 0;
+}
+
+/* One match of the rule's tail. */
+static int rule_match(struct cur *c, struct rule_spec *r)
+{
+	char w[128];
+	const char *at;
+
+	caselex_ws(c);
+	at = c->p;
+	caselex_word(c, w, sizeof(w), "a match");
+	if (!strcmp(w, "tcp"))
+		return match_tcp_flags(c, r);
+	if (!strcmp(w, "sport"))
+		return port_range(c, &r->sport_lo, &r->sport_hi);
+	if (!strcmp(w, "dport"))
+		return port_range(c, &r->dport_lo, &r->dport_hi);
+	if (!strcmp(w, "after"))
+		return match_after(c, r);
+	if (!strcmp(w, "proto"))
+		return match_proto(c, r);
+	return caselex_fail(c, at,
+			    "unknown match '%s' (tcp flags, sport, dport, proto, after N "
+			    "packets|bytes)",
+			    w);
+}
+
+/* "NAME:", checked. */
+static int rule_name(struct cur *c, struct rule_spec *r)
+{
+	const char *at;
+	char name[sizeof(r->name)];
+	int err;
 
 	caselex_ws(c);
 	at = c->p;
@@ -103,10 +208,21 @@ int case_net_rule(struct cur *c)
 		    c, at, "bad rule name '%s' (letters, digits and '_', at most 24)", name);
 	if (rule_active(c->m, name))
 		return caselex_fail(c, at, "rule '%s' is already in place (remove it first)", name);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return 0;
+}
+
+/* "on HOST in|out" or "A -> B". */
+static int rule_where(struct cur *c, struct rule_spec *r, int *a, int *b)
+{
+	char w[32];
+	const char *at;
+	int err;
+
 	caselex_peek(c, w, sizeof(w));
 	if (!strcmp(w, "on")) {
 		c->p += 2;
-		if ((err = caselex_host(c, &a, 0, NULL)))
+		if ((err = caselex_host(c, a, 0, NULL)))
 			return err;
 		caselex_ws(c);
 		at = c->p;
@@ -115,134 +231,57 @@ int case_net_rule(struct cur *c)
 		if (strcmp(w, "in") && strcmp(w, "out"))
 			return caselex_fail(
 			    c, at, "expected 'in' or 'out' after 'on HOST', found '%s'", w);
-		dir = w[0] == 'i' ? RULE_ON_IN : RULE_ON_OUT;
-	} else {
-		if ((err = caselex_host(c, &a, 0, NULL)))
-			return err;
-		caselex_ws(c);
-		at = c->p;
-		if (strncmp(c->p, "->", 2))
-			return caselex_fail(
-			    c, at, "expected '->' between the hosts (A -> B), or 'on HOST in|out'");
-		c->p += 2;
-		if ((err = caselex_host(c, &b, 0, NULL)))
-			return err;
-		if (a == b)
-			return caselex_fail(c, at, "expected two different hosts");
+		r->dir = w[0] == 'i' ? RULE_ON_IN : RULE_ON_OUT;
+		return 0;
 	}
+	if ((err = caselex_host(c, a, 0, NULL)))
+		return err;
+	caselex_ws(c);
+	at = c->p;
+	if (strncmp(c->p, "->", 2))
+		return caselex_fail(c, at,
+				    "expected '->' between the hosts (A -> B), or 'on HOST in|out'");
+	c->p += 2;
+	if ((err = caselex_host(c, b, 0, NULL)))
+		return err;
+	if (*a == *b)
+		return caselex_fail(c, at, "expected two different hosts");
+	r->dir = RULE_PATH;
+	return 0;
+}
+
+int case_net_rule(struct cur *c)
+{
+	struct rule_spec r = {0};
+	char w[32];
+	const char *at;
+	struct step *s;
+	int a = -1, b = -1, err;
+
+	if ((err = rule_name(c, &r)) || (err = rule_where(c, &r, &a, &b)))
+		return err;
 	caselex_ws(c);
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "drop or reject")))
 		return err;
 	if (strcmp(w, "drop") && strcmp(w, "reject"))
 		return caselex_fail(c, at, "expected drop or reject, found '%s'", w);
-	reject = w[0] == 'r';
-	char tail[128] = "";
-	while (!caselex_at_end(c)) {
-		caselex_ws(c);
-		at = c->p;
-		caselex_word(c, w, sizeof(w), "a match");
-		if (!strcmp(w, "tcp")) {
-			caselex_ws(c);
-			const char *fat = c->p;
-			if ((err = caselex_word(c, w, sizeof(w), "'flags'")))
-				return err;
-			if (strcmp(w, "flags"))
-				return caselex_fail(c, fat,
-						    "expected 'flags' after tcp, found '%s'", w);
-			int exact = 0;
-			caselex_peek(c, w, sizeof(w));
-			if (!strcmp(w, "==")) {
-				exact = 1;
-				c->p += 2 + (c->p[2] == ' ');
-			}
-			caselex_ws(c);
-			fat = c->p;
-			if ((err = caselex_word(c, w, sizeof(w), "tcp flags")) ||
-			    (err = flag_list(c, w, fat, flags, sizeof(flags))))
-				return err;
-			caselex_peek(c, w, sizeof(w));
-			if (!strcmp(w, "/")) {
-				if (exact)
-					return caselex_fail(
-					    c, c->p, "use either '==' or '/ MASK', not both");
-				c->p += 1;
-				caselex_ws(c);
-				fat = c->p;
-				if ((err = caselex_word(c, w, sizeof(w), "the flags to examine")) ||
-				    (err = flag_list(c, w, fat, mask, sizeof(mask))))
-					return err;
-				n += snprintf(nft + n, sizeof(nft) - n, " tcp flags & (%s) == %s",
-					      mask, flags);
-			} else if (exact) {
-				n +=
-				    snprintf(nft + n, sizeof(nft) - n,
-					     " tcp flags & (fin|syn|rst|psh|ack|urg) == %s", flags);
-			} else {
-				n += snprintf(nft + n, sizeof(nft) - n, " tcp flags & (%s) != 0",
-					      flags);
-			}
-			tcp = 1;
-		} else if (!strcmp(w, "sport") || !strcmp(w, "dport")) {
-			if ((err = port_range(c, ports, sizeof(ports))))
-				return err;
-			n += snprintf(nft + n, sizeof(nft) - n, " tcp %s %s", w, ports);
-			tcp = 1;
-		} else if (!strcmp(w, "after")) {
-			long long v;
-			if ((err = caselex_number(c, &v, 0, 2000000000, "a number")))
-				return err;
-			caselex_ws(c);
-			const char *uat = c->p;
-			if ((err = caselex_word(c, w, sizeof(w), "'packets' or 'bytes'")))
-				return err;
-			if (!strcmp(w, "packets"))
-				snprintf(tail, sizeof(tail), " numgen inc mod 2147483647 >= %lld",
-					 v);
-			else if (!strcmp(w, "bytes"))
-				snprintf(tail, sizeof(tail), " quota over %lld bytes", v);
-			else
-				return caselex_fail(c, uat,
-						    "expected 'packets' or 'bytes', found '%s'", w);
-		} else if (!strcmp(w, "proto")) {
-			caselex_ws(c);
-			const char *pat = c->p;
-			if ((err = caselex_word(c, w, sizeof(w), "tcp, udp or icmp")))
-				return err;
-			if (strcmp(w, "tcp") && strcmp(w, "udp") && strcmp(w, "icmp"))
-				return caselex_fail(c, pat, "expected tcp, udp or icmp, found '%s'",
-						    w);
-			if (!strcmp(w, "tcp"))
-				tcp = 1;
-			else
-				n += snprintf(nft + n, sizeof(nft) - n, " meta l4proto %s",
-					      w[0] == 'u' ? "udp" : "{ icmp, ipv6-icmp }");
-		} else {
-			return caselex_fail(c, at,
-					    "unknown match '%s' (tcp flags, sport, dport, proto, "
-					    "after N packets|bytes)",
-					    w);
-		}
-	}
+	r.reject = w[0] == 'r';
+	while (!caselex_at_end(c))
+		if ((err = rule_match(c, &r)))
+			return err;
 	s = caselex_step(c, STEP_RULE);
 	if (!s)
 		return -ENOMEM;
-	s->key = strdup(name);
 	s->host = a;
 	s->peer = b;
-	s->dir = dir;
-	s->reject = reject;
-	if (asprintf(&s->value, "%s%s%s counter %s", tcp ? "meta l4proto tcp" : "", nft, tail,
-		     !reject ? "drop"
-		     : tcp   ? "reject with tcp reset"
-			     : "reject") < 0)
-		return -ENOMEM;
+	s->rule = r;
 	return 0;
 }
 
 int case_net_remove(struct cur *c)
 {
-	char name[64];
+	char name[sizeof(((struct rule_spec *)0)->name)];
 	const char *at;
 	struct step *s;
 	int err;
@@ -257,7 +296,7 @@ int case_net_remove(struct cur *c)
 	s = caselex_step(c, STEP_REMOVE);
 	if (!s)
 		return -ENOMEM;
-	s->key = strdup(name);
+	snprintf(s->rule.name, sizeof(s->rule.name), "%s", name);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "netcond.h"
+#include "place.h"
 #include "actor.h"
 #include "capture.h"
 #include "ladder.h"
@@ -33,140 +34,192 @@
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
 
-int netcond_cut(struct run *r, const struct step *s, int restore)
+/* Commands are built in memory streams: any number of hosts and links. */
+struct cmdbuf {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *cmd_open(struct cmdbuf *b)
 {
-	const struct topo *t = &r->m->topo;
-	char cmd[4096], why[512];
-	int hs[2] = {s->host, s->peer};
-
-	for (int k = 0; k < 2; k++) {
-		int h = hs[k], o = hs[!k];
-		size_t n = 0;
-
-		if (restore) {
-			snprintf(cmd, sizeof(cmd), "delete table inet netcase_cut_%s\n",
-				 run_host(r, o));
-		} else {
-			n += snprintf(
-			    cmd + n, sizeof(cmd) - n,
-			    "table inet netcase_cut_%s {\n chain in {\n"
-			    "  type filter hook prerouting priority -300; policy accept;\n",
-			    run_host(r, o));
-			for (int l = 0; l < t->nlinks; l++) {
-				int side = topo_link_side(t, l, o);
-				if (side < 0)
-					continue;
-				n += snprintf(
-				    cmd + n, sizeof(cmd) - n,
-				    "  ip saddr %s counter drop\n  ip6 saddr %s counter drop\n",
-				    t->links[l].v4[side], t->links[l].v6[side]);
-			}
-			snprintf(cmd + n, sizeof(cmd) - n, " }\n}\n");
-		}
-		int err = nft_run(run_ns(r, h), cmd, why, sizeof(why));
-		if (err) {
-			run_fail(r, "%s:%d: %s %s %s: nftables: %s", r->m->file, s->line,
-				 restore ? "restore" : "cut", run_host(r, s->host),
-				 run_host(r, s->peer), why);
-			return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
-		}
-	}
-	r->nft_used = 1;
-	run_log(r, "%s %s %s", restore ? "restore" : "cut", run_host(r, s->host),
-		run_host(r, s->peer));
-	return 0;
+	b->text = NULL;
+	b->len = 0;
+	b->f = open_memstream(&b->text, &b->len);
+	return b->f;
 }
 
-/* The IPv4 and IPv6 addresses of host h as nft sets: "{ a, b }". */
-static void addr_sets(struct run *r, int h, char *v4, char *v6, size_t len)
+/* Close the stream; the text, or NULL if it could not be had (free it). */
+static char *cmd_close(struct cmdbuf *b)
 {
-	const struct topo *t = &r->m->topo;
-	size_t n4 = 0, n6 = 0;
-
-	n4 += snprintf(v4, len, "{ ");
-	n6 += snprintf(v6, len, "{ ");
-	for (int l = 0; l < t->nlinks; l++) {
-		int side = topo_link_side(t, l, h);
-		if (side < 0)
-			continue;
-		n4 += snprintf(v4 + n4, len - n4, "%s%s", n4 > 2 ? ", " : "", t->links[l].v4[side]);
-		n6 += snprintf(v6 + n6, len - n6, "%s%s", n6 > 2 ? ", " : "", t->links[l].v6[side]);
+	if (!b->f || fclose(b->f)) {
+		free(b->text);
+		return NULL;
 	}
-	snprintf(v4 + n4, len - n4, " }");
-	snprintf(v6 + n6, len - n6, " }");
-}
-
-/*
- * Where packets from a to b are caught: on b's input when b is a's
- * neighbour on the path, else in the forward path of the first router;
- * never on a's own egress.  Sets *host, *hook and the address matches.
- */
-static int place(struct run *r, int a, int b, int *host, const char **hook, char *m4, char *m6,
-		 size_t len)
-{
-	const struct topo *t = &r->m->topo;
-	int l = topo_next_link(t, a, b), side, nb;
-	char s4[512], s6[512], d4[512], d6[512];
-
-	if (l < 0)
-		return -EHOSTUNREACH;
-	side = topo_link_side(t, l, a);
-	nb = side ? t->links[l].a : t->links[l].b;
-	addr_sets(r, a, s4, s6, sizeof(s4));
-	*host = nb;
-	if (nb == b) {
-		*hook = "input";
-		snprintf(m4, len, "ip saddr %s", s4);
-		snprintf(m6, len, "ip6 saddr %s", s6);
-	} else {
-		*hook = "forward";
-		addr_sets(r, b, d4, d6, sizeof(d4));
-		snprintf(m4, len, "ip saddr %s ip daddr %s", s4, d4);
-		snprintf(m6, len, "ip6 saddr %s ip6 daddr %s", s6, d6);
-	}
-	return 0;
+	return b->text;
 }
 
 static int nft_step(struct run *r, const struct step *s, int h, const char *cmd)
 {
 	char why[512];
-	int err = nft_run(run_ns(r, h), cmd, why, sizeof(why));
+	int err = cmd ? nft_run(run_ns(r, h), cmd, why, sizeof(why)) : -ENOMEM;
 
 	if (err) {
-		run_fail(r, "%s:%d: nftables in %s: %s", r->m->file, s->line, run_host(r, h), why);
+		run_fail(r, "%s:%d: nftables in %s: %s", r->m->file, s->line, run_host(r, h),
+			 cmd ? why : strerror(-err));
 		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
 	}
 	r->nft_used = 1;
 	return 0;
 }
 
+/* In host h: drop everything whose source is one of host o's addresses. */
+static char *cut_table(struct run *r, int o)
+{
+	const struct topo *t = &r->m->topo;
+	struct cmdbuf b;
+	FILE *f = cmd_open(&b);
+
+	if (!f)
+		return NULL;
+	fprintf(f,
+		"table inet netcase_cut_%s {\n chain in {\n"
+		"  type filter hook prerouting priority -300; policy accept;\n",
+		run_host(r, o));
+	for (int l = 0; l < t->nlinks; l++) {
+		int side = topo_link_side(t, l, o);
+		if (side >= 0)
+			fprintf(f, "  ip saddr %s counter drop\n  ip6 saddr %s counter drop\n",
+				t->links[l].v4[side], t->links[l].v6[side]);
+	}
+	fputs(" }\n}\n", f);
+	return cmd_close(&b);
+}
+
+int netcond_cut(struct run *r, const struct step *s, int restore)
+{
+	int hs[2] = {s->host, s->peer};
+
+	for (int k = 0; k < 2; k++) {
+		char *cmd = NULL;
+		int v;
+
+		if (restore && asprintf(&cmd, "delete table inet netcase_cut_%s\n",
+					run_host(r, hs[!k])) < 0)
+			cmd = NULL;
+		else if (!restore)
+			cmd = cut_table(r, hs[!k]);
+		v = nft_step(r, s, hs[k], cmd);
+		free(cmd);
+		if (v)
+			return v;
+	}
+	run_log(r, "%s %s %s", restore ? "restore" : "cut", run_host(r, s->host),
+		run_host(r, s->peer));
+	return 0;
+}
+
+static void flag_names(unsigned flags, FILE *f)
+{
+	static const char *const names[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"};
+	int n = 0;
+
+	for (int i = 0; i < 8; i++)
+		if (flags & (1u << i))
+			fprintf(f, "%s%s", n++ ? "|" : "", names[i]);
+}
+
+static void port_match(const char *which, int lo, int hi, FILE *f)
+{
+	if (lo == hi)
+		fprintf(f, " tcp %s %d", which, lo);
+	else
+		fprintf(f, " tcp %s %d-%d", which, lo, hi);
+}
+
+void netcond_rule_format(const struct rule_spec *r, FILE *f)
+{
+	int tcp = r->proto == RULE_PROTO_TCP || r->flags_mode != FLAGS_NONE || r->sport_hi ||
+		  r->dport_hi;
+
+	if (tcp)
+		fputs("meta l4proto tcp", f);
+	else if (r->proto != RULE_PROTO_ANY)
+		fputs(r->proto == RULE_PROTO_UDP ? "meta l4proto udp"
+						 : "meta l4proto { icmp, ipv6-icmp }",
+		      f);
+	if (r->flags_mode != FLAGS_NONE) {
+		fputs(" tcp flags & (", f);
+		flag_names(r->flags_mode == FLAGS_MASK	  ? r->mask
+			   : r->flags_mode == FLAGS_EXACT ? 0x3f
+							  : r->flags,
+			   f);
+		fputs(r->flags_mode == FLAGS_ANY ? ") != 0" : ") == ", f);
+		if (r->flags_mode != FLAGS_ANY)
+			flag_names(r->flags, f);
+	}
+	if (r->sport_hi)
+		port_match("sport", r->sport_lo, r->sport_hi, f);
+	if (r->dport_hi)
+		port_match("dport", r->dport_lo, r->dport_hi, f);
+	if (r->after_unit == AFTER_PACKETS)
+		fprintf(f, " numgen inc mod 2147483647 >= %lld", r->after);
+	else if (r->after_unit == AFTER_BYTES)
+		fprintf(f, " quota over %lld bytes", r->after);
+	fprintf(f, " counter %s", !r->reject ? "drop" : tcp ? "reject with tcp reset" : "reject");
+}
+
+/* The chain of rule s in host h at hook, for each family's match (or none). */
+static char *rule_chain(struct run *r, const struct step *s, const struct place *p,
+			const char *hook)
+{
+	struct cmdbuf b;
+	FILE *f = cmd_open(&b);
+
+	if (!f)
+		return NULL;
+	fprintf(f,
+		"table inet netcase_rules {\n chain r_%s {\n"
+		"  type filter hook %s priority -300; policy accept;\n",
+		s->rule.name, hook);
+	for (int fam = 0; fam < 2; fam++) {
+		fputs("  ", f);
+		if (p) {
+			place_match(&r->m->topo, s->host, s->peer, p, fam ? AF_INET6 : AF_INET, f);
+			fputc(' ', f);
+		}
+		netcond_rule_format(&s->rule, f);
+		fputc('\n', f);
+		if (!p)
+			break;
+	}
+	fputs(" }\n}\n", f);
+	return cmd_close(&b);
+}
+
 int netcond_rule(struct run *r, const struct step *s, int idx)
 {
-	char cmd[4096], m4[1100] = "", m6[1100] = "";
-	const char *hook = s->dir == RULE_ON_OUT ? "output" : "input";
-	int h = s->host;
+	const char *hook = s->rule.dir == RULE_ON_OUT ? "output" : "input";
+	struct place p;
+	char *cmd;
+	int h = s->host, v;
 
-	if (s->dir == RULE_PATH && place(r, s->host, s->peer, &h, &hook, m4, m6, sizeof(m4))) {
-		run_fail(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
-			 run_host(r, s->host), run_host(r, s->peer));
-		return VERDICT_ERROR;
+	if (s->rule.dir == RULE_PATH) {
+		if (place_path(&r->m->topo, s->host, s->peer, &p)) {
+			run_fail(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
+				 run_host(r, s->host), run_host(r, s->peer));
+			return VERDICT_ERROR;
+		}
+		h = p.host;
+		hook = p.forward ? "forward" : "input";
 	}
-	if (s->dir == RULE_PATH)
-		snprintf(cmd, sizeof(cmd),
-			 "table inet netcase_rules {\n chain r_%s {\n"
-			 "  type filter hook %s priority -300; policy accept;\n"
-			 "  %s %s\n  %s %s\n }\n}\n",
-			 s->key, hook, m4, s->value, m6, s->value);
-	else
-		snprintf(cmd, sizeof(cmd),
-			 "table inet netcase_rules {\n chain r_%s {\n"
-			 "  type filter hook %s priority -300; policy accept;\n  %s\n }\n}\n",
-			 s->key, hook, s->value);
-	int v = nft_step(r, s, h, cmd);
+	cmd = rule_chain(r, s, s->rule.dir == RULE_PATH ? &p : NULL, hook);
+	v = nft_step(r, s, h, cmd);
+	free(cmd);
 	if (v)
 		return v;
 	r->rule_host[idx] = h;
-	run_log(r, "rule %s in %s (%s): %s", s->key, run_host(r, h), hook, s->value);
+	run_log(r, "rule %s in %s (%s): %s", s->rule.name, run_host(r, h), hook, s->source);
 	return 0;
 }
 
@@ -176,12 +229,13 @@ int netcond_remove(struct run *r, const struct step *s, int idx)
 
 	for (int i = idx - 1; i >= 0; i--) {
 		const struct step *p = &r->m->steps[i];
-		if (p->kind != STEP_RULE || strcmp(p->key, s->key) || r->rule_host[i] < 0)
+		if (p->kind != STEP_RULE || strcmp(p->rule.name, s->rule.name) ||
+		    r->rule_host[i] < 0)
 			continue;
-		snprintf(cmd, sizeof(cmd), "delete chain inet netcase_rules r_%s\n", s->key);
+		snprintf(cmd, sizeof(cmd), "delete chain inet netcase_rules r_%s\n", s->rule.name);
 		int v = nft_step(r, s, r->rule_host[i], cmd);
 		if (!v)
-			run_log(r, "remove %s from %s", s->key, run_host(r, r->rule_host[i]));
+			run_log(r, "remove %s from %s", s->rule.name, run_host(r, r->rule_host[i]));
 		return v;
 	}
 	return 0; /* the rule was never placed (an earlier step failed) */
@@ -189,16 +243,17 @@ int netcond_remove(struct run *r, const struct step *s, int idx)
 
 /* Qdiscs on the link end where packets from A reach B's side: an ifb fed by
  * B's ingress when B is A's neighbour, or the router's egress. */
-static int impair_qdisc(struct run *r, const struct step *s, int h, const char *hook, int l,
+static int impair_qdisc(struct run *r, const struct step *s, const struct place *pl,
 			const struct qdisc_netem *p)
 {
 	const struct netem_spec *n = &s->netem;
 	const struct topo *t = &r->m->topo;
+	int h = pl->host, l = pl->forward ? pl->out_link : pl->in_link;
 	int side = topo_link_side(t, l, h), err;
 	const char *dev = t->links[l].ifname[side], *where = dev;
 	char ifb[16];
 
-	if (!strcmp(hook, "input")) {
+	if (!pl->forward) {
 		snprintf(ifb, sizeof(ifb), "ifb%d-%d", l, side);
 		err = link_ifb_add(run_ns(r, h), ifb);
 		if (!err)
@@ -220,29 +275,78 @@ static int impair_qdisc(struct run *r, const struct step *s, int h, const char *
 		"netem %s -> %s on %s in %s (%s): delay %ums jitter %ums loss %g%% duplicate %g%% "
 		"reorder %g%% corrupt %g%%%s, rate %llu bit/s%s",
 		run_host(r, s->host), run_host(r, s->peer), where, run_host(r, h),
-		strcmp(hook, "input") ? "router egress" : "receiver ingress", n->delay_ms,
-		n->jitter_ms, n->loss_ppm / 1e4, n->duplicate_ppm / 1e4, n->reorder_ppm / 1e4,
+		pl->forward ? "router egress" : "receiver ingress", n->delay_ms, n->jitter_ms,
+		n->loss_ppm / 1e4, n->duplicate_ppm / 1e4, n->reorder_ppm / 1e4,
 		n->corrupt_ppm / 1e4, p->loss || !n->loss_ppm ? "" : " (loss by nft)", n->rate_bps,
 		n->seed >= 0 ? "; seed not applied (netem takes none here)" : "");
 	return 0;
 }
 
+/* One drop must be one segment: offloads off on both ends of the impaired link. */
+static int offloads_off(struct run *r, const struct step *s, int l)
+{
+	const struct topo *t = &r->m->topo;
+
+	for (int side = 0; side < 2; side++) {
+		int host = side ? t->links[l].b : t->links[l].a;
+		int err = link_offloads_set(run_ns(r, host), t->links[l].ifname[side], 0);
+		if (err) {
+			run_fail(r, "%s:%d: offloads off on %s: %s", r->m->file, s->line,
+				 t->links[l].ifname[side], strerror(-err));
+			return VERDICT_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* Loss without netem: an nft numgen drop where the packets are caught. */
+static int loss_by_nft(struct run *r, const struct step *s, const struct place *pl, int idx)
+{
+	const struct netem_spec *n = &s->netem;
+	struct cmdbuf b;
+	FILE *f = cmd_open(&b);
+	char *cmd;
+	int v;
+
+	if (f) {
+		fprintf(f,
+			"table inet netcase_rules {\n chain netem_%d {\n"
+			"  type filter hook %s priority -310; policy accept;\n",
+			idx, pl->forward ? "forward" : "input");
+		for (int fam = 0; fam < 2; fam++) {
+			fputs("  ", f);
+			place_match(&r->m->topo, s->host, s->peer, pl, fam ? AF_INET6 : AF_INET, f);
+			fprintf(f, " numgen random mod 1000000 < %u counter drop\n", n->loss_ppm);
+		}
+		fputs(" }\n}\n", f);
+	}
+	cmd = cmd_close(&b);
+	v = nft_step(r, s, pl->host, cmd);
+	free(cmd);
+	if (!v)
+		run_log(r, "netem %s -> %s: loss %u.%04u%% as an nft numgen drop in %s (%s)%s",
+			run_host(r, s->host), run_host(r, s->peer), n->loss_ppm / 10000,
+			n->loss_ppm % 10000, run_host(r, pl->host),
+			pl->forward ? "forward" : "input",
+			n->seed >= 0 ? "; seed not applicable to numgen" : "");
+	return v;
+}
+
 int netcond_netem(struct run *r, const struct step *s, int idx)
 {
 	const struct netem_spec *n = &s->netem;
-	const struct topo *t = &r->m->topo;
-	char cmd[4096], m4[1100], m6[1100];
-	const char *hook;
-	int h, v, have, l;
+	struct qdisc_netem p = {0};
+	struct place pl;
+	int have, v;
 	int needs_netem =
 	    n->delay_ms || n->jitter_ms || n->duplicate_ppm || n->reorder_ppm || n->corrupt_ppm;
 
-	if (place(r, s->host, s->peer, &h, &hook, m4, m6, sizeof(m4))) {
+	if (place_path(&r->m->topo, s->host, s->peer, &pl)) {
 		run_fail(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
 			 run_host(r, s->host), run_host(r, s->peer));
 		return VERDICT_ERROR;
 	}
-	have = qdisc_netem_available(run_ns(r, h));
+	have = qdisc_netem_available(run_ns(r, pl.host));
 	if (have < 0) {
 		run_fail(r, "%s:%d: probing for netem: %s", r->m->file, s->line, strerror(-have));
 		return VERDICT_ERROR;
@@ -254,21 +358,9 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 			 r->m->file, s->line);
 		return VERDICT_SKIP;
 	}
-	/* one drop must be one segment: offloads off on the impaired link */
-	l = topo_next_link(t, h, s->host);
-	for (int side = 0; side < 2 && l >= 0; side++) {
-		int host = side ? t->links[l].b : t->links[l].a;
-		int err = link_offloads_set(run_ns(r, host), t->links[l].ifname[side], 0);
-		if (err) {
-			run_fail(r, "%s:%d: offloads off on %s: %s", r->m->file, s->line,
-				 t->links[l].ifname[side], strerror(-err));
-			return VERDICT_ERROR;
-		}
-	}
-	if (!strcmp(hook, "forward"))
-		l = topo_next_link(t, h, s->peer); /* the router's egress towards B */
+	if ((v = offloads_off(r, s, pl.in_link)))
+		return v;
 	/* netem takes the loss too where it exists; rate is a tbf either way */
-	struct qdisc_netem p = {0};
 	if (have) {
 		p.delay_us = n->delay_ms * 1000;
 		p.jitter_us = n->jitter_ms * 1000;
@@ -277,26 +369,12 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 		p.reorder = qdisc_prob_from_ppm(n->reorder_ppm);
 		p.corrupt = qdisc_prob_from_ppm(n->corrupt_ppm);
 	}
-	if ((have && (needs_netem || n->loss_ppm)) || n->rate_bps) {
-		v = impair_qdisc(r, s, h, hook, l, &p);
-		if (v)
+	if ((have && (needs_netem || n->loss_ppm)) || n->rate_bps)
+		if ((v = impair_qdisc(r, s, &pl, &p)))
 			return v;
-	}
 	if (have || !n->loss_ppm)
 		return 0;
-	snprintf(cmd, sizeof(cmd),
-		 "table inet netcase_rules {\n chain netem_%d {\n"
-		 "  type filter hook %s priority -310; policy accept;\n"
-		 "  %s numgen random mod 1000000 < %u counter drop\n"
-		 "  %s numgen random mod 1000000 < %u counter drop\n }\n}\n",
-		 idx, hook, m4, n->loss_ppm, m6, n->loss_ppm);
-	v = nft_step(r, s, h, cmd);
-	if (!v)
-		run_log(r, "netem %s -> %s: loss %u.%04u%% as an nft numgen drop in %s (%s)%s",
-			run_host(r, s->host), run_host(r, s->peer), n->loss_ppm / 10000,
-			n->loss_ppm % 10000, run_host(r, h), hook,
-			n->seed >= 0 ? "; seed not applicable to numgen" : "");
-	return v;
+	return loss_by_nft(r, s, &pl, idx);
 }
 
 int netcond_firewall(struct run *r, const struct step *s)

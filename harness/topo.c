@@ -280,43 +280,20 @@ static int host_link_end(struct host_job *j, int l, int s)
 	return 0;
 }
 
-/*
- * Routes.  Link k's prefixes are the k-th /24 of 198.18.0.0/15 and the k-th
- * /64 of fd00:6e63:0::/48, so 2^j consecutive links aligned on 2^j are one
- * prefix in each family.  A host sends the whole plan through the next hop
- * that carries most links, and for the other next hops one route per
- * aligned block of consecutive links: a line or a star then needs O(log n)
- * routes per host instead of one per link, and an address outside the plan
- * stays unreachable as before.  Connected links need no route (their /24 is
- * more specific than any block), so they join whichever block they fall in.
- */
 #define VIA_CONNECTED (-2)
 #define VIA_NONE      (-1)
 
-/* A route to 2^bits links from link k on (both families) through link via. */
-static int host_route(struct host_job *j, int k, int bits, int via)
+/* Room for one more route. */
+static int route_push(struct topo_route **v, int *n, int *cap, int k, int bits, int via)
 {
-	const struct topo_link *V = &j->t->links[via];
-	int vs = topo_link_side(j->t, via, j->h), err;
-	char dst[64];
-	struct ip_route r = {.dst = dst, .dev = V->ifname[vs], .gateway = V->v4[!vs]};
-
-	snprintf(dst, sizeof(dst), "198.%u.%u.0/%d", 18 + ((unsigned)k >> 8 & 1),
-		 (unsigned)k & 255, 24 - bits);
-	err = ip_route_add(NS_CURRENT, &r);
-	if (!err) {
-		snprintf(dst, sizeof(dst), "fd00:6e63:0:%x::/%d", k, 64 - bits);
-		r.gateway = V->v6[!vs];
-		err = ip_route_add(NS_CURRENT, &r);
-	}
-	if (err)
-		return JOB_FAIL(j, err, "host %s: route to %s: %s", j->t->hosts[j->h].name, dst,
-				strerror(-err));
+	if (grow((void **)v, cap, *n, sizeof(**v)))
+		return -ENOMEM;
+	(*v)[(*n)++] = (struct topo_route){.link = k, .bits = bits, .via = via};
 	return 0;
 }
 
 /* Links lo..hi through via, as aligned blocks. */
-static int host_route_range(struct host_job *j, int lo, int hi, int via)
+static int route_range(struct topo_route **v, int *n, int *cap, int lo, int hi, int via)
 {
 	int err = 0;
 
@@ -325,19 +302,18 @@ static int host_route_range(struct host_job *j, int lo, int hi, int via)
 
 		while (bits < 9 && !(lo & ((2 << bits) - 1)) && lo + (2 << bits) - 1 <= hi)
 			bits++;
-		err = host_route(j, lo, bits, via);
+		err = route_push(v, n, cap, lo, bits, via);
 		lo += 1 << bits;
 	}
 	return err;
 }
 
-/* via[l]: the link this host reaches link l through. */
-static int host_vias(struct host_job *j, int *via)
+/* via[l]: the link host h reaches link l through. */
+static int route_vias(const struct topo *t, int h, int *via)
 {
-	const struct topo *t = j->t;
 	int *first = calloc(t->nhosts, sizeof(*first));
 
-	if (!first || paths(t, j->h, first)) {
+	if (!first || paths(t, h, first)) {
 		free(first);
 		return -ENOMEM;
 	}
@@ -346,7 +322,7 @@ static int host_vias(struct host_job *j, int *via)
 		/* through the first hop towards the link's nearer end */
 		int v = first[L->a] >= 0 ? first[L->a] : first[L->b];
 
-		via[l] = topo_link_side(t, l, j->h) >= 0 ? VIA_CONNECTED : v >= 0 ? v : VIA_NONE;
+		via[l] = topo_link_side(t, l, h) >= 0 ? VIA_CONNECTED : v >= 0 ? v : VIA_NONE;
 	}
 	free(first);
 	return 0;
@@ -370,35 +346,94 @@ static int major_via(const struct topo *t, const int *via, int *count)
 	return best;
 }
 
-static int host_routes(struct host_job *j)
+/* The blocks of links through each next hop but the major one. */
+static int route_blocks(const struct topo *t, const int *via, int major, struct topo_route **v,
+			int *n, int *cap)
 {
-	const struct topo *t = j->t;
-	int *via = calloc(t->nlinks + 1, sizeof(*via)), *count = calloc(t->nlinks + 1, sizeof(int));
-	int major, err = -ENOMEM;
+	int err = 0;
 
-	if (!via || !count || host_vias(j, via))
-		goto out;
-	major = major_via(t, via, count);
-	err = major >= 0 ? host_route(j, 0, 9, major) : 0;
 	for (int l = 0; l < t->nlinks && !err;) {
-		int v = via[l], hi = l;
+		int hop = via[l], hi = l;
 
-		if (v < 0 || v == major) {
+		if (hop < 0 || hop == major) {
 			l++;
 			continue;
 		}
-		while (hi + 1 < t->nlinks && (via[hi + 1] == v || via[hi + 1] == VIA_CONNECTED))
+		while (hi + 1 < t->nlinks && (via[hi + 1] == hop || via[hi + 1] == VIA_CONNECTED))
 			hi++;
 		while (via[hi] == VIA_CONNECTED)
 			hi--;
-		err = host_route_range(j, l, hi, v);
+		err = route_range(v, n, cap, l, hi, hop);
 		l = hi + 1;
 	}
-out:
-	if (err == -ENOMEM)
-		err = JOB_FAIL(j, err, "host %s: out of memory", t->hosts[j->h].name);
+	return err;
+}
+
+int topo_routes(const struct topo *t, int h, struct topo_route **out, int *nout)
+{
+	int *via = calloc(t->nlinks + 1, sizeof(*via)), *count = calloc(t->nlinks + 1, sizeof(int));
+	struct topo_route *v = NULL;
+	int n = 0, cap = 0, major, err = -ENOMEM;
+
+	if (via && count && !route_vias(t, h, via)) {
+		major = major_via(t, via, count);
+		err = major >= 0 ? route_push(&v, &n, &cap, 0, 9, major) : 0;
+		if (!err)
+			err = route_blocks(t, via, major, &v, &n, &cap);
+	}
 	free(via);
 	free(count);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+void topo_route_prefix(const struct topo_route *r, int family, char *buf, size_t len)
+{
+	unsigned k = (unsigned)r->link;
+
+	if (family == AF_INET)
+		snprintf(buf, len, "198.%u.%u.0/%d", 18 + (k >> 8 & 1), k & 255, 24 - r->bits);
+	else
+		snprintf(buf, len, "fd00:6e63:0:%x::/%d", k, 64 - r->bits);
+}
+
+/* Install one route (both families) in the current namespace. */
+static int host_route(struct host_job *j, const struct topo_route *rt)
+{
+	const struct topo_link *V = &j->t->links[rt->via];
+	int vs = topo_link_side(j->t, rt->via, j->h), err;
+	char dst[64];
+	struct ip_route r = {.dst = dst, .dev = V->ifname[vs], .gateway = V->v4[!vs]};
+
+	topo_route_prefix(rt, AF_INET, dst, sizeof(dst));
+	err = ip_route_add(NS_CURRENT, &r);
+	if (!err) {
+		topo_route_prefix(rt, AF_INET6, dst, sizeof(dst));
+		r.gateway = V->v6[!vs];
+		err = ip_route_add(NS_CURRENT, &r);
+	}
+	if (err)
+		return JOB_FAIL(j, err, "host %s: route to %s: %s", j->t->hosts[j->h].name, dst,
+				strerror(-err));
+	return 0;
+}
+
+static int host_routes(struct host_job *j)
+{
+	struct topo_route *v;
+	int n, err = topo_routes(j->t, j->h, &v, &n);
+
+	if (err)
+		return JOB_FAIL(j, err, "host %s: routes: %s", j->t->hosts[j->h].name,
+				strerror(-err));
+	for (int i = 0; i < n && !err; i++)
+		err = host_route(j, &v[i]);
+	free(v);
 	return err;
 }
 

@@ -70,6 +70,25 @@ int topo_link_find(const struct topo *t, int a, int b);
  */
 int topo_build(const struct topo *t, int *ns, char *why, size_t len);
 
+/*
+ * The routes host h gets: each sends 2^bits consecutive links, from link
+ * `link` on, through link `via` (one route per family).  Link k's prefixes
+ * are the k-th /24 of 198.18.0.0/15 and the k-th /64 of fd00:6e63:0::/48,
+ * so aligned blocks of links are single prefixes: the host sends the whole
+ * plan (bits 9) through the next hop that carries most links and one route
+ * per aligned block for the others - O(log n) routes per host on a line or
+ * a star instead of one per link.  Connected links need none (their prefix
+ * is more specific); with an unreachable link there is no plan-wide route,
+ * so an address outside every path stays unreachable.  *out is malloc'd.
+ */
+struct topo_route {
+	int link, bits, via;
+};
+int topo_routes(const struct topo *t, int h, struct topo_route **out, int *n);
+
+/* A route's destination prefix in one family ("198.18.4.0/22"). */
+void topo_route_prefix(const struct topo_route *r, int family, char *buf, size_t len);
+
 /* Close n namespaces (destroying everything built in them); each becomes -1. */
 void topo_teardown(int *ns, int n);
 

@@ -164,21 +164,29 @@ START_TEST(t_rules)
 	struct case_error e;
 
 	ck_assert_msg(case_parse("r.case", text, &m, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(m->steps[0].dir, RULE_ON_IN);
-	ck_assert_str_eq(m->steps[0].value,
-			 "meta l4proto tcp tcp flags & (ack|fin) == ack counter drop");
-	ck_assert_int_eq(m->steps[1].dir, RULE_PATH);
+	/* a rule is fields in the model; netcond writes the nftables text */
+	const struct rule_spec *r0 = &m->steps[0].rule, *r1 = &m->steps[1].rule;
+	ck_assert_str_eq(r0->name, "noack");
+	ck_assert_int_eq(r0->dir, RULE_ON_IN);
+	ck_assert_int_eq(r0->flags_mode, FLAGS_MASK);
+	ck_assert_uint_eq(r0->flags, TCPF_ACK);
+	ck_assert_uint_eq(r0->mask, TCPF_ACK | TCPF_FIN);
+	ck_assert_int_eq(r1->dir, RULE_PATH);
 	ck_assert_int_eq(m->steps[1].peer, 2);
-	ck_assert_str_eq(
-	    m->steps[1].value,
-	    "meta l4proto tcp tcp flags & (fin|syn|rst|psh|ack|urg) == syn|ack "
-	    "tcp dport 8000-8100 numgen inc mod 2147483647 >= 3 counter reject with tcp reset");
-	ck_assert_str_eq(m->steps[2].value, " counter drop");
-	ck_assert_str_eq(m->steps[3].value, " quota over 1000 bytes counter drop");
+	ck_assert_int_eq(r1->reject, 1);
+	ck_assert_int_eq(r1->flags_mode, FLAGS_EXACT);
+	ck_assert_uint_eq(r1->flags, TCPF_SYN | TCPF_ACK);
+	ck_assert_int_eq(r1->dport_lo, 8000);
+	ck_assert_int_eq(r1->dport_hi, 8100);
+	ck_assert_int_eq(r1->after_unit, AFTER_PACKETS);
+	ck_assert_int_eq(r1->after, 3);
+	ck_assert_int_eq(m->steps[2].rule.flags_mode, FLAGS_NONE);
+	ck_assert_int_eq(m->steps[3].rule.after_unit, AFTER_BYTES);
+	ck_assert_int_eq(m->steps[3].rule.after, 1000);
 	ck_assert_int_eq(m->steps[4].kind, STEP_REMOVE);
-	ck_assert_int_eq(m->steps[5].dir, RULE_ON_OUT);
-	ck_assert_str_eq(m->steps[5].value,
-			 "meta l4proto tcp tcp flags & (fin|rst) != 0 counter drop");
+	ck_assert_str_eq(m->steps[4].rule.name, "noack");
+	ck_assert_int_eq(m->steps[5].rule.dir, RULE_ON_OUT);
+	ck_assert_uint_eq(m->steps[5].rule.flags, TCPF_FIN | TCPF_RST);
 	ck_assert_uint_eq(m->steps[6].netem.loss_ppm, 25000);
 	ck_assert_int_eq(m->steps[6].netem.seed, 7);
 	ck_assert_int_eq(m->steps[7].kind, STEP_FIREWALL);

@@ -1,6 +1,8 @@
 /* The topology model: naming, addressing and paths (pure; nothing is built). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../harness/topo.h"
@@ -57,6 +59,7 @@ START_TEST(t_paths)
 	ck_assert_str_eq(topo_addr_from(&t, 3, 0, AF_INET6), "fd00:6e63:0:0::1");
 	ck_assert_int_eq(topo_link_side(&t, 2, 3), 1);
 	ck_assert_int_eq(topo_link_side(&t, 2, 0), -1);
+	topo_fini(&t);
 }
 END_TEST
 
@@ -76,6 +79,128 @@ START_TEST(t_refusals)
 	ck_assert_int_eq(topo_host_add(&t, "island"), 4);
 	ck_assert_ptr_null(topo_addr_from(&t, 0, 4, AF_INET));
 	ck_assert_int_eq(topo_next_link(&t, 0, 4), -1);
+	topo_fini(&t);
+}
+END_TEST
+
+/* A line of n hosts, or a star of n - 1 leaves around host 0. */
+static void shape(struct topo *t, int n, int star)
+{
+	char name[16];
+
+	topo_init(t);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		ck_assert_int_eq(topo_host_add(t, name), i);
+	}
+	for (int i = 1; i < n; i++)
+		ck_assert_int_eq(topo_link_add(t, star ? 0 : i - 1, i, 0), i - 1);
+}
+
+/* Link l by longest prefix match over the routes (IPv4 view): the via, or -1. */
+static int lookup(const struct topo_route *v, int n, int l)
+{
+	int best = -1, bits = 99;
+
+	for (int i = 0; i < n; i++)
+		if (l >= v[i].link && l < v[i].link + (1 << v[i].bits) && v[i].bits < bits) {
+			bits = v[i].bits;
+			best = v[i].via;
+		}
+	return best;
+}
+
+/* Every host reaches every link it is not on through the first hop of a
+ * shortest path, by longest prefix match, with O(log n) routes. */
+static void check_routes(const struct topo *t, int max_routes)
+{
+	for (int h = 0; h < t->nhosts; h++) {
+		struct topo_route *v;
+		int n;
+
+		ck_assert_int_eq(topo_routes(t, h, &v, &n), 0);
+		ck_assert_msg(n <= max_routes, "host %d has %d routes (at most %d)", h, n,
+			      max_routes);
+		for (int l = 0; l < t->nlinks; l++) {
+			if (topo_link_side(t, l, h) >= 0)
+				continue;
+			int near = topo_next_link(t, h, t->links[l].a);
+			int far = topo_next_link(t, h, t->links[l].b);
+			ck_assert_msg(lookup(v, n, l) == near || lookup(v, n, l) == far,
+				      "host %d, link %d: via %d, want %d or %d", h, l,
+				      lookup(v, n, l), near, far);
+		}
+		free(v);
+	}
+}
+
+START_TEST(t_routes_line)
+{
+	struct topo t;
+
+	shape(&t, 200, 0);
+	check_routes(&t, 2 * 9 + 1);
+	topo_fini(&t);
+}
+END_TEST
+
+START_TEST(t_routes_star)
+{
+	struct topo t;
+	struct topo_route *v;
+	char p[64];
+	int n;
+
+	shape(&t, 101, 1);
+	check_routes(&t, 1);
+	/* a leaf sends the whole plan to the hub; the hub needs no route */
+	ck_assert_int_eq(topo_routes(&t, 7, &v, &n), 0);
+	ck_assert_int_eq(n, 1);
+	topo_route_prefix(&v[0], AF_INET, p, sizeof(p));
+	ck_assert_str_eq(p, "198.18.0.0/15");
+	topo_route_prefix(&v[0], AF_INET6, p, sizeof(p));
+	ck_assert_str_eq(p, "fd00:6e63:0:0::/55");
+	free(v);
+	ck_assert_int_eq(topo_routes(&t, 0, &v, &n), 0);
+	ck_assert_int_eq(n, 0);
+	free(v);
+	topo_fini(&t);
+}
+END_TEST
+
+START_TEST(t_routes_island)
+{
+	struct topo t;
+	struct topo_route *v;
+	int n;
+
+	chain(&t);
+	ck_assert_int_eq(topo_host_add(&t, "island"), 4);
+	ck_assert_int_eq(topo_host_add(&t, "island2"), 5);
+	ck_assert_int_eq(topo_link_add(&t, 4, 5, 0), 3);
+	/* with an unreachable link no route covers the whole plan */
+	ck_assert_int_eq(topo_routes(&t, 0, &v, &n), 0);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_lt(v[i].bits, 9);
+	ck_assert_int_eq(lookup(v, n, 3), -1);
+	ck_assert_int_eq(lookup(v, n, 1), 0);
+	free(v);
+	topo_fini(&t);
+}
+END_TEST
+
+START_TEST(t_addressing_beyond_256)
+{
+	struct topo t;
+
+	shape(&t, 300, 0);
+	ck_assert_str_eq(t.links[255].v4[0], "198.18.255.1");
+	ck_assert_str_eq(t.links[256].v4[1], "198.19.0.2");
+	ck_assert_str_eq(t.links[256].v6[1], "fd00:6e63:0:100::2");
+	ck_assert_int_eq(t.links[256].mac[0][3], 1);
+	ck_assert_int_eq(t.links[256].mac[0][4], 0);
+	ck_assert_str_eq(t.links[256].ifname[0], "v256-h257");
+	topo_fini(&t);
 }
 END_TEST
 
@@ -88,6 +213,10 @@ Suite *topo_suite(void)
 	tcase_add_test(tc, t_names_and_addresses);
 	tcase_add_test(tc, t_paths);
 	tcase_add_test(tc, t_refusals);
+	tcase_add_test(tc, t_routes_line);
+	tcase_add_test(tc, t_routes_star);
+	tcase_add_test(tc, t_routes_island);
+	tcase_add_test(tc, t_addressing_beyond_256);
 	suite_add_tcase(s, tc);
 	return s;
 }
