@@ -99,29 +99,57 @@ static int subst(const struct topo *t, const char *text, char **out)
 	return err;
 }
 
-int capture_filter_compile(const struct topo *t, int link, const char *text, char **out, char *why,
-			   size_t len)
-{
+/* A tcpdump filter compiled once, and how far through a capture it has counted. */
+struct capture_filter {
 	struct bpf_program prog;
-	pcap_t *dead;
-	int err;
+	size_t seen;
+	long count;
+};
 
-	(void)link;
+int capture_filter_new(const struct topo *t, const char *text, struct capture_filter **out,
+		       char *why, size_t len)
+{
+	struct capture_filter *f = calloc(1, sizeof(*f));
+	char *subst_text = NULL;
+	pcap_t *dead = NULL;
+	int err = f ? subst(t, text, &subst_text) : -ENOMEM;
+
 	*out = NULL;
-	err = subst(t, text, out);
-	if (err)
-		return err;
-	dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
-	if (!dead)
-		return -ENOMEM;
-	if (pcap_compile(dead, &prog, *out, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (!err && !(dead = pcap_open_dead(DLT_EN10MB, SNAPLEN)))
+		err = -ENOMEM;
+	if (!err && pcap_compile(dead, &f->prog, subst_text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(why, len, "%s", pcap_geterr(dead));
-		pcap_close(dead);
-		return -EINVAL;
+		err = -EINVAL;
 	}
-	pcap_freecode(&prog);
-	pcap_close(dead);
+	if (err == -ENOMEM)
+		snprintf(why, len, "%s", strerror(ENOMEM));
+	if (dead)
+		pcap_close(dead);
+	free(subst_text);
+	if (err) {
+		free(f);
+		return err;
+	}
+	*out = f;
 	return 0;
+}
+
+struct capture_filter *capture_filter_free(struct capture_filter *f)
+{
+	if (f) {
+		pcap_freecode(&f->prog);
+		free(f);
+	}
+	return NULL;
+}
+
+int capture_filter_compile(const struct topo *t, const char *text, char *why, size_t len)
+{
+	struct capture_filter *f;
+	int err = capture_filter_new(t, text, &f, why, len);
+
+	capture_filter_free(f);
+	return err;
 }
 
 struct open_args {
@@ -224,25 +252,14 @@ int capture_start(int ns, const char *ifname, const char *path, struct capture *
 	return 0;
 }
 
-long capture_count(struct capture *c, const char *filter)
+long capture_filter_count(struct capture *c, struct capture_filter *f)
 {
-	struct bpf_program prog;
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
-	long n = 0;
-
-	if (!dead)
-		return -ENOMEM;
-	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		pcap_close(dead);
-		return -EINVAL;
-	}
 	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < c->n; i++)
-		n += pcap_offline_filter(&prog, &c->pkts[i].h, c->pkts[i].data) != 0;
+	for (; f->seen < c->n; f->seen++)
+		f->count += pcap_offline_filter(&f->prog, &c->pkts[f->seen].h,
+						c->pkts[f->seen].data) != 0;
 	pthread_mutex_unlock(&c->lock);
-	pcap_freecode(&prog);
-	pcap_close(dead);
-	return n;
+	return f->count;
 }
 
 void capture_foreach(struct capture *c,

@@ -14,20 +14,27 @@
 
 struct capture;
 
+struct capture_filter;
+
 /*
- * Substitute host names in a tcpdump filter with their addresses and
- * compile it (Ethernet link type) to check it; *out gets the substituted
- * text (malloc'd, also on failure).  0 or -EINVAL with why filled in.
+ * A tcpdump filter with host names replaced by the hosts' addresses,
+ * compiled once (Ethernet link type).  0, or -EINVAL / -ENOMEM with why
+ * filled in.  capture_filter_free() accepts NULL and returns NULL.
  */
-int capture_filter_compile(const struct topo *t, int link, const char *text, char **out, char *why,
-			   size_t len);
+int capture_filter_new(const struct topo *t, const char *text, struct capture_filter **out,
+		       char *why, size_t len);
+struct capture_filter *capture_filter_free(struct capture_filter *f);
+
+/* Only check that text compiles; 0 or -EINVAL with why filled in. */
+int capture_filter_compile(const struct topo *t, const char *text, char *why, size_t len);
 
 /* Start capturing on ifname inside ns, writing to path. */
 int capture_start(int ns, const char *ifname, const char *path, struct capture **out, char *why,
 		  size_t len);
 
-/* Count captured packets matching a (substituted) filter; -EINVAL if bad. */
-long capture_count(struct capture *c, const char *filter);
+/* The captured packets f matches; each call looks only at the packets
+ * captured since the last one (f remembers where it stopped). */
+long capture_filter_count(struct capture *c, struct capture_filter *f);
 
 struct pcap_pkthdr;
 

@@ -45,6 +45,7 @@ struct run {
 	struct case_result *res;
 	int *ns;		/* per host: its namespace, -1 until built */
 	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
+	void **estate;	       /* per step: an expectation's observation state (expect.h) */
 };
 
 /* Seconds since the case began. */

@@ -4,6 +4,8 @@
 #include "netcond.h"
 #include "evidence.h"
 #include "clock.h"
+#include "watch.h"
+#include "expect.h"
 #include "units.h"
 
 #include <dirent.h>
@@ -66,100 +68,6 @@ void runner_case_id(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, p);
 }
 
-/* ---- the timeline page ---- */
-
-/* ---- observation ---- */
-
-static int same_sock(const struct sockdiag_sock *a, const struct sockdiag_sock *b)
-{
-	return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
-	       !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
-}
-
-static void sock_label(const struct sockdiag_sock *s, char *buf, size_t len)
-{
-	char l[64], p[64];
-
-	ssfmt_endpoint(s->family, s->src, s->sport, l, sizeof(l));
-	ssfmt_endpoint(s->family, s->dst, s->dport, p, sizeof(p));
-	snprintf(buf, len, "%s %s", l, p);
-}
-
-/* Log every socket that appeared, changed state or vanished since the last look. */
-static void observe(struct run *r)
-{
-	for (int h = 0; h < r->m->topo.nhosts; h++) {
-		struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = ~0u};
-		struct sockdiag_list cur = {0};
-		char lab[160];
-
-		if (run_dump(r, h, &req, &cur)) {
-			sockdiag_list_free(&cur);
-			continue;
-		}
-		for (size_t i = 0; i < cur.n; i++) {
-			const struct sockdiag_sock *s = &cur.v[i], *o = NULL;
-			for (size_t j = 0; j < r->prev[h].n && !o; j++)
-				if (same_sock(s, &r->prev[h].v[j]))
-					o = &r->prev[h].v[j];
-			if (o && o->state == s->state)
-				continue;
-			sock_label(s, lab, sizeof(lab));
-			run_log(r, "%s: %s %s -> %s", run_host(r, h), lab,
-				o ? sockdiag_state_name(o->state) : "(new)",
-				sockdiag_state_name(s->state));
-			run_ladder_add(r, run_rel(r), LADDER_STATE, h, -1, NULL, ":%u %s", s->sport,
-				       sockdiag_state_name(s->state));
-		}
-		for (size_t j = 0; j < r->prev[h].n; j++) {
-			int found = 0;
-			for (size_t i = 0; i < cur.n && !found; i++)
-				found = same_sock(&cur.v[i], &r->prev[h].v[j]);
-			if (found)
-				continue;
-			sock_label(&r->prev[h].v[j], lab, sizeof(lab));
-			run_log(r, "%s: %s %s -> (gone)", run_host(r, h), lab,
-				sockdiag_state_name(r->prev[h].v[j].state));
-			run_ladder_add(r, run_rel(r), LADDER_STATE, h, -1, NULL, ":%u gone",
-				       r->prev[h].v[j].sport);
-		}
-		sockdiag_list_free(&r->prev[h]);
-		r->prev[h] = cur;
-	}
-}
-
-static void reap(struct run *r)
-{
-	int st;
-	pid_t pid;
-
-	for (int i = 0; i < r->m->nactors; i++) {
-		struct actor_run *a = &r->actors[i];
-		if (a->pid && !a->exited && actor_poll(a))
-			run_log(r, "actor %s: %s", r->m->actors[i].name, a->event);
-	}
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (int i = 0; i < r->m->nactors; i++) {
-			struct actor_run *a = &r->actors[i];
-			if (a->pid != pid || a->exited)
-				continue;
-			actor_reaped(a, st, run_rel(r));
-			run_log(r, "actor %s exited: %s", r->m->actors[i].name, a->result);
-		}
-	}
-}
-
-/* One tick of the timeline clock: reap, observe, wait TICK_MS. */
-static void tick(struct run *r)
-{
-	reap(r);
-	observe(r);
-	if (clock_now() > r->deadline)
-		r->timed_out = 1;
-	else
-		poll(NULL, 0, TICK_MS);
-}
-
 /* ---- steps ---- */
 
 static int do_start(struct run *r, const struct step *s)
@@ -203,7 +111,7 @@ static int do_start(struct run *r, const struct step *s)
 		/* the next step may connect: wait for the listen() */
 		double end = clock_now() + 2;
 		while (!run->exited && strcmp(run->event, "listening") && clock_now() < end)
-			tick(r);
+			watch_tick(r);
 		if (run->exited) {
 			run_fail(r, "%s:%d: %s could not listen: %s", r->m->file, s->line, a->name,
 				 run->result);
@@ -211,187 +119,6 @@ static int do_start(struct run *r, const struct step *s)
 		}
 	}
 	return 0;
-}
-
-/* ---- expectations ---- */
-
-struct obs {
-	long long value;
-	int ok;
-	char text[256];
-};
-
-static const char *agg_name(enum expect_agg a)
-{
-	return a == AGG_COUNT ? "count" : a == AGG_ANY ? "any" : "none";
-}
-
-static int observe_expect(struct run *r, const struct expectation *e, struct obs *ob)
-{
-	ob->text[0] = '\0';
-	switch (e->kind) {
-	case EXPECT_SOCKETS: {
-		struct sockdiag_list l = {0};
-		struct sockdiag_req req;
-		char bc[FILTER_BC_MAX];
-		long long n = 0;
-		int err;
-
-		filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
-		err = run_dump(r, e->host, &req, &l);
-		if (err)
-			return err;
-		for (size_t i = 0; i < l.n; i++)
-			n += filter_match(e->filter, &l.v[i]);
-		sockdiag_list_free(&l);
-		ob->value = n;
-		ob->ok = e->agg == AGG_COUNT ? filter_cmp_eval(n, e->op, e->value)
-			 : e->agg == AGG_ANY ? n > 0
-					     : n == 0;
-		snprintf(ob->text, sizeof(ob->text), "%s = %lld", agg_name(e->agg), n);
-		return 0;
-	}
-	case EXPECT_COUNTER: {
-		struct counters c = {0};
-		int64_t now = 0, then = 0;
-		int err = counters_read(run_ns(r, e->host), &c);
-
-		if (!err)
-			err = counters_get(&c, e->text, &now);
-		counters_free(&c);
-		if (err == -ENOENT) {
-			snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s",
-				 e->text);
-			ob->ok = 0;
-			return 0;
-		}
-		if (err)
-			return err;
-		counters_get(&r->base[e->host], e->text, &then);
-		ob->value = now - then;
-		ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
-		snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
-			 ob->value);
-		return 0;
-	}
-	case EXPECT_PACKETS: {
-		char *pf = NULL, why[256];
-		long n;
-
-		if (!r->caps[e->link]) {
-			snprintf(ob->text, sizeof(ob->text),
-				 "that link is not captured (add 'capture')");
-			ob->ok = 0;
-			return 0;
-		}
-		capture_filter_compile(&r->m->topo, e->link, e->text, &pf, why, sizeof(why));
-		n = capture_count(r->caps[e->link], pf);
-		free(pf);
-		ob->value = n;
-		ob->ok = n >= 0 && filter_cmp_eval(n, e->op, e->value);
-		snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
-		return 0;
-	}
-	case EXPECT_EXITS: {
-		const struct actor_run *a = &r->actors[e->actor];
-		char want[96];
-
-		if (e->exit_want == EXIT_OK)
-			snprintf(want, sizeof(want), "ok");
-		else if (e->exit_want == EXIT_ERROR)
-			snprintf(want, sizeof(want), "error %s", units_errno_name(e->exit_errno));
-		else if (e->exit_want == EXIT_SIGNAL)
-			snprintf(want, sizeof(want), "signal %s", sigabbrev_np(e->exit_status));
-		else
-			snprintf(want, sizeof(want), "status %d", e->exit_status);
-		if (!a->pid) {
-			snprintf(ob->text, sizeof(ob->text), "not started");
-			ob->ok = 0;
-		} else if (!a->exited) {
-			snprintf(ob->text, sizeof(ob->text), "still running");
-			ob->ok = 0;
-		} else {
-			snprintf(ob->text, sizeof(ob->text), "exited: %s at %.3fs", a->result,
-				 a->ended);
-			ob->ok = !strcmp(a->result, want);
-		}
-		return 0;
-	}
-	case EXPECT_RUNNING: {
-		const struct actor_run *a = &r->actors[e->actor];
-		ob->ok = a->pid && !a->exited;
-		snprintf(ob->text, sizeof(ob->text), "%s",
-			 !a->pid     ? "not started"
-			 : a->exited ? a->result
-				     : "running");
-		if (a->exited)
-			snprintf(ob->text, sizeof(ob->text), "exited: %s", a->result);
-		return 0;
-	}
-	}
-	return -EINVAL;
-}
-
-static int do_expect(struct run *r, const struct step *s)
-{
-	const struct expectation *e = &s->expect;
-	double start = clock_now(), end = start + e->duration_ms / 1000.0;
-	struct obs ob = {0};
-	int err, ok;
-
-	r->res->nexpect++;
-	for (;;) {
-		reap(r);
-		observe(r);
-		err = observe_expect(r, e, &ob);
-		if (err) {
-			/* ENOENT from sock_diag: no inet_diag/tcp_diag in this kernel */
-			int nodiag = err == -ENOENT && e->kind == EXPECT_SOCKETS;
-			run_fail(r, "%s:%d: cannot observe: %s%s", r->m->file, s->line,
-				 strerror(-err),
-				 nodiag ? " (this kernel has no TCP socket diag: CONFIG_INET_DIAG "
-					  "and CONFIG_INET_TCP_DIAG, or their modules)"
-					: "");
-			return nodiag ? VERDICT_SKIP : VERDICT_ERROR;
-		}
-		if (e->mode == EXPECT_ONCE)
-			break;
-		if (e->mode == EXPECT_WITHIN && ob.ok)
-			break;
-		if (e->mode == EXPECT_THROUGHOUT && !ob.ok)
-			break;
-		if (clock_now() >= end || r->timed_out)
-			break;
-		tick(r);
-	}
-	observe(r); /* what the expectation saw goes into the timeline too */
-	ok = ob.ok;
-	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
-		ok = 0; /* cut short by the case timeout */
-	run_log(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
-	if (ok)
-		return 0;
-	r->res->nfailed++;
-	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
-	if (e->mode == EXPECT_THROUGHOUT)
-		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", clock_now() - start,
-			e->duration_ms / 1000.0, ob.text);
-	else
-		fprintf(r->out, "  observed%s: %s\n",
-			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob.text);
-	if (e->kind == EXPECT_SOCKETS) {
-		fprintf(r->out, "  sockets on %s now:\n", run_host(r, e->host));
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		run_ss_dump(r, e->host, m, NULL);
-		fclose(m);
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-			fprintf(r->out, "    %s\n", l);
-		free(buf);
-	}
-	run_fail(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob.text);
-	return VERDICT_FAIL;
 }
 
 static int do_step(struct run *r, const struct step *s)
@@ -431,7 +158,7 @@ static int do_step(struct run *r, const struct step *s)
 	case STEP_START:
 		return do_start(r, s);
 	case STEP_EXPECT:
-		return do_expect(r, s);
+		return expect_run(r, s, (int)(s - r->m->steps));
 	case STEP_SIGNAL:
 		if (!a->pid || a->exited) {
 			run_log(r, "signal %s: not running", an);
@@ -456,7 +183,7 @@ static int do_step(struct run *r, const struct step *s)
 		double end = clock_now() + s->duration_ms / 1000.0;
 		run_log(r, "sleep %ums", s->duration_ms);
 		while (clock_now() < end && !r->timed_out)
-			tick(r);
+			watch_tick(r);
 		return 0;
 	}
 	case STEP_CUT:
@@ -501,6 +228,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	r.rule_host = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.rule_host));
 	r.ns = calloc(nh ? nh : 1, sizeof(*r.ns));
 	r.diag = calloc(nh ? nh : 1, sizeof(*r.diag));
+	r.estate = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.estate));
 	for (int h = 0; h < nh; h++)
 		r.ns[h] = -1;
 	for (int i = 0; i < m->nsteps; i++)
@@ -528,7 +256,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	}
 	for (int h = 0; h < nh; h++)
 		counters_read(r.ns[h], &r.base[h]);
-	observe(&r);
+	watch_sockets(&r);
 	for (int i = 0; i < m->nsteps && !r.timed_out; i++) {
 		const char *src = m->steps[i].source;
 		size_t len = strlen(src);
@@ -551,8 +279,8 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 			m->file, run_rel(&r));
 		verdict = VERDICT_FAIL;
 	}
-	reap(&r);
-	observe(&r);
+	watch_actors(&r);
+	watch_sockets(&r);
 	for (int l = 0; l < m->topo.nlinks; l++) {
 		unsigned rcv, drop;
 		if (!r.caps[l])
@@ -585,6 +313,7 @@ done:
 	}
 	if (verdict != VERDICT_PASS && o->keep && nh && r.ns[0] >= 0)
 		evidence_keep(&r);
+	expect_release(&r);
 	for (int l = 0; l < m->topo.nlinks; l++)
 		capture_free(r.caps[l]);
 	for (int i = 0; i < m->nactors; i++)
@@ -627,5 +356,6 @@ done:
 	free(r.rule_host);
 	free(r.ns);
 	free(r.diag);
+	free(r.estate);
 	return verdict;
 }

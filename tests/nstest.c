@@ -410,12 +410,16 @@ static int t_burst(void)
 	double secs = clock_now() - t0;
 	/* wait (at most 5 s) until the count stops growing */
 	double end = clock_now() + 5;
-	while (clock_now() < end && (seen = capture_count(cap, "udp and dst port 9")) != last) {
+	struct capture_filter *cf;
+	CHECK(!capture_filter_new(&T, "udp and dst port 9", &cf, why, sizeof(why)), "filter: %s",
+	      why);
+	while (cf && clock_now() < end && (seen = capture_filter_count(cap, cf)) != last) {
 		last = seen;
 		if (seen >= sent)
 			break;
 		poll(NULL, 0, 100);
 	}
+	capture_filter_free(cf);
 	capture_stop(cap, &rcv, &drop);
 	printf("burst: %d datagrams in %.3f s (%.0f packets/s); captured %ld, libpcap counted "
 	       "%u received and %u dropped\n",

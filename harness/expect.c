@@ -1,0 +1,471 @@
+#define _GNU_SOURCE
+#include "expect.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "clock.h"
+#include "units.h"
+#include "watch.h"
+#include "../netns/counters.h"
+#include "../netns/sockdiag.h"
+
+#define MODES_ALL ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
+#define MODES_NOT_THROUGHOUT ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN))
+
+int expect_op_parse(struct cur *c, enum filter_cmp *op)
+{
+	char w[8];
+	const char *at;
+
+	caselex_ws(c);
+	at = c->p;
+	if (caselex_word(c, w, sizeof(w), "a comparison (== != < <= > >=)"))
+		return -EINVAL;
+	if (!units_op_parse(w, op))
+		return 0;
+	if (!strcmp(w, "="))
+		return caselex_fail(c, at, "use '==' to compare, not '='");
+	return caselex_fail(c, at, "expected a comparison (== != < <= > >=), found '%s'", w);
+}
+
+/* "OP N" with N from min on, then the end of the statement. */
+static int op_value(struct cur *c, struct expectation *e, long long min)
+{
+	int err;
+
+	if ((err = expect_op_parse(c, &e->op)) ||
+	    (err = caselex_number(c, &e->value, min, LLONG_MAX, "a number")))
+		return err;
+	return caselex_need_end(c);
+}
+
+/* "fn(" ... ")" with balanced parentheses; *inner is malloc'd; 1 if absent. */
+static int call_args(struct cur *c, const char *fn, char **inner, const char **inner_at)
+{
+	size_t n = strlen(fn);
+	int depth = 0;
+	const char *s;
+
+	caselex_ws(c);
+	if (strncmp(c->p, fn, n) || c->p[n] != '(')
+		return 1;
+	s = c->p + n + 1;
+	for (const char *q = s; *q; q++) {
+		if (*q == '(')
+			depth++;
+		else if (*q == ')' && depth-- == 0) {
+			*inner = strndup(s, q - s);
+			*inner_at = s;
+			c->p = q + 1;
+			return *inner ? 0 : -ENOMEM;
+		}
+	}
+	return caselex_fail(c, s - 1, "missing ')' to close %s(", fn);
+}
+
+/* ---- sockets: count(FILTER) OP N | any(FILTER) | none(FILTER) ---- */
+
+static int resolve_host(void *ctx, const char *name, struct filter_addr *out, int max)
+{
+	const struct topo *t = ctx;
+	int h = topo_host_find(t, name), n = 0;
+
+	if (h < 0)
+		return 0;
+	for (int l = 0; l < t->nlinks && n + 1 < max; l++) {
+		int s = topo_link_side(t, l, h);
+		if (s < 0)
+			continue;
+		out[n].family = AF_INET;
+		inet_pton(AF_INET, t->links[l].v4[s], out[n++].bytes);
+		out[n].family = AF_INET6;
+		inet_pton(AF_INET6, t->links[l].v6[s], out[n++].bytes);
+	}
+	return n;
+}
+
+static int sockets_parse(struct cur *c, struct expectation *e)
+{
+	static const char *const aggs[] = {[AGG_COUNT] = "count", [AGG_ANY] = "any",
+					   [AGG_NONE] = "none"};
+	struct filter_error fe;
+	const char *inner_at;
+	int err = 1;
+
+	for (int a = AGG_COUNT; a <= AGG_NONE && err == 1; a++) {
+		err = call_args(c, aggs[a], &e->text, &inner_at);
+		e->agg = a;
+	}
+	if (err == 1)
+		return caselex_fail(c, c->p,
+				    "expected count(FILTER), any(FILTER), none(FILTER) or "
+				    "counter NAME");
+	if (err)
+		return err;
+	if (filter_parse(e->text, resolve_host, &c->m->topo, &e->filter, &fe))
+		return caselex_fail(c, inner_at + fe.col - 1, "%s", fe.msg);
+	if (e->agg == AGG_COUNT)
+		return op_value(c, e, 0);
+	return caselex_need_end(c);
+}
+
+static const char *agg_name(enum expect_agg a)
+{
+	return a == AGG_COUNT ? "count" : a == AGG_ANY ? "any" : "none";
+}
+
+static int sockets_observe(struct run *r, const struct expectation *e, void **state,
+			   struct obs *ob)
+{
+	struct sockdiag_list l = {0};
+	struct sockdiag_req req;
+	char bc[FILTER_BC_MAX];
+	long long n = 0;
+	int err;
+
+	filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+	err = run_dump(r, e->host, &req, &l);
+	if (!err)
+		for (size_t i = 0; i < l.n; i++)
+			n += filter_match(e->filter, &l.v[i]);
+	sockdiag_list_free(&l);
+	if (err)
+		return err;
+	ob->value = n;
+	ob->ok = e->agg == AGG_COUNT ? filter_cmp_eval(n, e->op, e->value)
+		 : e->agg == AGG_ANY ? n > 0
+				     : n == 0;
+	snprintf(ob->text, sizeof(ob->text), "%s = %lld", agg_name(e->agg), n);
+	return 0;
+}
+
+static void sockets_describe(struct run *r, const struct expectation *e, FILE *out)
+{
+	char *buf = NULL, *save;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	fprintf(out, "  sockets on %s now:\n", run_host(r, e->host));
+	if (!m)
+		return;
+	run_ss_dump(r, e->host, m, NULL);
+	if (fclose(m) == 0)
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			fprintf(out, "    %s\n", l);
+	free(buf);
+}
+
+/* ---- counter NAME OP N ---- */
+
+static int counter_parse(struct cur *c, struct expectation *e)
+{
+	char w[64];
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	c->p += strlen("counter");
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "a counter name (TcpExtListenOverflows)")))
+		return err;
+	if (!isupper((unsigned char)w[0]))
+		return caselex_fail(c, at,
+				    "'%s' is not a counter name (nstat names such as "
+				    "TcpExtListenOverflows)",
+				    w);
+	e->text = strdup(w);
+	if (!e->text)
+		return -ENOMEM;
+	if ((err = expect_op_parse(c, &e->op)) ||
+	    (err = caselex_number(c, &e->value, LLONG_MIN, LLONG_MAX, "a number")))
+		return err;
+	return caselex_need_end(c);
+}
+
+static int counter_observe(struct run *r, const struct expectation *e, void **state,
+			   struct obs *ob)
+{
+	struct counters c = {0};
+	int64_t now = 0, then = 0;
+	int err = counters_read(run_ns(r, e->host), &c);
+
+	if (!err)
+		err = counters_get(&c, e->text, &now);
+	counters_free(&c);
+	if (err == -ENOENT) {
+		snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s", e->text);
+		ob->ok = 0;
+		return 0;
+	}
+	if (err)
+		return err;
+	counters_get(&r->base[e->host], e->text, &then);
+	ob->value = now - then;
+	ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
+	snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
+		 ob->value);
+	return 0;
+}
+
+/* ---- packets A B: count(PCAP-FILTER) OP N ---- */
+
+static int packets_parse(struct cur *c, struct expectation *e)
+{
+	const char *inner_at;
+	char why[256];
+	int err = call_args(c, "count", &e->text, &inner_at);
+
+	if (err == 1)
+		return caselex_fail(c, c->p, "expected count(PCAP-FILTER)");
+	if (err)
+		return err;
+	if (capture_filter_compile(&c->m->topo, e->text, why, sizeof(why)))
+		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
+	return op_value(c, e, 0);
+}
+
+static int packets_observe(struct run *r, const struct expectation *e, void **state,
+			   struct obs *ob)
+{
+	char why[256];
+	long n;
+	int err;
+
+	if (!r->caps[e->link]) {
+		snprintf(ob->text, sizeof(ob->text), "that link is not captured (add 'capture')");
+		ob->ok = 0;
+		return 0;
+	}
+	if (!*state) {
+		/* compiled once, then each tick counts only the new packets */
+		err = capture_filter_new(&r->m->topo, e->text, (struct capture_filter **)state,
+					 why, sizeof(why));
+		if (err)
+			return err;
+	}
+	n = capture_filter_count(r->caps[e->link], *state);
+	ob->value = n;
+	ob->ok = filter_cmp_eval(n, e->op, e->value);
+	snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
+	return 0;
+}
+
+static void packets_release(void *state)
+{
+	capture_filter_free(state);
+}
+
+/* ---- NAME exits: ok | error ERRNO | status N | signal SIG ---- */
+
+static int exits_parse(struct cur *c, struct expectation *e)
+{
+	char w[64];
+	const char *at;
+	long long v;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "ok, error ERRNO, status N or signal SIG")))
+		return err;
+	if (!strcmp(w, "ok")) {
+		e->exit_want = EXIT_OK;
+	} else if (!strcmp(w, "error")) {
+		e->exit_want = EXIT_ERROR;
+		caselex_ws(c);
+		at = c->p;
+		if ((err = caselex_word(c, w, sizeof(w), "an errno name (ECONNRESET, ETIMEDOUT)")))
+			return err;
+		e->exit_errno = units_errno_parse(w);
+		if (e->exit_errno <= 0)
+			return caselex_fail(c, at,
+					    "unknown errno name '%s' (ECONNRESET, ETIMEDOUT, "
+					    "ECONNREFUSED, EPIPE, EHOSTUNREACH, ...)",
+					    w);
+	} else if (!strcmp(w, "status")) {
+		e->exit_want = EXIT_STATUS;
+		if ((err = caselex_number(c, &v, 0, 255, "an exit status from 0 to 255")))
+			return err;
+		e->exit_status = (int)v;
+	} else if (!strcmp(w, "signal")) {
+		e->exit_want = EXIT_SIGNAL;
+		if ((err = caselex_signal(c, &e->exit_status)))
+			return err;
+	} else {
+		return caselex_fail(c, at,
+				    "expected ok, error ERRNO, status N or signal SIG, found '%s'",
+				    w);
+	}
+	return caselex_need_end(c);
+}
+
+/* The result an actor reports for what e wants ("error ECONNRESET"). */
+static void exit_wanted(const struct expectation *e, char *buf, size_t len)
+{
+	if (e->exit_want == EXIT_OK)
+		snprintf(buf, len, "ok");
+	else if (e->exit_want == EXIT_ERROR)
+		snprintf(buf, len, "error %s", units_errno_name(e->exit_errno));
+	else if (e->exit_want == EXIT_SIGNAL)
+		snprintf(buf, len, "signal %s", sigabbrev_np(e->exit_status));
+	else
+		snprintf(buf, len, "status %d", e->exit_status);
+}
+
+static int exits_observe(struct run *r, const struct expectation *e, void **state,
+			 struct obs *ob)
+{
+	const struct actor_run *a = &r->actors[e->actor];
+	char want[96];
+
+	exit_wanted(e, want, sizeof(want));
+	ob->ok = 0;
+	if (!a->pid)
+		snprintf(ob->text, sizeof(ob->text), "not started");
+	else if (!a->exited)
+		snprintf(ob->text, sizeof(ob->text), "still running");
+	else {
+		snprintf(ob->text, sizeof(ob->text), "exited: %s at %.3fs", a->result, a->ended);
+		ob->ok = !strcmp(a->result, want);
+	}
+	return 0;
+}
+
+/* ---- NAME running ---- */
+
+static int running_parse(struct cur *c, struct expectation *e)
+{
+	return caselex_need_end(c);
+}
+
+static int running_observe(struct run *r, const struct expectation *e, void **state,
+			   struct obs *ob)
+{
+	const struct actor_run *a = &r->actors[e->actor];
+
+	ob->ok = a->pid && !a->exited;
+	if (!a->pid)
+		snprintf(ob->text, sizeof(ob->text), "not started");
+	else if (a->exited)
+		snprintf(ob->text, sizeof(ob->text), "exited: %s", a->result);
+	else
+		snprintf(ob->text, sizeof(ob->text), "running");
+	return 0;
+}
+
+static const struct expect_ops ops[] = {
+    [EXPECT_SOCKETS] = {"socket", MODES_ALL, COLON_REQUIRED, sockets_parse, sockets_observe,
+			sockets_describe, NULL},
+    [EXPECT_COUNTER] = {"counter", MODES_NOT_THROUGHOUT, COLON_OPTIONAL, counter_parse,
+			counter_observe, NULL, NULL},
+    [EXPECT_PACKETS] = {"packet", MODES_NOT_THROUGHOUT, COLON_REQUIRED, packets_parse,
+			packets_observe, NULL, packets_release},
+    [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
+		      NULL, NULL},
+    [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse,
+			running_observe, NULL, NULL},
+};
+
+const struct expect_ops *expect_ops_of(enum expect_kind kind)
+{
+	return (unsigned)kind < sizeof(ops) / sizeof(ops[0]) ? &ops[kind] : NULL;
+}
+
+/* ---- judging ---- */
+
+/* Observe until the mode's condition is settled; 0 or -errno from the observer. */
+static int expect_poll(struct run *r, const struct expectation *e, void **state, struct obs *ob,
+		       double end)
+{
+	const struct expect_ops *k = expect_ops_of(e->kind);
+	int err;
+
+	for (;;) {
+		watch_actors(r);
+		watch_sockets(r);
+		err = k->observe(r, e, state, ob);
+		if (err)
+			return err;
+		if (e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && ob->ok) ||
+		    (e->mode == EXPECT_THROUGHOUT && !ob->ok) || clock_now() >= end ||
+		    r->timed_out)
+			return 0;
+		watch_tick(r);
+	}
+}
+
+static int expect_unobservable(struct run *r, const struct step *s, int err)
+{
+	/* ENOENT from sock_diag: no inet_diag/tcp_diag in this kernel */
+	int nodiag = err == -ENOENT && s->expect.kind == EXPECT_SOCKETS;
+
+	run_fail(r, "%s:%d: cannot observe: %s%s", r->m->file, s->line, strerror(-err),
+		 nodiag ? " (this kernel has no TCP socket diag: CONFIG_INET_DIAG and "
+			  "CONFIG_INET_TCP_DIAG, or their modules)"
+			: "");
+	return nodiag ? VERDICT_SKIP : VERDICT_ERROR;
+}
+
+static void expect_report(struct run *r, const struct step *s, const struct obs *ob,
+			  double elapsed)
+{
+	const struct expectation *e = &s->expect;
+	const struct expect_ops *k = expect_ops_of(e->kind);
+
+	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
+	if (e->mode == EXPECT_THROUGHOUT)
+		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", elapsed,
+			e->duration_ms / 1000.0, ob->text);
+	else
+		fprintf(r->out, "  observed%s: %s\n",
+			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob->text);
+	if (k->describe)
+		k->describe(r, e, r->out);
+	run_fail(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob->text);
+}
+
+int expect_run(struct run *r, const struct step *s, int idx)
+{
+	const struct expectation *e = &s->expect;
+	double start = clock_now(), end = start + e->duration_ms / 1000.0;
+	struct obs ob = {0};
+	int err, ok;
+
+	r->res->nexpect++;
+	err = expect_poll(r, e, &r->estate[idx], &ob, end);
+	if (err)
+		return expect_unobservable(r, s, err);
+	watch_sockets(r); /* what the expectation saw goes into the timeline too */
+	ok = ob.ok;
+	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
+		ok = 0; /* cut short by the case timeout */
+	run_log(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
+	if (ok)
+		return VERDICT_PASS;
+	r->res->nfailed++;
+	expect_report(r, s, &ob, clock_now() - start);
+	return VERDICT_FAIL;
+}
+
+void expect_release(struct run *r)
+{
+	for (int i = 0; i < r->m->nsteps; i++) {
+		const struct expect_ops *k;
+
+		if (r->m->steps[i].kind != STEP_EXPECT || !r->estate[i])
+			continue;
+		k = expect_ops_of(r->m->steps[i].expect.kind);
+		if (k->release)
+			k->release(r->estate[i]);
+		r->estate[i] = NULL;
+	}
+}

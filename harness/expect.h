@@ -1,0 +1,59 @@
+/*
+ * expect: the expectation engine, the fourth stage of the data path
+ * (case -> topology -> actors -> observers -> verdict).
+ *
+ * One ops entry per kind of expectation, in the spirit of packetdrill's
+ * netdev_ops: how its condition is parsed (the part after "expect SUBJECT
+ * [within T | throughout T]:"), which modes it takes, how it is observed in
+ * a running case and what it adds to a failure report.  Adding a kind is
+ * an enum value in case.h, its entry here and its subject in case_expect.c.
+ *
+ * An observation may keep state between ticks (a compiled pcap filter and
+ * how far it has counted): expect_run() keeps it in the run, per step, and
+ * the kind's release frees it when the case ends (expect_release()).
+ */
+#ifndef NETCASE_EXPECT_H
+#define NETCASE_EXPECT_H
+
+#include <stdio.h>
+
+#include "case.h"
+#include "caselex.h"
+#include "run.h"
+
+/* What an observation saw: the value, whether the condition holds, in words. */
+struct obs {
+	long long value;
+	int ok;
+	char text[256];
+};
+
+enum expect_colon { COLON_REQUIRED, COLON_OPTIONAL, COLON_NONE };
+
+struct expect_ops {
+	const char *name; /* in messages: "counter expectations take ..." */
+	unsigned modes;	  /* bit (1 << enum expect_mode) for each mode it takes */
+	enum expect_colon colon;
+	/* the condition, from the cursor to the end of the statement */
+	int (*parse)(struct cur *c, struct expectation *e);
+	/* 0 with ob filled in, or -errno when the observer itself failed */
+	int (*observe)(struct run *r, const struct expectation *e, void **state, struct obs *ob);
+	/* more context for a failure report (may be NULL) */
+	void (*describe)(struct run *r, const struct expectation *e, FILE *out);
+	void (*release)(void *state); /* may be NULL */
+};
+
+/* The ops of a kind. */
+const struct expect_ops *expect_ops_of(enum expect_kind kind);
+
+/* The comparison at the cursor (== != < <= > >=); 0 or -EINVAL. */
+int expect_op_parse(struct cur *c, enum filter_cmp *op);
+
+/* Judge the expectation of step s (index idx) now, or by polling until its
+ * deadline; a verdict (VERDICT_PASS when it held). */
+int expect_run(struct run *r, const struct step *s, int idx);
+
+/* Release every expectation's observation state. */
+void expect_release(struct run *r);
+
+#endif

@@ -1,0 +1,204 @@
+/* The expectation engine (expect.c): its ops table, the modes and colons
+ * each kind takes, and judging exits and running against a run whose
+ * actors are set by hand (no kernel, no process). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/case.h"
+#include "../harness/expect.h"
+#include "../harness/run.h"
+#include "suites.h"
+
+START_TEST(t_ops_table)
+{
+	for (int k = EXPECT_SOCKETS; k <= EXPECT_RUNNING; k++) {
+		const struct expect_ops *o = expect_ops_of(k);
+		ck_assert_msg(o && o->name && o->parse && o->observe, "kind %d has ops", k);
+		ck_assert_msg(o->modes & (1u << EXPECT_ONCE), "kind %d can be checked once", k);
+	}
+	ck_assert_ptr_null(expect_ops_of(EXPECT_RUNNING + 1));
+}
+END_TEST
+
+/* Statements after a fixed preamble: 0 to parse, or the error's tail. */
+static const struct {
+	const char *stmt;
+	enum expect_kind kind;
+	enum expect_mode mode;
+	const char *err; /* NULL: parses */
+} stmts[] = {
+    {"expect b within 2s: count(state established) == 1", EXPECT_SOCKETS, EXPECT_WITHIN, NULL},
+    {"expect b throughout 1s: none(state syn-recv)", EXPECT_SOCKETS, EXPECT_THROUGHOUT, NULL},
+    {"expect b: any(sport = :80)", EXPECT_SOCKETS, EXPECT_ONCE, NULL},
+    {"expect b counter TcpExtListenOverflows >= 2", EXPECT_COUNTER, EXPECT_ONCE, NULL},
+    {"expect b within 1s: counter TcpExtListenDrops > 0", EXPECT_COUNTER, EXPECT_WITHIN, NULL},
+    {"expect b within 1s counter TcpExtListenDrops > 0", EXPECT_COUNTER, EXPECT_WITHIN, NULL},
+    {"expect b throughout 1s counter TcpExtListenDrops > 0", EXPECT_COUNTER, EXPECT_THROUGHOUT,
+     "8:8: counter expectations take 'within', not 'throughout'"},
+    {"expect packets a b within 1s: count(tcp) >= 1", EXPECT_PACKETS, EXPECT_WITHIN, NULL},
+    {"expect packets a b throughout 1s: count(tcp) >= 1", EXPECT_PACKETS, EXPECT_THROUGHOUT,
+     "8:16: packet expectations take 'within', not 'throughout'"},
+    {"expect c exits within 3s: error ECONNREFUSED", EXPECT_EXITS, EXPECT_WITHIN, NULL},
+    {"expect c exits: signal KILL", EXPECT_EXITS, EXPECT_ONCE, NULL},
+    {"expect c exits throughout 1s: ok", EXPECT_EXITS, EXPECT_THROUGHOUT,
+     "8:8: exit expectations take 'within', not 'throughout'"},
+    {"expect c running", EXPECT_RUNNING, EXPECT_ONCE, NULL},
+    {"expect c running within 1s", EXPECT_RUNNING, EXPECT_ONCE,
+     "8:18: unexpected 'within' at the end of the statement"},
+    {"expect b count(state established) == 1", EXPECT_SOCKETS, EXPECT_ONCE,
+     "8:10: expected ':' before the condition"},
+    {"expect c exits ok", EXPECT_EXITS, EXPECT_ONCE, "8:16: expected ':' before the condition"},
+};
+
+static const char preamble[] = "host a\nhost b\nlink a b\ncapture a b\n"
+			       "start s: b listen :80\nstart c: a connect b:80\n# -\n";
+
+static struct case_model *parse_one(const char *stmt, struct case_error *e, int *err)
+{
+	char text[512];
+	struct case_model *m = NULL;
+
+	snprintf(text, sizeof(text), "%s%s\n", preamble, stmt);
+	*err = case_parse("t.case", text, &m, e);
+	return m;
+}
+
+START_TEST(t_kinds_and_modes)
+{
+	struct case_error e;
+	struct case_model *m;
+	int err;
+
+	m = parse_one(stmts[_i].stmt, &e, &err);
+	if (stmts[_i].err) {
+		ck_assert_int_eq(err, -EINVAL);
+		ck_assert_str_eq(e.msg + strlen("t.case:"), stmts[_i].err);
+		return;
+	}
+	ck_assert_msg(err == 0, "%s: %s", stmts[_i].stmt, e.msg);
+	const struct expectation *x = &m->steps[m->nsteps - 1].expect;
+	ck_assert_int_eq(x->kind, stmts[_i].kind);
+	ck_assert_int_eq(x->mode, stmts[_i].mode);
+	case_free(m);
+}
+END_TEST
+
+/* A run around model m with nothing built: enough for the actor kinds. */
+struct fake {
+	struct run r;
+	struct runner_opts o;
+	struct case_result res;
+	struct actor_run actors[2];
+	int ns[2];
+	struct nl_sock *diag[2];
+	void *estate[16];
+	struct sockdiag_list prev[2];
+	char *out, *tl;
+	size_t outlen, tllen;
+};
+
+static void fake_init(struct fake *f, const struct case_model *m)
+{
+	memset(f, 0, sizeof(*f));
+	f->r.m = m;
+	f->r.o = &f->o;
+	f->r.res = &f->res;
+	f->r.actors = f->actors;
+	f->r.ns = f->ns;
+	f->r.diag = f->diag;
+	f->r.estate = f->estate;
+	f->r.prev = f->prev;
+	f->ns[0] = f->ns[1] = -1; /* socket watching finds no namespace: nothing logged */
+	f->r.out = open_memstream(&f->out, &f->outlen);
+	f->r.tl = open_memstream(&f->tl, &f->tllen);
+	f->r.deadline = 1e12;
+	ck_assert(f->r.out && f->r.tl);
+}
+
+static void fake_fini(struct fake *f)
+{
+	fclose(f->r.out);
+	fclose(f->r.tl);
+	free(f->out);
+	free(f->tl);
+}
+
+START_TEST(t_exits_judged)
+{
+	struct case_error e;
+	int err;
+	struct case_model *m = parse_one("expect c exits: error ECONNRESET", &e, &err);
+	const struct step *s = &m->steps[m->nsteps - 1];
+	struct fake f;
+
+	ck_assert_msg(err == 0, "%s", e.msg);
+	fake_init(&f, m);
+	/* c still running: the expectation fails and says why */
+	f.actors[1].pid = 4242;
+	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
+	fflush(f.r.out);
+	ck_assert_msg(strstr(f.out, "FAIL t.case:8: expect c exits: error ECONNRESET\n"), "%s",
+		      f.out);
+	ck_assert_msg(strstr(f.out, "  observed: still running\n"), "%s", f.out);
+	ck_assert_int_eq(f.res.nexpect, 1);
+	ck_assert_int_eq(f.res.nfailed, 1);
+	/* exited with another result: still a failure */
+	f.actors[1].exited = 1;
+	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "error ETIMEDOUT");
+	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
+	/* the wanted result passes */
+	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "error ECONNRESET");
+	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_PASS);
+	ck_assert_int_eq(f.res.nexpect, 3);
+	ck_assert_int_eq(f.res.nfailed, 2);
+	fake_fini(&f);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_running_judged)
+{
+	struct case_error e;
+	int err;
+	struct case_model *m = parse_one("expect c running", &e, &err);
+	const struct expect_ops *k = expect_ops_of(EXPECT_RUNNING);
+	const struct expectation *x = &m->steps[m->nsteps - 1].expect;
+	struct obs ob;
+	struct fake f;
+	void *st = NULL;
+
+	ck_assert_msg(err == 0, "%s", e.msg);
+	fake_init(&f, m);
+	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
+	ck_assert(!ob.ok);
+	ck_assert_str_eq(ob.text, "not started");
+	f.actors[1].pid = 4242;
+	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
+	ck_assert(ob.ok);
+	f.actors[1].exited = 1;
+	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "signal KILL");
+	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
+	ck_assert(!ob.ok);
+	ck_assert_str_eq(ob.text, "exited: signal KILL");
+	fake_fini(&f);
+	case_free(m);
+}
+END_TEST
+
+Suite *expect_suite(void)
+{
+	Suite *s = suite_create("expect");
+	TCase *tc = tcase_create("engine");
+
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, t_ops_table);
+	tcase_add_loop_test(tc, t_kinds_and_modes, 0, sizeof(stmts) / sizeof(stmts[0]));
+	tcase_add_test(tc, t_exits_judged);
+	tcase_add_test(tc, t_running_judged);
+	suite_add_tcase(s, tc);
+	return s;
+}
