@@ -84,11 +84,37 @@ static int do_idiag(void *arg)
 }
 #endif
 
+/* A namespace with a listener and CONNS connections to it; the ns fd or -1. */
+static int populate(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(7000)};
+	int ns = ns_new(), lfd, one = 1;
+
+	if (ns < 0 || link_set(ns, "lo", 1, 0)) {
+		fprintf(stderr, "bench_dump: namespace setup failed\n");
+		return -1;
+	}
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	lfd = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (void *)&sa, sizeof(sa)) || listen(lfd, 4096)) {
+		perror("listen");
+		return -1;
+	}
+	for (int i = 0; i < CONNS; i++) {
+		int c = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
+		if (c < 0 || connect(c, (void *)&sa, sizeof(sa)) || accept(lfd, NULL, NULL) < 0) {
+			perror("connect");
+			return -1;
+		}
+	}
+	return ns;
+}
+
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 20, ns, lfd, one = 1, matched = 0;
+	int n = argc > 1 ? atoi(argv[1]) : 20, ns, matched = 0;
 	struct rlimit rl = {20000, 20000};
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(7000)};
 	struct filter *f;
 	struct filter_error fe;
 	double *a, *b, *c, ma, mb, mc = 0;
@@ -97,25 +123,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_dump: needs root\n");
 		return 77;
 	}
-	ns = ns_new();
-	if (ns < 0 || link_set(ns, "lo", 1, 0)) {
-		fprintf(stderr, "bench_dump: namespace setup failed\n");
+	ns = populate();
+	if (ns < 0)
 		return 1;
-	}
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	lfd = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (void *)&sa, sizeof(sa)) || listen(lfd, 4096)) {
-		perror("listen");
-		return 1;
-	}
-	for (int i = 0; i < CONNS; i++) {
-		int c = ns_socket(ns, AF_INET, SOCK_STREAM, 0);
-		if (c < 0 || connect(c, (void *)&sa, sizeof(sa)) || accept(lfd, NULL, NULL) < 0) {
-			perror("connect");
-			return 1;
-		}
-	}
 	filter_parse(FILTER, NULL, NULL, &f, &fe);
 	a = calloc(n, sizeof(double));
 	b = calloc(n, sizeof(double));

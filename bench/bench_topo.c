@@ -62,44 +62,53 @@ static int run_ip(int i, int batch)
 	snprintf(a, sizeof(a), "ncb%d-%da", p, i);
 	snprintf(b, sizeof(b), "ncb%d-%db", p, i);
 	if (!batch)
-		snprintf(c, sizeof(c),
-			 "ip netns add %1$s && ip netns add %2$s && ip -n %1$s link set lo up && "
-			 "ip -n %2$s link set lo up && "
-			 "ip netns exec %1$s sysctl -qw %3$s.accept_dad=0 %3$s.router_solicitations=0 && "
-			 "ip netns exec %2$s sysctl -qw %3$s.accept_dad=0 %3$s.router_solicitations=0 && "
-			 "ip -n %1$s link add v0-b address 02:6e:63:00:00:01 type veth peer name v0-a "
-			 "address 02:6e:63:00:00:02 netns %2$s && "
-			 "ip -n %1$s link set v0-b up && ip -n %2$s link set v0-a up && "
-			 "ip -n %1$s addr add 198.18.0.1/24 dev v0-b && "
-			 "ip -n %1$s addr add fd00:6e63::1/64 dev v0-b nodad && "
-			 "ip -n %2$s addr add 198.18.0.2/24 dev v0-a && "
-			 "ip -n %2$s addr add fd00:6e63::2/64 dev v0-a nodad && "
-			 "ip -n %1$s neigh add 198.18.0.2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent && "
-			 "ip -n %1$s neigh add fd00:6e63::2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent && "
-			 "ip -n %2$s neigh add 198.18.0.1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent && "
-			 "ip -n %2$s neigh add fd00:6e63::1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent && "
-			 "ip netns del %1$s && ip netns del %2$s",
-			 a, b, q);
+		snprintf(
+		    c, sizeof(c),
+		    "ip netns add %1$s && ip netns add %2$s && ip -n %1$s link set lo up && "
+		    "ip -n %2$s link set lo up && "
+		    "ip netns exec %1$s sysctl -qw %3$s.accept_dad=0 %3$s.router_solicitations=0 "
+		    "&& "
+		    "ip netns exec %2$s sysctl -qw %3$s.accept_dad=0 %3$s.router_solicitations=0 "
+		    "&& "
+		    "ip -n %1$s link add v0-b address 02:6e:63:00:00:01 type veth peer name v0-a "
+		    "address 02:6e:63:00:00:02 netns %2$s && "
+		    "ip -n %1$s link set v0-b up && ip -n %2$s link set v0-a up && "
+		    "ip -n %1$s addr add 198.18.0.1/24 dev v0-b && "
+		    "ip -n %1$s addr add fd00:6e63::1/64 dev v0-b nodad && "
+		    "ip -n %2$s addr add 198.18.0.2/24 dev v0-a && "
+		    "ip -n %2$s addr add fd00:6e63::2/64 dev v0-a nodad && "
+		    "ip -n %1$s neigh add 198.18.0.2 lladdr 02:6e:63:00:00:02 dev v0-b nud "
+		    "permanent && "
+		    "ip -n %1$s neigh add fd00:6e63::2 lladdr 02:6e:63:00:00:02 dev v0-b nud "
+		    "permanent && "
+		    "ip -n %2$s neigh add 198.18.0.1 lladdr 02:6e:63:00:00:01 dev v0-a nud "
+		    "permanent && "
+		    "ip -n %2$s neigh add fd00:6e63::1 lladdr 02:6e:63:00:00:01 dev v0-a nud "
+		    "permanent && "
+		    "ip netns del %1$s && ip netns del %2$s",
+		    a, b, q);
 	else
-		snprintf(c, sizeof(c),
-			 "printf 'netns add %1$s\\nnetns add %2$s\\n' | ip -batch - && "
-			 "ip netns exec %1$s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad; "
-			 "echo 0 >/proc/sys/net/ipv6/conf/default/router_solicitations' && "
-			 "ip netns exec %2$s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad; "
-			 "echo 0 >/proc/sys/net/ipv6/conf/default/router_solicitations' && "
-			 "printf 'link set lo up\\nlink add v0-b address 02:6e:63:00:00:01 type veth peer "
-			 "name v0-a address 02:6e:63:00:00:02 netns %2$s\\nlink set v0-b up\\n"
-			 "addr add 198.18.0.1/24 dev v0-b\\naddr add fd00:6e63::1/64 dev v0-b nodad\\n"
-			 "neigh add 198.18.0.2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent\\n"
-			 "neigh add fd00:6e63::2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent\\n' | "
-			 "ip -n %1$s -batch - && "
-			 "printf 'link set lo up\\nlink set v0-a up\\n"
-			 "addr add 198.18.0.2/24 dev v0-a\\naddr add fd00:6e63::2/64 dev v0-a nodad\\n"
-			 "neigh add 198.18.0.1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent\\n"
-			 "neigh add fd00:6e63::1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent\\n' | "
-			 "ip -n %2$s -batch - && "
-			 "printf 'netns del %1$s\\nnetns del %2$s\\n' | ip -batch -",
-			 a, b);
+		snprintf(
+		    c, sizeof(c),
+		    "printf 'netns add %1$s\\nnetns add %2$s\\n' | ip -batch - && "
+		    "ip netns exec %1$s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad; "
+		    "echo 0 >/proc/sys/net/ipv6/conf/default/router_solicitations' && "
+		    "ip netns exec %2$s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad; "
+		    "echo 0 >/proc/sys/net/ipv6/conf/default/router_solicitations' && "
+		    "printf 'link set lo up\\nlink add v0-b address 02:6e:63:00:00:01 type veth "
+		    "peer "
+		    "name v0-a address 02:6e:63:00:00:02 netns %2$s\\nlink set v0-b up\\n"
+		    "addr add 198.18.0.1/24 dev v0-b\\naddr add fd00:6e63::1/64 dev v0-b nodad\\n"
+		    "neigh add 198.18.0.2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent\\n"
+		    "neigh add fd00:6e63::2 lladdr 02:6e:63:00:00:02 dev v0-b nud permanent\\n' | "
+		    "ip -n %1$s -batch - && "
+		    "printf 'link set lo up\\nlink set v0-a up\\n"
+		    "addr add 198.18.0.2/24 dev v0-a\\naddr add fd00:6e63::2/64 dev v0-a nodad\\n"
+		    "neigh add 198.18.0.1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent\\n"
+		    "neigh add fd00:6e63::1 lladdr 02:6e:63:00:00:01 dev v0-a nud permanent\\n' | "
+		    "ip -n %2$s -batch - && "
+		    "printf 'netns del %1$s\\nnetns del %2$s\\n' | ip -batch -",
+		    a, b);
 	if (system(c) == 0)
 		return 0;
 	/* a failed iteration removes its named namespaces */

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The test command: install dependencies, build, run every test (unit
 # suites, namespace integration tests, and every case of the catalogue),
-# check formatting, and check that a distribution tarball builds and passes.
+# check formatting and code health (file and function sizes, layering), and
+# check that a distribution tarball builds and passes out of tree (distcheck
+# is the VPATH build: configure and make check in a folder of their own).
 set -eu
 cd "$(dirname "$0")/.."
 sh ci/deps.sh
@@ -16,6 +18,7 @@ if [ $status -ne 0 ]; then
 	exit $status
 fi
 sh ci/format.sh
+sh ci/health.sh
 if [ "${NETCASE_DISTCHECK:-1}" = 1 ]; then
 	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 	echo "distcheck: passed"

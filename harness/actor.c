@@ -285,63 +285,145 @@ struct conn {
 	long long to_send;
 };
 
+/* The connect actor's connections and how they are doing. */
+struct connector {
+	const struct actor_spec *a;
+	int ctl;
+	struct conn *cs;
+	int n, live, first_err, nconnected;
+};
+
+static char conn_buf[65536];
+
 /* End one connection; the first error is the actor's result. */
-static void conn_end(struct conn *c, int e, int *first_err, int *live)
+static void conn_end(struct connector *k, struct conn *c, int e)
 {
-	if (e && !*first_err)
-		*first_err = e;
+	if (e && !k->first_err)
+		k->first_err = e;
 	close(c->fd);
 	c->fd = -1;
-	(*live)--;
+	k->live--;
+}
+
+/* Connection i: a non-blocking socket with the options, bound if asked,
+ * connecting to ss.  Ends the actor on failure. */
+static void conn_open(struct connector *k, int i, const struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct actor_spec *a = k->a;
+	struct conn *c = &k->cs[i];
+	struct sockaddr_storage bs;
+	socklen_t blen;
+	int err;
+
+	c->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		finish_err(k->ctl, errno);
+	err = apply_options(a, c->fd);
+	if (err)
+		finish_err(k->ctl, -err);
+	if (a->bind_addr[0] || a->bind_port) {
+		int one = 1;
+		/* several connections bind consecutive ports from bind_port */
+		setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (make_addr(a->bind_addr, a->bind_port ? a->bind_port + i : 0, &bs, &blen) ||
+		    bind(c->fd, (void *)&bs, blen) < 0)
+			finish_err(k->ctl, errno ? errno : EINVAL);
+	}
+	if (connect(c->fd, (const void *)ss, len) < 0 && errno != EINPROGRESS)
+		finish_err(k->ctl, errno);
+	c->text_left = a->send ? strlen(a->send) : 0;
+	c->to_send = a->send_bytes;
+}
+
+/* Write what c still has to send: the text, then N bytes or a stream. */
+static void conn_write(struct connector *k, struct conn *c)
+{
+	const struct actor_spec *a = k->a;
+	ssize_t w;
+
+	if (c->text_left) {
+		w = write(c->fd, a->send + strlen(a->send) - c->text_left, c->text_left);
+		if (w > 0)
+			c->text_left -= w;
+	} else {
+		size_t m = sizeof(conn_buf);
+		if (!a->stream && (long long)m > c->to_send)
+			m = (size_t)c->to_send;
+		w = write(c->fd, conn_buf, m);
+		if (w > 0 && !a->stream)
+			c->to_send -= w;
+	}
+	if (w < 0 && errno != EAGAIN)
+		conn_end(k, c, errno);
+}
+
+/* What poll said of connection c. */
+static void conn_event(struct connector *k, struct conn *c, short re)
+{
+	int e;
+
+	if (re & (POLLERR | POLLHUP)) {
+		e = sock_error(c->fd);
+		if (e) {
+			conn_end(k, c, e);
+			return;
+		}
+	}
+	if (!c->connected && (re & POLLOUT)) {
+		e = sock_error(c->fd);
+		if (e) {
+			conn_end(k, c, e);
+			return;
+		}
+		c->connected = 1;
+		if (++k->nconnected == k->n)
+			report(k->ctl, k->n == 1 ? "connected%s" : "connected all%s", "");
+		return;
+	}
+	if (c->connected && (re & POLLOUT))
+		conn_write(k, c);
+	if (c->fd >= 0 && c->connected && k->a->recv && (re & POLLIN)) {
+		ssize_t r = read(c->fd, conn_buf, sizeof(conn_buf));
+		if (r < 0 && errno != EAGAIN)
+			conn_end(k, c, errno);
+		else if (r == 0)
+			conn_end(k, c, 0); /* EOF: this one is done */
+		memset(conn_buf, 0, sizeof(conn_buf));
+	}
+}
+
+/* What poll waits for: the control socket, then each connection. */
+static void conn_pollfds(const struct connector *k, struct pollfd *pf)
+{
+	const struct actor_spec *a = k->a;
+
+	pf[0] = (struct pollfd){k->ctl, POLLIN, 0};
+	for (int i = 0; i < k->n; i++) {
+		const struct conn *c = &k->cs[i];
+		int want_out = !c->connected || c->text_left || c->to_send > 0 || a->stream;
+		pf[i + 1] = (struct pollfd){
+		    c->fd, (want_out ? POLLOUT : 0) | (c->connected && a->recv ? POLLIN : 0), 0};
+	}
 }
 
 static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 {
-	int n = a->connections > 0 ? a->connections : 1, live = n, first_err = 0, nconnected = 0;
-	struct conn *cs = calloc(n, sizeof(*cs));
+	int n = a->connections > 0 ? a->connections : 1;
+	struct connector k = {.a = a, .ctl = ctl, .n = n, .live = n};
 	struct pollfd *pf = calloc(n + 1, sizeof(*pf));
-	struct sockaddr_storage ss, bs;
-	socklen_t len, blen;
-	static char buf[65536];
+	struct sockaddr_storage ss;
+	socklen_t len;
 	char cmd[4096];
 
-	if (!cs || !pf)
+	k.cs = calloc(n, sizeof(*k.cs));
+	if (!k.cs || !pf)
 		finish_err(ctl, ENOMEM);
 	if (make_addr(target, a->port, &ss, &len))
 		finish_err(ctl, EINVAL);
-	for (int i = 0; i < n; i++) {
-		struct conn *c = &cs[i];
-		int err;
-
-		c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (c->fd < 0)
-			finish_err(ctl, errno);
-		err = apply_options(a, c->fd);
-		if (err)
-			finish_err(ctl, -err);
-		if (a->bind_addr[0] || a->bind_port) {
-			int one = 1;
-			/* several connections bind consecutive ports from bind_port */
-			setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (make_addr(a->bind_addr, a->bind_port ? a->bind_port + i : 0, &bs,
-				      &blen) ||
-			    bind(c->fd, (void *)&bs, blen) < 0)
-				finish_err(ctl, errno ? errno : EINVAL);
-		}
-		if (connect(c->fd, (void *)&ss, len) < 0 && errno != EINPROGRESS)
-			finish_err(ctl, errno);
-		c->text_left = a->send ? strlen(a->send) : 0;
-		c->to_send = a->send_bytes;
-	}
+	for (int i = 0; i < n; i++)
+		conn_open(&k, i, &ss, len);
 	for (;;) {
-		pf[0] = (struct pollfd){ctl, POLLIN, 0};
-		for (int i = 0; i < n; i++) {
-			struct conn *c = &cs[i];
-			int want_out = !c->connected || c->text_left || c->to_send > 0 || a->stream;
-			pf[i + 1] = (struct pollfd){
-			    c->fd,
-			    (want_out ? POLLOUT : 0) | (c->connected && a->recv ? POLLIN : 0), 0};
-		}
+		conn_pollfds(&k, pf);
 		if (poll(pf, n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -350,68 +432,18 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
 			for (int i = 0; i < n; i++)
-				if (cs[i].fd >= 0 && (cs[i].connected || strncmp(cmd, "send ", 5)))
-					command_apply(ctl, cmd, cs[i].fd);
+				if (k.cs[i].fd >= 0 &&
+				    (k.cs[i].connected || strncmp(cmd, "send ", 5)))
+					command_apply(ctl, cmd, k.cs[i].fd);
 			if (command_ends(cmd))
 				finish_ok(ctl);
 		}
-		for (int i = 0; i < n; i++) {
-			struct conn *c = &cs[i];
-			short re = pf[i + 1].revents;
-
-			if (c->fd < 0 || !re)
-				continue;
-			if (re & (POLLERR | POLLHUP)) {
-				int e = sock_error(c->fd);
-				if (e) {
-					conn_end(c, e, &first_err, &live);
-					continue;
-				}
-			}
-			if (!c->connected && (re & POLLOUT)) {
-				int e = sock_error(c->fd);
-				if (e) {
-					conn_end(c, e, &first_err, &live);
-					continue;
-				}
-				c->connected = 1;
-				if (++nconnected == n)
-					report(ctl, n == 1 ? "connected%s" : "connected all%s", "");
-				continue;
-			}
-			if (c->connected && (re & POLLOUT)) {
-				ssize_t w;
-				if (c->text_left) {
-					w = write(c->fd, a->send + strlen(a->send) - c->text_left,
-						  c->text_left);
-					if (w > 0)
-						c->text_left -= w;
-				} else {
-					size_t m = sizeof(buf);
-					if (!a->stream && (long long)m > c->to_send)
-						m = (size_t)c->to_send;
-					w = write(c->fd, buf, m);
-					if (w > 0 && !a->stream)
-						c->to_send -= w;
-				}
-				if (w < 0 && errno != EAGAIN) {
-					conn_end(c, errno, &first_err, &live);
-					continue;
-				}
-			}
-			if (c->connected && a->recv && (re & POLLIN)) {
-				ssize_t r = read(c->fd, buf, sizeof(buf));
-				if (r < 0 && errno != EAGAIN)
-					conn_end(c, errno, &first_err, &live);
-				else if (r == 0)
-					conn_end(c, 0, &first_err,
-						 &live); /* EOF: this one is done */
-				memset(buf, 0, sizeof(buf));
-			}
-		}
-		if (!live) {
-			if (first_err)
-				finish_err(ctl, first_err);
+		for (int i = 0; i < n; i++)
+			if (k.cs[i].fd >= 0 && pf[i + 1].revents)
+				conn_event(&k, &k.cs[i], pf[i + 1].revents);
+		if (!k.live) {
+			if (k.first_err)
+				finish_err(ctl, k.first_err);
 			finish_ok(ctl);
 		}
 	}

@@ -256,8 +256,8 @@ long capture_filter_count(struct capture *c, struct capture_filter *f)
 {
 	pthread_mutex_lock(&c->lock);
 	for (; f->seen < c->n; f->seen++)
-		f->count += pcap_offline_filter(&f->prog, &c->pkts[f->seen].h,
-						c->pkts[f->seen].data) != 0;
+		f->count +=
+		    pcap_offline_filter(&f->prog, &c->pkts[f->seen].h, c->pkts[f->seen].data) != 0;
 	pthread_mutex_unlock(&c->lock);
 	return f->count;
 }

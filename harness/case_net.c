@@ -239,8 +239,8 @@ static int rule_where(struct cur *c, struct rule_spec *r, int *a, int *b)
 	caselex_ws(c);
 	at = c->p;
 	if (strncmp(c->p, "->", 2))
-		return caselex_fail(c, at,
-				    "expected '->' between the hosts (A -> B), or 'on HOST in|out'");
+		return caselex_fail(
+		    c, at, "expected '->' between the hosts (A -> B), or 'on HOST in|out'");
 	c->p += 2;
 	if ((err = caselex_host(c, b, 0, NULL)))
 		return err;

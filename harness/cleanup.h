@@ -34,10 +34,10 @@ static inline void cleanup_fclosep(FILE **f)
 		fclose(*f);
 }
 
-#define _cleanup_(fn)	  __attribute__((cleanup(fn)))
-#define _cleanup_free_	  _cleanup_(cleanup_freep)
-#define _cleanup_close_	  _cleanup_(cleanup_closep)
-#define _cleanup_fclose_  _cleanup_(cleanup_fclosep)
+#define _cleanup_(fn)	 __attribute__((cleanup(fn)))
+#define _cleanup_free_	 _cleanup_(cleanup_freep)
+#define _cleanup_close_	 _cleanup_(cleanup_closep)
+#define _cleanup_fclose_ _cleanup_(cleanup_fclosep)
 
 /* The pointer's value; the variable becomes NULL (its scope no longer frees it). */
 #define steal_ptr(p)                                                                               \

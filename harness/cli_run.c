@@ -92,7 +92,14 @@ static const char run_usage[] =
     "Usage: netcase run [-j N] [--shard K/N] [--keep] [--artifacts DIR] [--tap] [--junit FILE]\n"
     "                   [-v] CASE-or-DIR...\n";
 
-int cli_run(int argc, char **argv)
+struct run_args {
+	struct runner_opts ro;
+	int jobs, shard_k, shard_n, tap;
+	const char *junit;
+};
+
+/* Options into a; 0, 1 after --help, or 2 (usage printed). */
+static int run_args_parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 	    {"jobs", required_argument, NULL, 'j'},
@@ -105,170 +112,235 @@ int cli_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct runner_opts ro = {0};
-	struct paths p = {0};
-	struct supervised *sv = NULL;
-	struct report_entry *rep = NULL;
-	int jobs = 1, shard_k = 1, shard_n = 1, tap = 0, opt, err = 0, status;
-	const char *junit = NULL;
-	char run_id[32], why[256];
-	int tty = isatty(STDOUT_FILENO);
+	int opt;
 
+	*a = (struct run_args){.jobs = 1, .shard_k = 1, .shard_n = 1};
 	while ((opt = getopt_long(argc, argv, "+j:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			jobs = atoi(optarg);
+			a->jobs = atoi(optarg);
 			break;
 		case 's':
-			if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 ||
-			    shard_k < 1 || shard_k > shard_n) {
+			if (sscanf(optarg, "%d/%d", &a->shard_k, &a->shard_n) != 2 ||
+			    a->shard_n < 1 || a->shard_k < 1 || a->shard_k > a->shard_n) {
 				fprintf(stderr,
 					"netcase run: --shard takes K/N with 1 <= K <= N\n");
 				return 2;
 			}
 			break;
 		case 'k':
-			ro.keep = 1;
+			a->ro.keep = 1;
 			break;
 		case 'a':
-			ro.artifacts = optarg;
+			a->ro.artifacts = optarg;
 			break;
 		case 't':
-			tap = 1;
+			a->tap = 1;
 			break;
 		case 'J':
-			junit = optarg;
+			a->junit = optarg;
 			break;
 		case 'v':
-			ro.verbose = 1;
+			a->ro.verbose = 1;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
-			return 0;
+			return 1;
 		default:
 			fputs(run_usage, stderr);
 			return 2;
 		}
 	}
-	if (jobs < 1)
-		jobs = 1;
+	if (a->jobs < 1)
+		a->jobs = 1;
 	if (optind >= argc) {
 		fputs(run_usage, stderr);
 		return 2;
 	}
-	for (int i = optind; i < argc && !err; i++)
-		err = collect(&p, argv[i]);
-	if (err)
-		return 2;
-	/* shard, then parse everything before anything is created */
-	int n = 0;
-	sv = calloc(p.n ? p.n : 1, sizeof(*sv));
-	rep = calloc(p.n ? p.n : 1, sizeof(*rep));
-	for (int i = 0; i < p.n; i++) {
+	return 0;
+}
+
+/* This shard's cases (*count of them), every one parsed before anything is
+ * created; 0, or -EINVAL when a case does not parse (its error printed). */
+static int load_shard(const struct paths *p, const struct run_args *a, struct supervised *sv,
+		      struct report_entry *rep, int *count)
+{
+	int n = 0, bad = 0;
+
+	for (int i = 0; i < p->n; i++) {
 		struct case_error ce;
-		if (i % shard_n != shard_k - 1)
+
+		if (i % a->shard_n != a->shard_k - 1)
 			continue;
-		sv[n].path = p.v[i];
+		sv[n].path = p->v[i];
 		sv[n].report_fd = -1;
-		if (case_load(p.v[i], &sv[n].model, &ce)) {
+		if (case_load(p->v[i], &sv[n].model, &ce)) {
 			fprintf(stderr, "%s\n", ce.msg);
-			err = 2;
+			bad = 1;
 		}
-		runner_case_id(p.v[i], rep[n].id, sizeof(rep[n].id));
+		runner_case_id(p->v[i], rep[n].id, sizeof(rep[n].id));
 		n++;
 	}
-	if (err)
-		goto out;
-	if (ns_privilege_setup(why, sizeof(why))) {
-		for (int i = 0; i < n; i++) {
-			rep[i].res.verdict = VERDICT_SKIP;
-			snprintf(rep[i].res.reason, sizeof(rep[i].res.reason), "%s", why);
-			printf("SKIP %s: %s\n", rep[i].id, why);
-		}
-		goto summary;
-	}
-	snprintf(run_id, sizeof(run_id), "%d", (int)getpid());
-	ro.run_id = run_id;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	*count = n;
+	return bad ? -EINVAL : 0;
+}
 
-	int next = 0, running = 0, finished = 0;
-	while ((next < n || running) && !interrupted) {
-		while (next < n && running < jobs) {
-			int e = supervisor_start(&sv[next], &ro);
-			if (e) {
-				rep[next].res.verdict = VERDICT_ERROR;
-				snprintf(rep[next].res.reason, sizeof(rep[next].res.reason),
-					 "cannot start its supervisor: %s", strerror(-e));
-				sv[next].done = 1;
-				finished++;
-			} else {
-				running++;
-			}
-			next++;
+/* Start cases while fewer than jobs run; returns how many started or failed to. */
+static int start_more(struct supervised *sv, struct report_entry *rep, int *next, int n,
+		      int *running, int jobs, const struct runner_opts *ro)
+{
+	int failed = 0;
+
+	for (; *next < n && *running < jobs; (*next)++) {
+		int e = supervisor_start(&sv[*next], ro);
+		if (!e) {
+			(*running)++;
+			continue;
 		}
+		rep[*next].res.verdict = VERDICT_ERROR;
+		snprintf(rep[*next].res.reason, sizeof(rep[*next].res.reason),
+			 "cannot start its supervisor: %s", strerror(-e));
+		sv[*next].done = 1;
+		failed++;
+	}
+	return failed;
+}
+
+/* The supervisor pid ended with status: print its line and report. */
+static void finish_one(struct supervised *s, struct report_entry *rep, int status, int tty)
+{
+	char *text = supervisor_finish(s, status);
+
+	rep->res = *s->res;
+	if (tty)
+		printf("\r\033[K");
+	printf("%-5s %s (%.2fs)\n", report_verdict_name(rep->res.verdict), rep->id,
+	       rep->res.seconds);
+	if (text && *text)
+		fputs(text, stdout);
+	if (rep->res.verdict == VERDICT_SKIP || rep->res.verdict == VERDICT_ERROR)
+		printf("  %s\n", rep->res.reason);
+	fflush(stdout);
+	free(text);
+	supervisor_free(s);
+}
+
+/* Kill supervisors past their deadline (every supervisor when all is set). */
+static void kill_late(struct supervised *sv, int next, int all)
+{
+	double t = clock_now();
+
+	for (int i = 0; i < next; i++)
+		if (!sv[i].done && sv[i].pid > 0 && (all || t > sv[i].deadline))
+			kill(sv[i].pid, SIGKILL);
+}
+
+/* Run n cases, jobs at a time, until all finished or a signal came. */
+static void run_all(struct supervised *sv, struct report_entry *rep, int n,
+		    const struct run_args *a)
+{
+	int next = 0, running = 0, finished = 0, status, tty = isatty(STDOUT_FILENO);
+
+	while ((next < n || running) && !interrupted) {
+		finished += start_more(sv, rep, &next, n, &running, a->jobs, &a->ro);
 		if (tty) {
 			printf("\r\033[K[%d/%d] %d running", finished, n, running);
 			fflush(stdout);
 		}
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0) {
-			double t = clock_now();
-			for (int i = 0; i < next; i++)
-				if (!sv[i].done && sv[i].pid > 0 && t > sv[i].deadline)
-					kill(sv[i].pid, SIGKILL);
+			kill_late(sv, next, 0);
 			poll(NULL, 0, 20);
 			continue;
 		}
 		for (int i = 0; i < next; i++) {
 			if (sv[i].pid != pid || sv[i].done)
 				continue;
-			char *text = supervisor_finish(&sv[i], status);
-			rep[i].res = *sv[i].res;
-			if (tty)
-				printf("\r\033[K");
-			printf("%-5s %s (%.2fs)\n", report_verdict_name(rep[i].res.verdict),
-			       rep[i].id, rep[i].res.seconds);
-			if (text && *text)
-				fputs(text, stdout);
-			if (rep[i].res.verdict == VERDICT_SKIP ||
-			    rep[i].res.verdict == VERDICT_ERROR)
-				printf("  %s\n", rep[i].res.reason);
-			fflush(stdout);
-			free(text);
-			supervisor_free(&sv[i]);
+			finish_one(&sv[i], &rep[i], status, tty);
 			running--;
 			finished++;
 		}
 	}
 	if (interrupted) {
-		for (int i = 0; i < next; i++)
-			if (!sv[i].done && sv[i].pid > 0)
-				kill(sv[i].pid, SIGKILL);
+		kill_late(sv, next, 1);
 		while (waitpid(-1, NULL, 0) > 0)
 			;
-		fprintf(stderr, "\nnetcase: interrupted; every case's processes and namespaces are "
-				"gone with its supervisor\n");
-		err = 128 + interrupted;
-		goto out;
 	}
-summary:
+}
+
+/* The table, TAP and JUnit; the exit status. */
+static int summary(const struct report_entry *rep, int n, const struct run_args *a)
+{
 	report_table(stdout, rep, n);
-	if (tap)
+	if (a->tap)
 		report_tap(stdout, rep, n);
-	if (junit) {
-		FILE *f = fopen(junit, "we");
+	if (a->junit) {
+		FILE *f = fopen(a->junit, "we");
 		if (!f) {
-			fprintf(stderr, "netcase: %s: %s\n", junit, strerror(errno));
+			fprintf(stderr, "netcase: %s: %s\n", a->junit, strerror(errno));
 		} else {
 			report_junit(f, rep, n);
 			fclose(f);
 		}
 	}
-	err = report_status(rep, n);
-out:
+	return report_status(rep, n);
+}
+
+/* Without the privilege to make namespaces every case is a SKIP, naming why. */
+static void skip_all(struct report_entry *rep, int n, const char *why)
+{
 	for (int i = 0; i < n; i++) {
+		rep[i].res.verdict = VERDICT_SKIP;
+		snprintf(rep[i].res.reason, sizeof(rep[i].res.reason), "%s", why);
+		printf("SKIP %s: %s\n", rep[i].id, why);
+	}
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct paths p = {0};
+	struct supervised *sv = NULL;
+	struct report_entry *rep = NULL;
+	char run_id[32], why[256];
+	int err, n = 0;
+
+	err = run_args_parse(argc, argv, &a);
+	if (err)
+		return err == 1 ? 0 : 2;
+	for (int i = optind; i < argc && !err; i++)
+		err = collect(&p, argv[i]);
+	if (err) {
+		paths_free(&p);
+		return 2;
+	}
+	sv = calloc(p.n ? p.n : 1, sizeof(*sv));
+	rep = calloc(p.n ? p.n : 1, sizeof(*rep));
+	err = sv && rep ? 0 : 2;
+	if (!err && load_shard(&p, &a, sv, rep, &n))
+		err = 2;
+	if (err)
+		goto out;
+	if (ns_privilege_setup(why, sizeof(why))) {
+		skip_all(rep, n, why);
+		err = summary(rep, n, &a);
+		goto out;
+	}
+	snprintf(run_id, sizeof(run_id), "%d", (int)getpid());
+	a.ro.run_id = run_id;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	run_all(sv, rep, n, &a);
+	if (interrupted) {
+		fprintf(stderr, "\nnetcase: interrupted; every case's processes and namespaces are "
+				"gone with its supervisor\n");
+		err = 128 + interrupted;
+		goto out;
+	}
+	err = summary(rep, n, &a);
+out:
+	for (int i = 0; sv && i < n; i++) {
 		case_free(sv[i].model);
 		if (!sv[i].done)
 			supervisor_free(&sv[i]);

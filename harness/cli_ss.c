@@ -33,6 +33,29 @@ static char *join(int argc, char **argv)
 	return s;
 }
 
+/* The sockets of l that f matches, like ss -tanoi(p). */
+static void print_socks(const struct sockdiag_list *l, const struct filter *f, int with_procs)
+{
+	struct procsock_list procs = {0};
+	char line[1024];
+
+	if (with_procs)
+		procsock_scan(0, &procs);
+	ssfmt_header(line, sizeof(line));
+	puts(line);
+	for (size_t i = 0; i < l->n; i++) {
+		char users[512] = "";
+
+		if (!filter_match(f, &l->v[i]))
+			continue;
+		if (with_procs)
+			procsock_format(&procs, l->v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l->v[i], users, line, sizeof(line));
+		puts(line);
+	}
+	procsock_list_free(&procs);
+}
+
 int cli_ss(int argc, char **argv)
 {
 	struct sockdiag_list l = {0};
@@ -43,9 +66,8 @@ int cli_ss(int argc, char **argv)
 	unsigned what = SOCKDIAG_TCP | SOCKDIAG_INFO;
 	const char *rawpath = NULL;
 	FILE *raw = NULL;
-	struct procsock_list procs = {0};
 	int ns = NS_CURRENT, opt, err, ret = 1, with_procs = 0;
-	char *text = NULL, line[1024];
+	char *text = NULL;
 
 	while ((opt = getopt(argc, argv, "+upr:h")) != -1) {
 		switch (opt) {
@@ -100,19 +122,7 @@ int cli_ss(int argc, char **argv)
 		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
 		goto out;
 	}
-	if (with_procs)
-		procsock_scan(0, &procs);
-	ssfmt_header(line, sizeof(line));
-	puts(line);
-	for (size_t i = 0; i < l.n; i++) {
-		if (!filter_match(f, &l.v[i]))
-			continue;
-		char users[512] = "";
-		if (with_procs)
-			procsock_format(&procs, l.v[i].inode, users, sizeof(users));
-		ssfmt_sock(&l.v[i], users, line, sizeof(line));
-		puts(line);
-	}
+	print_socks(&l, f, with_procs);
 	ret = 0;
 out:
 	if (raw)
@@ -120,7 +130,6 @@ out:
 	if (ns >= 0)
 		close(ns);
 	sockdiag_list_free(&l);
-	procsock_list_free(&procs);
 	filter_free(f);
 	free(text);
 	return ret;

@@ -17,7 +17,7 @@
 #include "../netns/counters.h"
 #include "../netns/sockdiag.h"
 
-#define MODES_ALL ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
+#define MODES_ALL	     ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
 #define MODES_NOT_THROUGHOUT ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN))
 
 int expect_op_parse(struct cur *c, enum filter_cmp *op)
@@ -94,8 +94,8 @@ static int resolve_host(void *ctx, const char *name, struct filter_addr *out, in
 
 static int sockets_parse(struct cur *c, struct expectation *e)
 {
-	static const char *const aggs[] = {[AGG_COUNT] = "count", [AGG_ANY] = "any",
-					   [AGG_NONE] = "none"};
+	static const char *const aggs[] = {
+	    [AGG_COUNT] = "count", [AGG_ANY] = "any", [AGG_NONE] = "none"};
 	struct filter_error fe;
 	const char *inner_at;
 	int err = 1;
@@ -122,8 +122,7 @@ static const char *agg_name(enum expect_agg a)
 	return a == AGG_COUNT ? "count" : a == AGG_ANY ? "any" : "none";
 }
 
-static int sockets_observe(struct run *r, const struct expectation *e, void **state,
-			   struct obs *ob)
+static int sockets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	struct sockdiag_list l = {0};
 	struct sockdiag_req req;
@@ -191,8 +190,7 @@ static int counter_parse(struct cur *c, struct expectation *e)
 	return caselex_need_end(c);
 }
 
-static int counter_observe(struct run *r, const struct expectation *e, void **state,
-			   struct obs *ob)
+static int counter_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	struct counters c = {0};
 	int64_t now = 0, then = 0;
@@ -233,8 +231,7 @@ static int packets_parse(struct cur *c, struct expectation *e)
 	return op_value(c, e, 0);
 }
 
-static int packets_observe(struct run *r, const struct expectation *e, void **state,
-			   struct obs *ob)
+static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	char why[256];
 	long n;
@@ -247,8 +244,8 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 	}
 	if (!*state) {
 		/* compiled once, then each tick counts only the new packets */
-		err = capture_filter_new(&r->m->topo, e->text, (struct capture_filter **)state,
-					 why, sizeof(why));
+		err = capture_filter_new(&r->m->topo, e->text, (struct capture_filter **)state, why,
+					 sizeof(why));
 		if (err)
 			return err;
 	}
@@ -301,9 +298,8 @@ static int exits_parse(struct cur *c, struct expectation *e)
 		if ((err = caselex_signal(c, &e->exit_status)))
 			return err;
 	} else {
-		return caselex_fail(c, at,
-				    "expected ok, error ERRNO, status N or signal SIG, found '%s'",
-				    w);
+		return caselex_fail(
+		    c, at, "expected ok, error ERRNO, status N or signal SIG, found '%s'", w);
 	}
 	return caselex_need_end(c);
 }
@@ -321,8 +317,7 @@ static void exit_wanted(const struct expectation *e, char *buf, size_t len)
 		snprintf(buf, len, "status %d", e->exit_status);
 }
 
-static int exits_observe(struct run *r, const struct expectation *e, void **state,
-			 struct obs *ob)
+static int exits_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	const struct actor_run *a = &r->actors[e->actor];
 	char want[96];
@@ -347,8 +342,7 @@ static int running_parse(struct cur *c, struct expectation *e)
 	return caselex_need_end(c);
 }
 
-static int running_observe(struct run *r, const struct expectation *e, void **state,
-			   struct obs *ob)
+static int running_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	const struct actor_run *a = &r->actors[e->actor];
 
@@ -371,8 +365,8 @@ static const struct expect_ops ops[] = {
 			packets_observe, NULL, packets_release},
     [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
 		      NULL, NULL},
-    [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse,
-			running_observe, NULL, NULL},
+    [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse, running_observe,
+			NULL, NULL},
 };
 
 const struct expect_ops *expect_ops_of(enum expect_kind kind)
@@ -396,8 +390,7 @@ static int expect_poll(struct run *r, const struct expectation *e, void **state,
 		if (err)
 			return err;
 		if (e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && ob->ok) ||
-		    (e->mode == EXPECT_THROUGHOUT && !ob->ok) || clock_now() >= end ||
-		    r->timed_out)
+		    (e->mode == EXPECT_THROUGHOUT && !ob->ok) || clock_now() >= end || r->timed_out)
 			return 0;
 		watch_tick(r);
 	}
@@ -415,8 +408,7 @@ static int expect_unobservable(struct run *r, const struct step *s, int err)
 	return nodiag ? VERDICT_SKIP : VERDICT_ERROR;
 }
 
-static void expect_report(struct run *r, const struct step *s, const struct obs *ob,
-			  double elapsed)
+static void expect_report(struct run *r, const struct step *s, const struct obs *ob, double elapsed)
 {
 	const struct expectation *e = &s->expect;
 	const struct expect_ops *k = expect_ops_of(e->kind);

@@ -73,7 +73,11 @@ struct parser {
 	struct filter_error *err;
 	char tok[256];
 	int tokcol;
+	int depth; /* of nested terms: bounded, so no input exhausts the stack */
 };
+
+#define FILTER_DEPTH_MAX      200
+#define FILTER_DEPTH_MAX_TEXT "200"
 
 static int fail(struct parser *ps, int col, const char *fmt, const char *arg)
 {
@@ -279,6 +283,189 @@ static int parse_addr(struct parser *ps, struct filter *f)
 	return 0;
 }
 
+/* "state S" or "exclude S" into f (a node already of kind N_STATE); *out
+ * becomes f, or a NOT over it for exclude. */
+static int term_state(struct parser *ps, struct filter *f, struct filter **out)
+{
+	int excl = is(ps, "exclude", NULL);
+	unsigned i;
+
+	take(ps);
+	peek(ps);
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcasecmp(ps->tok, states[i].name))
+			break;
+	if (i == sizeof(states) / sizeof(states[0]))
+		return fail(ps, ps->tokcol,
+			    "unknown state '%s' (established, syn-sent, "
+			    "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
+			    "last-ack, listening, closing, or a group: all, connected, "
+			    "synchronized, bucket, big)",
+			    ps->tok[0] ? ps->tok : "");
+	take(ps);
+	f->states = states[i].mask;
+	*out = excl ? node(N_NOT, f, NULL) : f;
+	return *out ? 0 : -ENOMEM;
+}
+
+static int term_port(struct parser *ps, struct filter *f)
+{
+	int err;
+
+	f->kind = N_PORT;
+	f->dst = is(ps, "dport", NULL);
+	take(ps);
+	err = parse_cmp(ps, &f->cmp, 1);
+	return err ? err : parse_port(ps, f);
+}
+
+static int term_addr(struct parser *ps, struct filter *f, int col)
+{
+	int err;
+
+	f->kind = N_ADDR;
+	f->dst = is(ps, "dst", NULL);
+	take(ps);
+	err = parse_cmp(ps, &f->cmp, 1);
+	if (!err && f->cmp != FILTER_EQ && f->cmp != FILTER_NE)
+		err = fail(ps, col, "%s takes only = or != ", f->dst ? "dst" : "src");
+	return err ? err : parse_addr(ps, f);
+}
+
+static const char *const field_names[] = {
+    [F_RQ] = "rq",
+    [F_WQ] = "wq",
+    [F_RETRANS] = "retrans",
+    [F_PROBES] = "probes",
+    [F_TIMER] = "timer",
+    [F_EXPIRES] = "expires",
+    [F_RTT] = "rtt",
+    [F_BYTES_ACKED] = "bytes_acked",
+    [F_BYTES_RECEIVED] = "bytes_received",
+};
+
+#define NFIELDS ((int)(sizeof(field_names) / sizeof(field_names[0])))
+
+static int field_find(struct parser *ps)
+{
+	for (int i = 0; i < NFIELDS; i++)
+		if (is(ps, field_names[i], NULL))
+			return i;
+	return -1;
+}
+
+static int field_timer(struct parser *ps, struct filter *f)
+{
+	static const char *t[] = {"off", "on", "keepalive", "timewait", "persist"};
+
+	for (unsigned i = 0; i < 5; i++)
+		if (is(ps, t[i], NULL)) {
+			f->value = i;
+			return 0;
+		}
+	return fail(ps, ps->tokcol,
+		    "expected a timer (on, keepalive, timewait, persist, off), found '%s'",
+		    ps->tok[0] ? ps->tok : "end of filter");
+}
+
+/* A duration: 500ms, 50s, 1m, or plain milliseconds; expires counts
+ * milliseconds, rtt microseconds. */
+static int field_duration(struct parser *ps, struct filter *f)
+{
+	char *end;
+	double v = strtod(ps->tok, &end);
+	double mul = !*end || !strcmp(end, "ms") ? 1
+		     : !strcmp(end, "s")	 ? 1000
+		     : !strcmp(end, "m")	 ? 60000
+						 : -1;
+
+	if (end == ps->tok || mul < 0 || !(v >= 0) || !isdigit((unsigned char)ps->tok[0]))
+		return fail(ps, ps->tokcol, "expected a duration such as 500ms or 50s, found '%s'",
+			    ps->tok[0] ? ps->tok : "end of filter");
+	v *= mul * (f->field == F_RTT ? 1000 : 1);
+	if (v > (double)LONG_MAX / 2)
+		return fail(ps, ps->tokcol, "'%s' is too large", ps->tok);
+	f->value = (long)(v + 0.5);
+	return 0;
+}
+
+/* "FIELD OP VALUE" with the value in the field's own unit. */
+static int term_field(struct parser *ps, struct filter *f)
+{
+	int err;
+
+	f->kind = N_FIELD;
+	f->field = field_find(ps);
+	take(ps);
+	err = parse_cmp(ps, &f->cmp, 0);
+	if (err)
+		return err;
+	peek(ps);
+	if (f->field == F_TIMER)
+		err = field_timer(ps, f);
+	else if (f->field == F_EXPIRES || f->field == F_RTT)
+		err = field_duration(ps, f);
+	else
+		err = parse_number(ps, ps->tok, &f->value, LONG_MAX);
+	if (!err)
+		take(ps);
+	return err;
+}
+
+/* "( EXPR )" */
+static int term_group(struct parser *ps, struct filter **out)
+{
+	int err;
+
+	take(ps);
+	err = parse_or(ps, out);
+	if (err)
+		return err;
+	peek(ps);
+	if (!is(ps, ")", NULL)) {
+		filter_free(*out);
+		*out = NULL;
+		return fail(ps, ps->tokcol, "expected ')', found '%s'",
+			    ps->tok[0] ? ps->tok : "end of filter");
+	}
+	take(ps);
+	return 0;
+}
+
+/* A simple term: state, a port, an address or a field. */
+static int term_simple(struct parser *ps, struct filter **out, int col)
+{
+	struct filter *f = node(N_STATE, NULL, NULL);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	if (is(ps, "state", "exclude")) {
+		err = term_state(ps, f, out);
+		if (err)
+			filter_free(f);
+		return err;
+	}
+	if (is(ps, "sport", "dport"))
+		err = term_port(ps, f);
+	else if (is(ps, "src", "dst"))
+		err = term_addr(ps, f, col);
+	else if (field_find(ps) >= 0)
+		err = term_field(ps, f);
+	else
+		err = fail(ps, col,
+			   "expected a filter term (state, exclude, sport, dport, src, dst, "
+			   "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
+			   "probes, not, '('), found '%s'",
+			   ps->tok);
+	if (err) {
+		filter_free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
 static int parse_term(struct parser *ps, struct filter **out)
 {
 	struct filter *f = NULL;
@@ -287,141 +474,22 @@ static int parse_term(struct parser *ps, struct filter **out)
 	if (!peek(ps))
 		return fail(ps, ps->tokcol, "expected a filter term, found %s", "end of filter");
 	col = ps->tokcol;
+	if (++ps->depth > FILTER_DEPTH_MAX)
+		return fail(ps, col, "the filter nests too deeply (at most %s levels)",
+			    FILTER_DEPTH_MAX_TEXT);
 	if (is(ps, "not", "!")) {
 		take(ps);
 		err = parse_term(ps, &f);
-		if (err)
-			return err;
-		*out = node(N_NOT, f, NULL);
-		return *out ? 0 : -ENOMEM;
-	}
-	if (is(ps, "(", NULL)) {
-		take(ps);
-		err = parse_or(ps, out);
-		if (err)
-			return err;
-		peek(ps);
-		if (!is(ps, ")", NULL)) {
-			filter_free(*out);
-			*out = NULL;
-			return fail(ps, ps->tokcol, "expected ')', found '%s'",
-				    ps->tok[0] ? ps->tok : "end of filter");
+		if (!err && !(*out = node(N_NOT, f, NULL))) {
+			filter_free(f);
+			err = -ENOMEM;
 		}
-		take(ps);
-		return 0;
-	}
-	f = node(N_STATE, NULL, NULL);
-	if (!f)
-		return -ENOMEM;
-	if (is(ps, "state", "exclude")) {
-		int excl = is(ps, "exclude", NULL);
-		unsigned i;
-
-		take(ps);
-		peek(ps);
-		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-			if (!strcasecmp(ps->tok, states[i].name))
-				break;
-		if (i == sizeof(states) / sizeof(states[0])) {
-			err =
-			    fail(ps, ps->tokcol,
-				 "unknown state '%s' (established, syn-sent, "
-				 "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
-				 "last-ack, listening, closing, or a group: all, connected, "
-				 "synchronized, bucket, big)",
-				 ps->tok[0] ? ps->tok : "");
-			goto fail;
-		}
-		take(ps);
-		f->states = states[i].mask;
-		if (excl) {
-			*out = node(N_NOT, f, NULL);
-			return *out ? 0 : -ENOMEM;
-		}
-	} else if (is(ps, "sport", "dport")) {
-		f->kind = N_PORT;
-		f->dst = is(ps, "dport", NULL);
-		take(ps);
-		err = parse_cmp(ps, &f->cmp, 1);
-		if (!err)
-			err = parse_port(ps, f);
-		if (err)
-			goto fail;
-	} else if (is(ps, "src", "dst")) {
-		f->kind = N_ADDR;
-		f->dst = is(ps, "dst", NULL);
-		take(ps);
-		err = parse_cmp(ps, &f->cmp, 1);
-		if (!err && f->cmp != FILTER_EQ && f->cmp != FILTER_NE)
-			err = fail(ps, col, "%s takes only = or != ", f->dst ? "dst" : "src");
-		if (!err)
-			err = parse_addr(ps, f);
-		if (err)
-			goto fail;
-	} else if (is(ps, "rq", "wq") || is(ps, "retrans", "probes") ||
-		   is(ps, "timer", "expires") || is(ps, "rtt", "bytes_acked") ||
-		   is(ps, "bytes_received", NULL)) {
-		static const char *names[] = {"rq",	"wq",	       "retrans",
-					      "probes", "timer",       "expires",
-					      "rtt",	"bytes_acked", "bytes_received"};
-		f->kind = N_FIELD;
-		for (unsigned i = 0; i < 9; i++)
-			if (is(ps, names[i], NULL))
-				f->field = i;
-		take(ps);
-		err = parse_cmp(ps, &f->cmp, 0);
-		if (err)
-			goto fail;
-		peek(ps);
-		if (f->field == F_TIMER) {
-			static const char *t[] = {"off", "on", "keepalive", "timewait", "persist"};
-			unsigned i;
-			for (i = 0; i < 5; i++)
-				if (is(ps, t[i], NULL))
-					break;
-			if (i == 5) {
-				err = fail(ps, ps->tokcol,
-					   "expected a timer (on, keepalive, timewait, "
-					   "persist, off), found '%s'",
-					   ps->tok[0] ? ps->tok : "end of filter");
-				goto fail;
-			}
-			f->value = i;
-		} else if (f->field == F_EXPIRES || f->field == F_RTT) {
-			/* a duration: 500ms, 50s, 1m, or plain milliseconds */
-			char *end;
-			double v = strtod(ps->tok, &end);
-			double mul = !*end || !strcmp(end, "ms") ? 1
-				     : !strcmp(end, "s")	 ? 1000
-				     : !strcmp(end, "m")	 ? 60000
-								 : -1;
-			if (end == ps->tok || mul < 0 || v < 0 ||
-			    !isdigit((unsigned char)ps->tok[0])) {
-				err = fail(ps, ps->tokcol,
-					   "expected a duration such as 500ms or 50s, found '%s'",
-					   ps->tok[0] ? ps->tok : "end of filter");
-				goto fail;
-			}
-			/* expires counts milliseconds, rtt microseconds */
-			f->value = (long)(v * mul * (f->field == F_RTT ? 1000 : 1) + 0.5);
-		} else {
-			err = parse_number(ps, ps->tok, &f->value, LONG_MAX);
-			if (err)
-				goto fail;
-		}
-		take(ps);
+	} else if (is(ps, "(", NULL)) {
+		err = term_group(ps, out);
 	} else {
-		err = fail(ps, col,
-			   "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
-			   "probes, not, '('), found '%s'",
-			   ps->tok);
-		goto fail;
+		err = term_simple(ps, out, col);
 	}
-	*out = f;
-	return 0;
-fail:
-	filter_free(f);
+	ps->depth--;
 	return err;
 }
 

@@ -104,8 +104,8 @@ int netcond_cut(struct run *r, const struct step *s, int restore)
 		char *cmd = NULL;
 		int v;
 
-		if (restore && asprintf(&cmd, "delete table inet netcase_cut_%s\n",
-					run_host(r, hs[!k])) < 0)
+		if (restore &&
+		    asprintf(&cmd, "delete table inet netcase_cut_%s\n", run_host(r, hs[!k])) < 0)
 			cmd = NULL;
 		else if (!restore)
 			cmd = cut_table(r, hs[!k]);
@@ -139,8 +139,8 @@ static void port_match(const char *which, int lo, int hi, FILE *f)
 
 void netcond_rule_format(const struct rule_spec *r, FILE *f)
 {
-	int tcp = r->proto == RULE_PROTO_TCP || r->flags_mode != FLAGS_NONE || r->sport_hi ||
-		  r->dport_hi;
+	int tcp =
+	    r->proto == RULE_PROTO_TCP || r->flags_mode != FLAGS_NONE || r->sport_hi || r->dport_hi;
 
 	if (tcp)
 		fputs("meta l4proto tcp", f);

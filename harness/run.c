@@ -33,6 +33,83 @@
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
 
+#define NEW_ARRAY(p, n) ((p) = calloc((n) ? (size_t)(n) : 1, sizeof(*(p))))
+
+int run_init(struct run *r, const struct case_model *m, const struct runner_opts *o, FILE *out,
+	     struct case_result *res)
+{
+	int nh = m->topo.nhosts, ok = 1;
+	struct timespec ts;
+	char id[256];
+
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->o = o;
+	r->out = out;
+	r->res = res;
+	r->t0 = clock_now();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	r->deadline = r->t0 + m->timeout_ms / 1000.0;
+	r->tl = open_memstream(&r->tlbuf, &r->tllen);
+	r->sysf = open_memstream(&r->sysctls, &r->sysctls_len);
+	ok &= r->tl && r->sysf;
+	ok &= NEW_ARRAY(r->actors, m->nactors) && NEW_ARRAY(r->base, nh) &&
+	      NEW_ARRAY(r->prev, nh) && NEW_ARRAY(r->caps, m->topo.nlinks) &&
+	      NEW_ARRAY(r->firewall, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
+	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps);
+	if (!ok)
+		return -ENOMEM;
+	for (int h = 0; h < nh; h++)
+		r->ns[h] = -1;
+	for (int i = 0; i < m->nsteps; i++)
+		r->rule_host[i] = -1;
+	for (int i = 0; i < m->nactors; i++)
+		r->actors[i].ctl = -1;
+	runner_case_id(m->file, id, sizeof(id));
+	snprintf(r->evdir, sizeof(r->evdir), "%s/%s",
+		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
+	return 0;
+}
+
+void run_fini(struct run *r)
+{
+	const struct case_model *m = r->m;
+
+	for (int l = 0; r->caps && l < m->topo.nlinks; l++)
+		capture_free(r->caps[l]);
+	for (int i = 0; r->actors && i < m->nactors; i++)
+		if (r->actors[i].ctl >= 0)
+			close(r->actors[i].ctl);
+	for (int h = 0; h < m->topo.nhosts; h++) {
+		if (r->base)
+			counters_free(&r->base[h]);
+		if (r->prev)
+			sockdiag_list_free(&r->prev[h]);
+		if (r->diag)
+			r->diag[h] = sockdiag_close(r->diag[h]);
+	}
+	if (r->ns)
+		topo_teardown(r->ns, m->topo.nhosts);
+	if (r->tl)
+		fclose(r->tl);
+	if (r->sysf)
+		fclose(r->sysf);
+	free(r->tlbuf);
+	free(r->sysctls);
+	free(r->actors);
+	free(r->base);
+	free(r->prev);
+	free(r->caps);
+	free(r->lev);
+	free(r->firewall);
+	free(r->rule_host);
+	free(r->ns);
+	free(r->diag);
+	free(r->estate);
+	memset(r, 0, sizeof(*r));
+}
+
 double run_rel(struct run *r)
 {
 	return clock_now() - r->t0;

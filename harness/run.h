@@ -43,10 +43,22 @@ struct run {
 	int *firewall;	/* per host: 1 if a conntrack middlebox */
 	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
-	int *ns;		/* per host: its namespace, -1 until built */
+	int *ns;	       /* per host: its namespace, -1 until built */
 	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
 	void **estate;	       /* per step: an expectation's observation state (expect.h) */
 };
+
+/*
+ * Set up the run of model m: its clock, logs and every per-host, per-link
+ * and per-step array.  0, or -ENOMEM (run_fini() still releases what was
+ * made).  Nothing is built in the kernel yet.
+ */
+int run_init(struct run *r, const struct case_model *m, const struct runner_opts *o, FILE *out,
+	     struct case_result *res);
+
+/* Release everything the run holds: captures, control sockets, socket diag
+ * sockets, namespaces, logs and arrays. */
+void run_fini(struct run *r);
 
 /* Seconds since the case began. */
 double run_rel(struct run *r);

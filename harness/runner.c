@@ -201,161 +201,163 @@ static int do_step(struct run *r, const struct step *s)
 	return 0;
 }
 
-/* ---- evidence ---- */
+/* ---- the case from start to end ---- */
 
-int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
-	       struct case_result *res)
+/* The evidence folder, the topology, the counters' baseline; a verdict. */
+static int run_build(struct run *r)
 {
-	struct run r = {.m = m, .o = o, .out = out, .res = res};
-	char id[256], why[512];
-	int verdict = VERDICT_PASS, err, nh = m->topo.nhosts;
+	const struct case_model *m = r->m;
+	char why[512];
+	int err = evidence_mkdirs(r->evdir);
 
-	memset(res, 0, sizeof(*res));
-	r.t0 = clock_now();
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		r.wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
-	}
-	r.deadline = r.t0 + m->timeout_ms / 1000.0;
-	r.tl = open_memstream(&r.tlbuf, &r.tllen);
-	r.sysf = open_memstream(&r.sysctls, &r.sysctls_len);
-	r.actors = calloc(m->nactors ? m->nactors : 1, sizeof(*r.actors));
-	r.base = calloc(nh, sizeof(*r.base));
-	r.prev = calloc(nh, sizeof(*r.prev));
-	r.caps = calloc(m->topo.nlinks ? m->topo.nlinks : 1, sizeof(*r.caps));
-	r.firewall = calloc(nh ? nh : 1, sizeof(*r.firewall));
-	r.rule_host = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.rule_host));
-	r.ns = calloc(nh ? nh : 1, sizeof(*r.ns));
-	r.diag = calloc(nh ? nh : 1, sizeof(*r.diag));
-	r.estate = calloc(m->nsteps ? m->nsteps : 1, sizeof(*r.estate));
-	for (int h = 0; h < nh; h++)
-		r.ns[h] = -1;
-	for (int i = 0; i < m->nsteps; i++)
-		r.rule_host[i] = -1;
-	runner_case_id(m->file, id, sizeof(id));
-	snprintf(r.evdir, sizeof(r.evdir), "%s/%s",
-		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
-	err = evidence_mkdirs(r.evdir);
 	if (err) {
-		run_fail(&r, "evidence directory %s: %s", r.evdir, strerror(-err));
-		verdict = VERDICT_ERROR;
-		goto done;
+		run_fail(r, "evidence directory %s: %s", r->evdir, strerror(-err));
+		return VERDICT_ERROR;
 	}
-	err = topo_build(&m->topo, r.ns, why, sizeof(why));
+	err = topo_build(&m->topo, r->ns, why, sizeof(why));
 	if (err) {
-		run_fail(&r, "%s: topology: %s", m->file, why);
-		verdict = err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
-		goto done;
+		run_fail(r, "%s: topology: %s", m->file, why);
+		return err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
 	}
-	run_log(&r, "topology built: %d hosts, %d links", nh, m->topo.nlinks);
+	run_log(r, "topology built: %d hosts, %d links", m->topo.nhosts, m->topo.nlinks);
 	for (int l = 0; l < m->topo.nlinks; l++) {
 		const struct topo_link *L = &m->topo.links[l];
-		run_log(&r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
+		run_log(r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
 			L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
 	}
-	for (int h = 0; h < nh; h++)
-		counters_read(r.ns[h], &r.base[h]);
-	watch_sockets(&r);
-	for (int i = 0; i < m->nsteps && !r.timed_out; i++) {
+	for (int h = 0; h < m->topo.nhosts; h++)
+		counters_read(r->ns[h], &r->base[h]);
+	watch_sockets(r);
+	return VERDICT_PASS;
+}
+
+/* Every step in order; a failed expectation goes on, anything worse stops. */
+static int run_timeline(struct run *r)
+{
+	const struct case_model *m = r->m;
+	int verdict = VERDICT_PASS;
+
+	for (int i = 0; i < m->nsteps && !r->timed_out; i++) {
 		const char *src = m->steps[i].source;
 		size_t len = strlen(src);
+		int v;
+
 		while (len && (src[len - 1] == ' ' || src[len - 1] == '\t'))
 			len--;
-		run_ladder_add(&r, run_rel(&r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
+		run_ladder_add(r, run_rel(r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
 			       m->steps[i].line, (int)len, src);
-		int v = do_step(&r, &m->steps[i]);
+		v = do_step(r, &m->steps[i]);
 		if (v == VERDICT_FAIL) {
 			verdict = VERDICT_FAIL;
 		} else if (v) {
-			verdict = v;
-			break;
+			return v;
 		}
 	}
-	if (r.timed_out) {
-		run_fail(&r, "%s: the case timed out after %.1fs (timeout %ums)", m->file,
-			 run_rel(&r), m->timeout_ms);
-		fprintf(out, "FAIL %s: timed out after %.1fs; the steps after that were not run\n",
-			m->file, run_rel(&r));
+	if (r->timed_out) {
+		run_fail(r, "%s: the case timed out after %.1fs (timeout %ums)", m->file,
+			 run_rel(r), m->timeout_ms);
+		fprintf(r->out,
+			"FAIL %s: timed out after %.1fs; the steps after that were not run\n",
+			m->file, run_rel(r));
 		verdict = VERDICT_FAIL;
 	}
-	watch_actors(&r);
-	watch_sockets(&r);
-	for (int l = 0; l < m->topo.nlinks; l++) {
+	return verdict;
+}
+
+/* Stop every capture; a capture that dropped packets fails the case. */
+static int run_captures_stop(struct run *r, int verdict)
+{
+	const struct topo *t = &r->m->topo;
+
+	for (int l = 0; l < t->nlinks; l++) {
+		const char *a = t->hosts[t->links[l].a].name, *b = t->hosts[t->links[l].b].name;
 		unsigned rcv, drop;
-		if (!r.caps[l])
+
+		if (!r->caps[l])
 			continue;
-		capture_stop(r.caps[l], &rcv, &drop);
-		run_log(&r, "capture %s %s: %u packets, %u dropped",
-			m->topo.hosts[m->topo.links[l].a].name,
-			m->topo.hosts[m->topo.links[l].b].name, rcv, drop);
-		if (drop) {
-			fprintf(out,
-				"FAIL %s: capture of %s %s DROPPED %u of %u packets; packet counts "
-				"are incomplete\n",
-				m->file, m->topo.hosts[m->topo.links[l].a].name,
-				m->topo.hosts[m->topo.links[l].b].name, drop, rcv + drop);
-			run_fail(&r, "capture dropped %u packets", drop);
-			if (verdict == VERDICT_PASS)
-				verdict = VERDICT_FAIL;
-		}
+		capture_stop(r->caps[l], &rcv, &drop);
+		run_log(r, "capture %s %s: %u packets, %u dropped", a, b, rcv, drop);
+		if (!drop)
+			continue;
+		fprintf(r->out,
+			"FAIL %s: capture of %s %s DROPPED %u of %u packets; packet counts are "
+			"incomplete\n",
+			r->m->file, a, b, drop, rcv + drop);
+		run_fail(r, "capture dropped %u packets", drop);
+		if (verdict == VERDICT_PASS)
+			verdict = VERDICT_FAIL;
 	}
-done:
-	res->verdict = verdict;
-	res->seconds = run_rel(&r);
-	if (verdict != VERDICT_PASS || o->artifacts) {
-		if (nh && r.ns[0] >= 0)
-			evidence_write(&r);
+	return verdict;
+}
+
+/* Evidence for a failure (or always with --artifacts), and --keep. */
+static void run_evidence(struct run *r, int verdict)
+{
+	int built = r->m->topo.nhosts && r->ns[0] >= 0;
+
+	if (verdict != VERDICT_PASS || r->o->artifacts) {
+		if (built)
+			evidence_write(r);
 		else
-			evidence_file(&r, "timeline.log", r.tlbuf ? r.tlbuf : "", r.tllen);
+			evidence_file(r, "timeline.log", r->tlbuf ? r->tlbuf : "", r->tllen);
 		if (verdict != VERDICT_PASS && verdict != VERDICT_SKIP)
-			fprintf(out, "  evidence: %s/\n", r.evdir);
+			fprintf(r->out, "  evidence: %s/\n", r->evdir);
 	}
-	if (verdict != VERDICT_PASS && o->keep && nh && r.ns[0] >= 0)
-		evidence_keep(&r);
-	expect_release(&r);
-	for (int l = 0; l < m->topo.nlinks; l++)
-		capture_free(r.caps[l]);
-	for (int i = 0; i < m->nactors; i++)
-		if (r.actors[i].pid && !r.actors[i].exited)
-			kill(r.actors[i].pid, SIGKILL);
+	if (verdict != VERDICT_PASS && r->o->keep && built)
+		evidence_keep(r);
+}
+
+/* End every process of the case and wait for them. */
+static void run_end_processes(struct run *r)
+{
+	for (int i = 0; i < r->m->nactors; i++)
+		if (r->actors[i].pid && !r->actors[i].exited)
+			kill(r->actors[i].pid, SIGKILL);
 	/* As PID 1 of the case's PID namespace, end whatever the actors left
 	 * behind too (an exec actor's own children), so the wait ends. */
 	if (getpid() == 1)
 		kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-	for (int i = 0; i < m->nactors; i++)
-		if (r.actors[i].ctl >= 0 && r.actors[i].pid)
-			close(r.actors[i].ctl);
-	for (int h = 0; h < nh; h++) {
-		counters_free(&r.base[h]);
-		sockdiag_list_free(&r.prev[h]);
-		r.diag[h] = sockdiag_close(r.diag[h]);
+}
+
+/* A passed case keeps nothing: remove its folder and the parents it emptied. */
+static void run_evidence_drop(struct run *r)
+{
+	evidence_rmtree(r->evdir);
+	for (char *slash; (slash = strrchr(r->evdir, '/'));) {
+		*slash = '\0';
+		if (rmdir(r->evdir) < 0)
+			break;
 	}
-	topo_teardown(r.ns, nh);
-	fclose(r.tl);
-	fclose(r.sysf);
-	if (verdict == VERDICT_PASS && !o->artifacts) {
-		/* nothing to keep: remove the folder and its now-empty parents */
-		evidence_rmtree(r.evdir);
-		for (char *slash; (slash = strrchr(r.evdir, '/'));) {
-			*slash = '\0';
-			if (rmdir(r.evdir) < 0)
-				break;
-		}
+}
+
+int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
+	       struct case_result *res)
+{
+	struct run r;
+	int verdict;
+
+	memset(res, 0, sizeof(*res));
+	if (run_init(&r, m, o, out, res)) {
+		snprintf(res->reason, sizeof(res->reason), "%s: out of memory", m->file);
+		run_fini(&r);
+		return res->verdict = VERDICT_ERROR;
 	}
-	free(r.tlbuf);
-	free(r.sysctls);
-	free(r.actors);
-	free(r.base);
-	free(r.prev);
-	free(r.caps);
-	free(r.lev);
-	free(r.firewall);
-	free(r.rule_host);
-	free(r.ns);
-	free(r.diag);
-	free(r.estate);
+	verdict = run_build(&r);
+	if (verdict == VERDICT_PASS) {
+		verdict = run_timeline(&r);
+		watch_actors(&r);
+		watch_sockets(&r);
+		verdict = run_captures_stop(&r, verdict);
+	}
+	res->verdict = verdict;
+	res->seconds = run_rel(&r);
+	run_evidence(&r, verdict);
+	expect_release(&r);
+	run_end_processes(&r);
+	if (verdict == VERDICT_PASS && !o->artifacts)
+		run_evidence_drop(&r);
+	run_fini(&r);
 	return verdict;
 }

@@ -200,8 +200,7 @@ struct host_job {
 	char why[256];
 };
 
-#define JOB_FAIL(j, err, ...)                                                                      \
-	(snprintf((j)->why, sizeof((j)->why), __VA_ARGS__), (err))
+#define JOB_FAIL(j, err, ...) (snprintf((j)->why, sizeof((j)->why), __VA_ARGS__), (err))
 
 /* Before any link exists: lo up, IPv6 quiet on new devices, forwarding. */
 static int host_prepare(void *arg)
@@ -274,9 +273,8 @@ static int host_link_end(struct host_job *j, int l, int s)
 	if (!err)
 		err = ip_neigh_add(NS_CURRENT, L->ifname[s], L->v6[!s], L->mac[!s]);
 	if (err)
-		return JOB_FAIL(j, err, "link %s %s: addresses on %s: %s",
-				j->t->hosts[L->a].name, j->t->hosts[L->b].name,
-				j->t->hosts[j->h].name, strerror(-err));
+		return JOB_FAIL(j, err, "link %s %s: addresses on %s: %s", j->t->hosts[L->a].name,
+				j->t->hosts[L->b].name, j->t->hosts[j->h].name, strerror(-err));
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <linux/inet_diag.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../harness/filter.h"
@@ -220,6 +221,34 @@ START_TEST(t_service_names)
 }
 END_TEST
 
+/* Deep nesting is refused with a message, not a stack overflow. */
+START_TEST(t_depth_bounded)
+{
+	enum { N = 100000 };
+	char *text = malloc(2 * N + 32);
+	struct filter_error e;
+	struct filter *f = NULL;
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '(', N);
+	strcpy(text + N, "state established");
+	memset(text + N + 17, ')', N);
+	text[2 * N + 17] = '\0';
+	ck_assert_int_eq(filter_parse(text, NULL, NULL, &f, &e), -EINVAL);
+	ck_assert_ptr_null(f);
+	ck_assert_str_eq(e.msg, "the filter nests too deeply (at most 200 levels)");
+	ck_assert_int_eq(e.col, 201);
+	/* 100 levels are fine, and so is a long chain of not */
+	memset(text, '(', 100);
+	strcpy(text + 100, "state established");
+	memset(text + 117, ')', 100);
+	text[217] = '\0';
+	ck_assert_int_eq(filter_parse(text, NULL, NULL, &f, &e), 0);
+	filter_free(f);
+	free(text);
+}
+END_TEST
+
 START_TEST(t_states_and_info)
 {
 	struct filter_error e;
@@ -274,6 +303,7 @@ Suite *filter_suite(void)
 	tcase_add_test(tc, t_fields_from_info);
 	tcase_add_test(tc, t_states_and_info);
 	tcase_add_test(tc, t_service_names);
+	tcase_add_test(tc, t_depth_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -30,14 +30,14 @@ static void chain(struct topo *t)
 static const struct {
 	int a, b, err, host, forward, in_link, out_link;
 } paths[] = {
-    {0, 2, 0, 1, 1, 0, 1},	  /* client -> server: the router forwards, out on link 1 */
-    {2, 0, 0, 1, 1, 1, 0},	  /* and back */
-    {0, 1, 0, 1, 0, 0, -1},	  /* client -> router: the router's own input */
-    {1, 0, 0, 0, 0, 0, -1},	  /* router -> client: the client's input, never the router's egress */
-    {2, 3, 0, 1, 1, 1, 2},	  /* server -> db through the router */
+    {0, 2, 0, 1, 1, 0, 1},  /* client -> server: the router forwards, out on link 1 */
+    {2, 0, 0, 1, 1, 1, 0},  /* and back */
+    {0, 1, 0, 1, 0, 0, -1}, /* client -> router: the router's own input */
+    {1, 0, 0, 0, 0, 0, -1}, /* router -> client: the client's input, never the router's egress */
+    {2, 3, 0, 1, 1, 1, 2},  /* server -> db through the router */
     {0, 4, -EHOSTUNREACH, 0, 0, 0, 0}, /* no path */
-    {0, 0, -EINVAL, 0, 0, 0, 0},	  /* a host to itself */
-    {0, 9, -EINVAL, 0, 0, 0, 0},	  /* out of range */
+    {0, 0, -EINVAL, 0, 0, 0, 0},       /* a host to itself */
+    {0, 9, -EINVAL, 0, 0, 0, 0},       /* out of range */
 };
 
 START_TEST(t_place_path)

@@ -52,7 +52,7 @@ static int failures;
 
 static struct topo T;
 static int NS[2]; /* the namespaces of client and server */
-static int C, S; /* host indexes */
+static int C, S;  /* host indexes */
 
 static void setup(void)
 {
