@@ -292,15 +292,16 @@ int capture_stop(struct capture *c, unsigned *received, unsigned *dropped)
 	return 0;
 }
 
-void capture_free(struct capture *c)
+struct capture *capture_free(struct capture *c)
 {
 	unsigned r, d;
 
 	if (!c)
-		return;
+		return NULL;
 	capture_stop(c, &r, &d);
 	pcap_close(c->p);
 	pthread_mutex_destroy(&c->lock);
 	free(c->pkts);
 	free(c);
+	return NULL;
 }

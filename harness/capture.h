@@ -47,6 +47,7 @@ void capture_foreach(struct capture *c,
  * kernel's buffer and by the interface). */
 int capture_stop(struct capture *c, unsigned *received, unsigned *dropped);
 
-void capture_free(struct capture *c);
+/* Stop if need be and release; accepts NULL, returns NULL. */
+struct capture *capture_free(struct capture *c);
 
 #endif

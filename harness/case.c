@@ -108,7 +108,9 @@ static int st_sysctl(struct cur *c)
 		return -ENOMEM;
 	s->host = h;
 	s->key = strndup(at, eq - at);
-	val = strdup(eq + 1);
+	s->value = val = strdup(eq + 1);
+	if (!s->key || !val)
+		return -ENOMEM;
 	/* strip trailing blanks and optional quotes: tcp_rmem="4096 4096 4096" */
 	for (size_t n = strlen(val); n && isspace((unsigned char)val[n - 1]); n--)
 		val[n - 1] = '\0';
@@ -118,7 +120,6 @@ static int st_sysctl(struct cur *c)
 	}
 	if (!*val)
 		return caselex_fail(c, eq + 1, "expected a value after '='");
-	s->value = val;
 	c->p += strlen(c->p);
 	return 0;
 }
@@ -349,12 +350,49 @@ static char *intent_of(const char *text)
 	return strdup(buf);
 }
 
+/* Cut a line at a '#' outside quotes (a comment); carriage returns become blanks. */
+static void strip_comment(char *line)
+{
+	int inq = 0;
+
+	for (char *q = line; *q; q++) {
+		if (*q == '"' && (q == line || q[-1] != '\\'))
+			inq = !inq;
+		if (*q == '#' && !inq) {
+			*q = '\0';
+			break;
+		}
+		if (*q == '\r')
+			*q = ' ';
+	}
+}
+
+static int parse_lines(struct cur *c, const char *text)
+{
+	const char *p = text;
+	int r = 0;
+
+	for (c->lineno = 1; *p && !r; c->lineno++) {
+		const char *e = strchrnul(p, '\n');
+		char *line = strndup(p, e - p);
+
+		if (!line)
+			return -ENOMEM;
+		strip_comment(line);
+		c->line = c->p = line;
+		if (!caselex_at_end(c))
+			r = statement(c);
+		free(line);
+		p = *e ? e + 1 : e;
+	}
+	return r;
+}
+
 int case_parse(const char *file, const char *text, struct case_model **out, struct case_error *err)
 {
 	struct case_model *m = calloc(1, sizeof(*m));
-	struct cur c = {.file = file, .err = err};
-	const char *p = text;
-	int r = 0;
+	struct cur c = {.file = file, .err = err, .m = m};
+	int r;
 
 	*out = NULL;
 	if (!m)
@@ -363,34 +401,12 @@ int case_parse(const char *file, const char *text, struct case_model **out, stru
 	m->file = strdup(file);
 	m->intent = intent_of(text);
 	m->timeout_ms = 60000;
-	c.m = m;
-	for (c.lineno = 1; *p && !r; c.lineno++) {
-		const char *e = strchrnul(p, '\n');
-		char *line = strndup(p, e - p);
-		int inq = 0;
-
-		/* a '#' outside quotes starts a comment */
-		for (char *q = line; *q; q++) {
-			if (*q == '"' && (q == line || q[-1] != '\\'))
-				inq = !inq;
-			if (*q == '#' && !inq) {
-				*q = '\0';
-				break;
-			}
-			if (*q == '\r')
-				*q = ' ';
-		}
-		c.line = c.p = line;
-		if (!caselex_at_end(&c))
-			r = statement(&c);
-		free(line);
-		p = *e ? e + 1 : e;
-	}
+	r = m->file && m->intent ? parse_lines(&c, text) : -ENOMEM;
+	if (r == -ENOMEM)
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", file);
 	if (!r && !m->topo.nhosts) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "%s:1:1: a case needs at least one host "
-			 "('host NAME')",
-			 file);
+			 "%s:1:1: a case needs at least one host ('host NAME')", file);
 		r = -EINVAL;
 	}
 	if (r) {
@@ -401,35 +417,83 @@ int case_parse(const char *file, const char *text, struct case_model **out, stru
 	return 0;
 }
 
+/* Fill err for a file that cannot be a case; the error. */
+static int load_fail(struct case_error *err, const char *path, int r, const char *why)
+{
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", path, why ? why : strerror(-r));
+	return r;
+}
+
+/* Read a regular file of at most CASE_MAX_BYTES into *text (NUL-terminated). */
+static int read_case_file(const char *path, char **text, size_t *len, struct case_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	ssize_t n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return load_fail(err, path, -errno, NULL);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return load_fail(err, path, -EINVAL,
+				 "not a regular file (a case is a text file; FIFOs, devices "
+				 "and folders are refused)");
+	}
+	buf = malloc(CASE_MAX_BYTES + 2);
+	if (!buf) {
+		close(fd);
+		return load_fail(err, path, -ENOMEM, NULL);
+	}
+	*len = 0;
+	while (*len <= CASE_MAX_BYTES && (n = read(fd, buf + *len, CASE_MAX_BYTES + 1 - *len)) > 0)
+		*len += n;
+	close(fd);
+	if (n < 0 || *len > CASE_MAX_BYTES) {
+		free(buf);
+		return load_fail(err, path, n < 0 ? -errno : -EFBIG,
+				 n < 0 ? NULL : "larger than 1 MiB; a case file is at most 1 MiB");
+	}
+	buf[*len] = '\0';
+	*text = buf;
+	return 0;
+}
+
 int case_load(const char *path, struct case_model **out, struct case_error *err)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
+	char *text = NULL, *nul;
 	size_t len = 0;
 	int r;
 
 	*out = NULL;
-	if (!f) {
-		r = -errno;
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-r));
+	r = read_case_file(path, &text, &len, err);
+	if (r)
 		return r;
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		/* a NUL would silently end the case there */
+		const char *line = text;
+		int lineno = 1;
+		for (const char *q = text; q < nul; q++)
+			if (*q == '\n') {
+				lineno++;
+				line = q + 1;
+			}
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s:%d:%d: a NUL byte (a case is text; is this a binary file?)", path,
+			 lineno, (int)(nul - line) + 1);
+		free(text);
+		return -EINVAL;
 	}
-	FILE *mem = open_memstream(&text, &len);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	fclose(f);
-	fclose(mem);
-	r = case_parse(path, text ? text : "", out, err);
+	r = case_parse(path, text, out, err);
 	free(text);
 	return r;
 }
 
-void case_free(struct case_model *m)
+struct case_model *case_free(struct case_model *m)
 {
 	if (!m)
-		return;
+		return NULL;
 	for (int i = 0; i < m->nactors; i++) {
 		free(m->actors[i].send);
 		for (char **a = m->actors[i].argv; a && *a; a++)
@@ -450,4 +514,5 @@ void case_free(struct case_model *m)
 	free(m->file);
 	free(m->intent);
 	free(m);
+	return NULL;
 }

@@ -165,9 +165,14 @@ struct case_error {
 /* Parse text (named file for messages).  0, or -EINVAL with err filled in. */
 int case_parse(const char *file, const char *text, struct case_model **out, struct case_error *err);
 
-/* Read and parse a file; -errno with err filled in if it cannot be read. */
+/* The largest case file read. */
+#define CASE_MAX_BYTES (1 << 20)
+
+/* Read and parse a regular file of at most CASE_MAX_BYTES, without NUL
+ * bytes; -errno with err filled in if it cannot be read or is refused. */
 int case_load(const char *path, struct case_model **out, struct case_error *err);
 
-void case_free(struct case_model *m);
+/* Accepts NULL; returns NULL. */
+struct case_model *case_free(struct case_model *m);
 
 #endif

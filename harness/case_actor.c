@@ -265,7 +265,7 @@ static int actor_exec(struct cur *c, struct actor_spec *a)
 		if (!v)
 			return -ENOMEM;
 		a->argv = v;
-		a->argv[n + 1] = NULL;
+		a->argv[n] = a->argv[n + 1] = NULL; /* case_free() sees a whole vector */
 		if ((err = caselex_text(c, &a->argv[n], "an argument")))
 			return err;
 		a->argv[++n] = NULL;

@@ -17,15 +17,31 @@
 
 #include "units.h"
 
+/* Copy src into dst (len bytes) with control bytes and bytes above 0x7e
+ * written as \xNN: what a case contains never reaches a terminal raw. */
+static void escape(char *dst, size_t len, const char *src)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p && n + 5 < len; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			n += snprintf(dst + n, len - n, "\\x%02x", *p);
+		else
+			dst[n++] = (char)*p;
+	dst[n] = '\0';
+}
+
 int caselex_fail(struct cur *c, const char *at, const char *fmt, ...)
 {
+	char raw[sizeof(c->err->msg)];
 	int n = snprintf(c->err->msg, sizeof(c->err->msg), "%s:%d:%d: ", c->file, c->lineno,
 			 (int)(at - c->line) + 1);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err->msg + n, sizeof(c->err->msg) - n, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape(c->err->msg + n, sizeof(c->err->msg) - n, raw);
 	return -EINVAL;
 }
 
@@ -155,7 +171,7 @@ int caselex_actor_find(const struct case_model *m, const char *name)
 	for (int i = 0; i < m->nactors; i++)
 		if (!strcmp(m->actors[i].name, name))
 			return i;
-	return -1;
+	return -ENOENT;
 }
 
 int caselex_actor(struct cur *c, int *a)
@@ -182,6 +198,7 @@ int caselex_text(struct cur *c, char **out, const char *what)
 	char buf[4096];
 	size_t n = 0;
 
+	*out = NULL;
 	caselex_ws(c);
 	if (*c->p != '"') {
 		const char *at = c->p;

@@ -26,6 +26,11 @@
 struct paths {
 	char **v;
 	int n;
+	struct dirid {
+		dev_t dev;
+		ino_t ino;
+	} * dirs; /* folders already walked: a symlink loop is walked once */
+	int ndirs;
 };
 
 static int path_add(struct paths *p, const char *s)
@@ -39,38 +44,88 @@ static int path_add(struct paths *p, const char *s)
 	return p->v[p->n++] ? 0 : -ENOMEM;
 }
 
+/* 1 if the folder was walked already, else remember it; -ENOMEM. */
+static int dir_seen(struct paths *p, const struct stat *st)
+{
+	struct dirid *v;
+
+	for (int i = 0; i < p->ndirs; i++)
+		if (p->dirs[i].dev == st->st_dev && p->dirs[i].ino == st->st_ino)
+			return 1;
+	v = realloc(p->dirs, (p->ndirs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->dirs = v;
+	p->dirs[p->ndirs++] = (struct dirid){st->st_dev, st->st_ino};
+	return 0;
+}
+
+static int collect(struct paths *p, const char *path);
+
+/* One entry of a folder: a folder below, or a *.case file. */
+static int collect_entry(struct paths *p, const char *dir, const char *nm)
+{
+	char sub[4096];
+	struct stat st;
+	size_t len = strlen(nm);
+
+	if (nm[0] == '.')
+		return 0;
+	snprintf(sub, sizeof(sub), "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", nm);
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+		return collect(p, sub);
+	if (len > 5 && !strcmp(nm + len - 5, ".case"))
+		return path_add(p, sub);
+	return 0;
+}
+
 /* Add a file, or every *.case below a folder, in sorted order. */
 static int collect(struct paths *p, const char *path)
 {
 	struct stat st;
 	struct dirent **ents;
-	int n, err = 0;
+	int n, err;
 
 	if (stat(path, &st) < 0) {
-		fprintf(stderr, "netcase: %s: %s\n", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		fprintf(stderr, "netcase: %s: %s\n", path, strerror(-err));
+		return err;
 	}
 	if (!S_ISDIR(st.st_mode))
 		return path_add(p, path);
+	err = dir_seen(p, &st);
+	if (err)
+		return err < 0 ? err : 0;
 	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0)
-		return -errno;
+	if (n < 0) {
+		err = -errno;
+		fprintf(stderr, "netcase: %s: %s\n", path, strerror(-err));
+		return err;
+	}
 	for (int i = 0; i < n; i++) {
-		const char *nm = ents[i]->d_name;
-		char sub[4096];
-		size_t len = strlen(nm);
-
-		if (nm[0] != '.' && !err) {
-			snprintf(sub, sizeof(sub), "%s%s%s", path,
-				 path[strlen(path) - 1] == '/' ? "" : "/", nm);
-			if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-				err = collect(p, sub);
-			else if (len > 5 && !strcmp(nm + len - 5, ".case"))
-				err = path_add(p, sub);
-		}
+		if (!err)
+			err = collect_entry(p, path, ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
+	return err;
+}
+
+/* Every case named by args; -ENOENT (said on stderr) when there is none:
+ * a mistyped folder in CI must not pass green. */
+static int collect_all(struct paths *p, char **args, int n)
+{
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++)
+		err = collect(p, args[i]);
+	if (!err && !p->n) {
+		fprintf(stderr, "netcase: no case files (*.case) in");
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %s", args[i]);
+		fprintf(stderr, "\n");
+		err = -ENOENT;
+	}
 	return err;
 }
 
@@ -79,6 +134,7 @@ static void paths_free(struct paths *p)
 	for (int i = 0; i < p->n; i++)
 		free(p->v[i]);
 	free(p->v);
+	free(p->dirs);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -308,8 +364,7 @@ int cli_run(int argc, char **argv)
 	err = run_args_parse(argc, argv, &a);
 	if (err)
 		return err == 1 ? 0 : 2;
-	for (int i = optind; i < argc && !err; i++)
-		err = collect(&p, argv[i]);
+	err = collect_all(&p, argv + optind, argc - optind);
 	if (err) {
 		paths_free(&p);
 		return 2;
@@ -360,9 +415,10 @@ int cli_check(int argc, char **argv)
 		fprintf(stderr, "Usage: netcase check CASE-or-DIR...\n");
 		return 2;
 	}
-	for (int i = 1; i < argc; i++)
-		if (collect(&p, argv[i]))
-			return 2;
+	if (collect_all(&p, argv + 1, argc - 1)) {
+		paths_free(&p);
+		return 2;
+	}
 	for (int i = 0; i < p.n; i++) {
 		struct case_model *m;
 		struct case_error ce;
@@ -385,10 +441,12 @@ int cli_list(int argc, char **argv)
 	struct paths p = {0};
 	char id[256];
 
-	if (collect(&p, argc > 1 ? argv[1] : "cases"))
+	char *deflt[] = {"cases"};
+
+	if (collect_all(&p, argc > 1 ? argv + 1 : deflt, argc > 1 ? argc - 1 : 1)) {
+		paths_free(&p);
 		return 2;
-	for (int i = 2; i < argc; i++)
-		collect(&p, argv[i]);
+	}
 	for (int i = 0; i < p.n; i++) {
 		struct case_model *m;
 		struct case_error ce;

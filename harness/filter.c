@@ -144,13 +144,14 @@ static struct filter *node(enum node_kind k, struct filter *l, struct filter *r)
 	return f;
 }
 
-void filter_free(struct filter *f)
+struct filter *filter_free(struct filter *f)
 {
-	if (!f)
-		return;
-	filter_free(f->l);
-	filter_free(f->r);
-	free(f);
+	if (f) {
+		filter_free(f->l);
+		filter_free(f->r);
+		free(f);
+	}
+	return NULL;
 }
 
 static int parse_or(struct parser *ps, struct filter **out);
@@ -351,7 +352,7 @@ static int field_find(struct parser *ps)
 	for (int i = 0; i < NFIELDS; i++)
 		if (is(ps, field_names[i], NULL))
 			return i;
-	return -1;
+	return -ENOENT;
 }
 
 static int field_timer(struct parser *ps, struct filter *f)

@@ -55,7 +55,8 @@ int filter_parse(const char *text, filter_resolve_fn resolve, void *ctx, struct 
 /* 1 if s matches (a NULL filter matches everything). */
 int filter_match(const struct filter *f, const struct sockdiag_sock *s);
 
-void filter_free(struct filter *f);
+/* Accepts NULL; returns NULL. */
+struct filter *filter_free(struct filter *f);
 
 /* The states (bit 1 << state) a socket may be in to match: a mask to ask
  * the kernel with, so it sends nothing the filter would reject. */

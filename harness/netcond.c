@@ -59,6 +59,15 @@ static char *cmd_close(struct cmdbuf *b)
 	return b->text;
 }
 
+/* Best effort, after a later step failed: the first error is the one reported. */
+static void nft_undo(struct run *r, int h, const char *cmd)
+{
+	char why[256];
+
+	if (nft_run(run_ns(r, h), cmd, why, sizeof(why)))
+		run_log(r, "undo in %s failed: %s", run_host(r, h), why);
+}
+
 static int nft_step(struct run *r, const struct step *s, int h, const char *cmd)
 {
 	char why[512];
@@ -111,6 +120,12 @@ int netcond_cut(struct run *r, const struct step *s, int restore)
 			cmd = cut_table(r, hs[!k]);
 		v = nft_step(r, s, hs[k], cmd);
 		free(cmd);
+		if (v && k && !restore &&
+		    asprintf(&cmd, "delete table inet netcase_cut_%s\n", run_host(r, hs[1])) >= 0) {
+			/* the first host's half of the cut goes again */
+			nft_undo(r, hs[0], cmd);
+			free(cmd);
+		}
 		if (v)
 			return v;
 	}
@@ -256,8 +271,11 @@ static int impair_qdisc(struct run *r, const struct step *s, const struct place 
 	if (!pl->forward) {
 		snprintf(ifb, sizeof(ifb), "ifb%d-%d", l, side);
 		err = link_ifb_add(run_ns(r, h), ifb);
-		if (!err)
+		if (!err) {
 			err = qdisc_ingress_redirect(run_ns(r, h), dev, ifb);
+			if (err && err != -EEXIST)
+				link_del(run_ns(r, h), ifb); /* no ifb left without its feed */
+		}
 		if (err && err != -EEXIST) {
 			run_fail(r, "%s:%d: ifb for %s ingress: %s", r->m->file, s->line, dev,
 				 strerror(-err));
@@ -401,8 +419,11 @@ int netcond_firewall(struct run *r, const struct step *s)
 		return v;
 	/* conntrack is live in the namespace now: no mid-stream pickup */
 	v = run_sysctl(r, s, s->host, "net.netfilter.nf_conntrack_tcp_loose", "0", 0);
-	if (v)
+	if (v) {
+		/* undo the half that was done: no firewall without its setting */
+		nft_undo(r, s->host, "delete table inet netcase_fw\n");
 		return v;
+	}
 	r->firewall[s->host] = 1;
 	run_log(r, "firewall %s: conntrack, established idle timeout %us, expired flows get %s",
 		run_host(r, s->host), secs, s->reject ? "RST" : "dropped");

@@ -15,8 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The child: PID 1 of the case's PID namespace; never returns. */
+static void supervise(struct supervised *s, const struct runner_opts *o) __attribute__((noreturn));
+
 int supervisor_start(struct supervised *s, const struct runner_opts *o)
 {
+	int err;
+
+	s->report_fd = -1;
 	s->res =
 	    mmap(NULL, sizeof(*s->res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s->res == MAP_FAILED) {
@@ -27,34 +33,44 @@ int supervisor_start(struct supervised *s, const struct runner_opts *o)
 	s->res->verdict = VERDICT_ERROR;
 	s->report_fd = memfd_create("netcase-report", MFD_CLOEXEC);
 	if (s->report_fd < 0)
-		return -errno;
+		goto fail;
 	fflush(NULL);
 	/* fork into a new PID namespace: the child is its PID 1 */
 	s->pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (s->pid < 0)
-		return -errno;
-	if (s->pid == 0) {
-		FILE *out;
-		int v;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* the parent is outside our PID namespace: getppid() says 0, so
-		 * check by the pipe-free way - our parent's death signal is armed
-		 * now; if it died before, we were reparented and must not run */
-		if (getppid() != 0)
-			_exit(VERDICT_ERROR);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_IGN);
-		out = fdopen(dup(s->report_fd), "w");
-		if (!out)
-			_exit(VERDICT_ERROR);
-		v = runner_run(s->model, o, out, s->res);
-		fclose(out);
-		_exit(v);
-	}
+		goto fail;
+	if (s->pid == 0)
+		supervise(s, o);
 	s->deadline = clock_now() + s->model->timeout_ms / 1000.0 + 20;
 	return 0;
+fail:
+	/* what was made goes again: the caller has nothing to free */
+	err = -errno;
+	s->pid = 0;
+	supervisor_free(s);
+	return err;
+}
+
+static void supervise(struct supervised *s, const struct runner_opts *o)
+{
+	FILE *out;
+	int v;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the parent is outside our PID namespace: getppid() says 0, so
+	 * check by the pipe-free way - our parent's death signal is armed
+	 * now; if it died before, we were reparented and must not run */
+	if (getppid() != 0)
+		_exit(VERDICT_ERROR);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	out = fdopen(dup(s->report_fd), "w");
+	if (!out)
+		_exit(VERDICT_ERROR);
+	v = runner_run(s->model, o, out, s->res);
+	fclose(out);
+	_exit(v);
 }
 
 char *supervisor_finish(struct supervised *s, int status)
@@ -79,6 +95,8 @@ char *supervisor_finish(struct supervised *s, int status)
 
 void supervisor_free(struct supervised *s)
 {
+	if (!s)
+		return;
 	if (s->report_fd >= 0)
 		close(s->report_fd);
 	if (s->res)

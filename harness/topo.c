@@ -82,7 +82,7 @@ int topo_link_side(const struct topo *t, int l, int h)
 		return 0;
 	if (t->links[l].b == h)
 		return 1;
-	return -1;
+	return -ENOENT;
 }
 
 int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
@@ -157,12 +157,16 @@ static int paths(const struct topo *t, int from, int *first)
 
 int topo_next_link(const struct topo *t, int from, int to)
 {
-	int *first, l = -1;
+	int *first, l = -EHOSTUNREACH;
 
-	if (from == to || from < 0 || to < 0)
-		return -1;
+	if (from == to || from < 0 || to < 0 || from >= t->nhosts || to >= t->nhosts)
+		return -EINVAL;
 	first = calloc(t->nhosts, sizeof(*first));
-	if (first && !paths(t, from, first))
+	if (!first)
+		return -ENOMEM;
+	if (paths(t, from, first))
+		l = -ENOMEM;
+	else if (first[to] >= 0)
 		l = first[to];
 	free(first);
 	return l;

@@ -99,10 +99,11 @@ void topo_teardown(int *ns, int n);
  */
 const char *topo_addr_from(const struct topo *t, int from, int to, int family);
 
-/* The next hop: index of the link `from` uses to reach `to`, or -1. */
+/* The next hop: index of the link `from` uses to reach `to`; -EHOSTUNREACH
+ * without a path, -EINVAL when from == to or either is out of range. */
 int topo_next_link(const struct topo *t, int from, int to);
 
-/* Which side (0 or 1) of link l host h is on, or -1. */
+/* Which side (0 or 1) of link l host h is on, or -ENOENT. */
 int topo_link_side(const struct topo *t, int l, int h);
 
 #endif

@@ -11,6 +11,8 @@
 
 void counters_free(struct counters *c)
 {
+	if (!c)
+		return;
 	free(c->v);
 	c->v = NULL;
 	c->n = c->cap = 0;

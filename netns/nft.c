@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "nft.h"
+#include "nlsock.h"
 #include "ns.h"
 
 #include <errno.h>
@@ -30,11 +31,9 @@ static int do_run(void *p)
 	if (nft_run_cmd_from_buffer(ctx, op->cmds)) {
 		msg = nft_ctx_get_error_buffer(ctx);
 		snprintf(op->why, op->len, "%s", msg && *msg ? msg : "nftables command failed");
+		err = nlsock_nft_errno(msg);
 		/* first line only: libnftables repeats the command with carets */
 		op->why[strcspn(op->why, "\n")] = '\0';
-		err = strstr(op->why, "Operation not permitted") ? -EPERM
-		      : strstr(op->why, "No such file")		 ? -ENOENT
-								 : -EINVAL;
 	} else if (op->out) {
 		*op->out = strdup(nft_ctx_get_output_buffer(ctx));
 		if (!*op->out)

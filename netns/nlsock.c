@@ -6,6 +6,19 @@
 #include <netlink/socket.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+int nlsock_nft_errno(const char *msg)
+{
+	static const int errs[] = {EPERM,   EACCES,   ENOENT,	  EEXIST,	ENOMEM,
+				   EBUSY,   ENOSPC,   EOPNOTSUPP, EAFNOSUPPORT, EPROTONOSUPPORT,
+				   ENOBUFS, EMSGSIZE, ENODEV,	  EOVERFLOW,	ERANGE};
+
+	for (unsigned i = 0; msg && i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (strstr(msg, strerror(errs[i])))
+			return -errs[i];
+	return -EINVAL;
+}
 
 int nlsock_errno(int nlerr)
 {

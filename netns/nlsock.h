@@ -11,6 +11,16 @@ struct nl_sock;
 int nlsock_errno(int nlerr);
 
 /*
+ * The errno behind a libnftables error message.  libnftables reports a
+ * kernel refusal only as text, made with strerror() in this process
+ * ("Could not process rule: Operation not permitted"), so the message is
+ * compared with strerror() of each errno the kernel answers nftables
+ * commands with - in the process's own locale, never with fixed English
+ * text.  A message naming none of them (a syntax error) is -EINVAL.
+ */
+int nlsock_nft_errno(const char *msg);
+
+/*
  * A connected libnl socket for protocol (NETLINK_ROUTE, ...) in the calling
  * thread's namespace; NULL with *err set on failure.  Free with
  * nl_socket_free().

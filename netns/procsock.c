@@ -11,6 +11,8 @@
 
 void procsock_list_free(struct procsock_list *l)
 {
+	if (!l)
+		return;
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

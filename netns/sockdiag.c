@@ -18,6 +18,8 @@
 
 void sockdiag_list_free(struct sockdiag_list *l)
 {
+	if (!l)
+		return;
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

@@ -49,7 +49,7 @@ START_TEST(t_paths)
 	ck_assert_int_eq(topo_next_link(&t, 2, 0), 1);
 	ck_assert_int_eq(topo_next_link(&t, 2, 3), 1);
 	ck_assert_int_eq(topo_next_link(&t, 1, 3), 2);
-	ck_assert_int_eq(topo_next_link(&t, 1, 1), -1);
+	ck_assert_int_eq(topo_next_link(&t, 1, 1), -EINVAL);
 	/* a name resolves to the address on the path: server seen from client
 	 * is its address on link 1, router seen from server is 198.18.1.1, from client 198.18.0.2
 	 */
@@ -58,7 +58,7 @@ START_TEST(t_paths)
 	ck_assert_str_eq(topo_addr_from(&t, 0, 1, AF_INET), "198.18.0.2");
 	ck_assert_str_eq(topo_addr_from(&t, 3, 0, AF_INET6), "fd00:6e63:0:0::1");
 	ck_assert_int_eq(topo_link_side(&t, 2, 3), 1);
-	ck_assert_int_eq(topo_link_side(&t, 2, 0), -1);
+	ck_assert_int_eq(topo_link_side(&t, 2, 0), -ENOENT);
 	topo_fini(&t);
 }
 END_TEST
@@ -78,7 +78,7 @@ START_TEST(t_refusals)
 	/* an island has no path */
 	ck_assert_int_eq(topo_host_add(&t, "island"), 4);
 	ck_assert_ptr_null(topo_addr_from(&t, 0, 4, AF_INET));
-	ck_assert_int_eq(topo_next_link(&t, 0, 4), -1);
+	ck_assert_int_eq(topo_next_link(&t, 0, 4), -EHOSTUNREACH);
 	topo_fini(&t);
 }
 END_TEST
