@@ -3,10 +3,15 @@
  *
  *   client (v0-server) ---- 198.18.0.0/24, fd00:6e63:0:0::/64 ---- (v0-client) server
  *
- * Subcommands: sockets [RAWFILE] (build sockets in known states and check
- * the dump sees exactly them; optionally record the raw dump of the client),
+ * A Check suite, one TCase per subcommand, each test on a fresh topology
+ * built by a checked fixture: sockets [RAWFILE] (sockets in known states,
+ * and the dump sees exactly them; optionally record the client's raw dump),
  * sysctl (per-namespace sysctls), compare (our dump against iproute2's
- * `ss -tanoH` run in the same namespace).  Exit 0 pass, 1 fail, 77 skip.
+ * `ss -tanoH` in the same namespace), burst (capture), links (links, routes
+ * and neighbours as iproute2 sees them).  `nstest NAME` runs one; exit 0
+ * pass, 1 fail, 77 skip: without the privilege to make namespaces (or the
+ * iproute2 a comparison needs) the program skips, naming why, before any
+ * test runs; a fixture that still meets EPERM fails its test, never passes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
 #include "../harness/capture.h"
 #include "../harness/clock.h"
 #include "../harness/filter.h"
@@ -38,55 +45,37 @@
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
 static struct topo T;
 static int NS[2]; /* the namespaces of client and server */
 static int C, S;  /* host indexes */
 
+static const char *raw_path; /* sockets: record the client's raw dump here */
+
+/* The checked fixture: a fresh client-server topology for every test. */
 static void setup(void)
 {
 	char why[256];
 	int err;
 
-	err = ns_privilege_setup(why, sizeof(why));
-	if (err) {
-		printf("SKIP: %s\n", why);
-		exit(77);
-	}
 	topo_init(&T);
 	C = topo_host_add(&T, "client");
 	S = topo_host_add(&T, "server");
 	topo_link_add(&T, C, S, 0);
 	err = topo_build(&T, NS, why, sizeof(why));
-	if (err == -EPERM || err == -EACCES) {
-		printf("SKIP: %s\n", why);
-		exit(77);
-	}
-	if (err) {
-		fprintf(stderr, "setup: %s\n", why);
-		exit(99);
-	}
+	ck_assert_msg(!err, "topology: %s", why);
+}
+
+static void teardown(void)
+{
+	topo_teardown(NS, 2);
+	topo_fini(&T);
 }
 
 static int tcp_socket(int host, int family)
 {
 	int fd = ns_socket(NS[host], family, SOCK_STREAM, 0);
 
-	if (fd < 0) {
-		fprintf(stderr, "socket: %s\n", strerror(-fd));
-		exit(99);
-	}
+	ck_assert_msg(fd >= 0, "socket: %s", strerror(-fd));
 	return fd;
 }
 
@@ -116,10 +105,8 @@ static int listen_on(int host, const char *ip, int port)
 
 	sa_make(&ss, &len, ip, port);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (void *)&ss, len) || listen(fd, 8)) {
-		perror("listen");
-		exit(99);
-	}
+	ck_assert_msg(!bind(fd, (void *)&ss, len) && !listen(fd, 8), "listen on %s:%d: %s", ip,
+		      port, strerror(errno));
 	return fd;
 }
 
@@ -132,10 +119,8 @@ static int connect_to(int host, const char *ip, int port, int block)
 	sa_make(&ss, &len, ip, port);
 	if (!block)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (void *)&ss, len) && errno != EINPROGRESS) {
-		perror("connect");
-		exit(99);
-	}
+	ck_assert_msg(!connect(fd, (void *)&ss, len) || errno == EINPROGRESS,
+		      "connect to %s:%d: %s", ip, port, strerror(errno));
 	return fd;
 }
 
@@ -149,16 +134,11 @@ static int count(int host, const char *text)
 	char bc[FILTER_BC_MAX];
 	int n = 0, err;
 
-	if (filter_parse(text, NULL, NULL, &f, &fe)) {
-		fprintf(stderr, "bad filter '%s': %s\n", text, fe.msg);
-		exit(99);
-	}
+	ck_assert_msg(!filter_parse(text, NULL, NULL, &f, &fe), "bad filter '%s': %s", text,
+		      fe.msg);
 	filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
 	err = sockdiag_dump_req(NS[host], &req, &l, NULL);
-	if (err) {
-		fprintf(stderr, "dump: %s\n", strerror(-err));
-		exit(99);
-	}
+	ck_assert_msg(!err, "dump: %s", strerror(-err));
 	for (size_t i = 0; i < l.n; i++)
 		n += filter_match(f, &l.v[i]);
 	sockdiag_list_free(&l);
@@ -211,41 +191,48 @@ static void make_states(int *keep, int *nkeep)
 	*nkeep = k;
 }
 
-static int t_sockets(const char *raw)
+START_TEST(t_sockets)
 {
+	const char *raw = raw_path;
 	int keep[16], nkeep;
 
 	make_states(keep, &nkeep);
-	CHECK(wait_count(C, "state time-wait and dport = :8888", 1) == 1, "client TIME-WAIT");
-	CHECK(wait_count(C, "state fin-wait-2 and dport = :8888", 1) == 1, "client FIN-WAIT-2");
-	CHECK(wait_count(C, "state syn-sent and dst 198.18.0.3:9", 1) == 1, "client SYN-SENT");
-	CHECK(wait_count(C, "state established and dport = :8888", 1) == 1, "client v4 ESTAB");
-	CHECK(wait_count(C, "state established and dst [fd00:6e63::2]:8889", 1) == 1,
-	      "client v6 ESTAB");
-	CHECK(wait_count(C, "state all", 5) == 5, "client has exactly 5 sockets, saw %d",
-	      count(C, "state all"));
-	CHECK(count(C, "state listening") == 0, "no listener on the client");
-	CHECK(wait_count(S, "state listening", 2) == 2, "server listeners");
-	CHECK(wait_count(S, "state close-wait and sport = :8888", 1) == 1, "server CLOSE-WAIT");
-	CHECK(wait_count(S, "state established", 2) == 2, "server ESTAB v4+v6");
-	CHECK(wait_count(S, "state all", 5) == 5, "server has exactly 5 sockets, saw %d",
-	      count(S, "state all"));
-	CHECK(count(C, "state time-wait and timer = timewait") == 1, "TIME-WAIT has its timer");
+	ck_assert_msg(wait_count(C, "state time-wait and dport = :8888", 1) == 1,
+		      "client TIME-WAIT");
+	ck_assert_msg(wait_count(C, "state fin-wait-2 and dport = :8888", 1) == 1,
+		      "client FIN-WAIT-2");
+	ck_assert_msg(wait_count(C, "state syn-sent and dst 198.18.0.3:9", 1) == 1,
+		      "client SYN-SENT");
+	ck_assert_msg(wait_count(C, "state established and dport = :8888", 1) == 1,
+		      "client v4 ESTAB");
+	ck_assert_msg(wait_count(C, "state established and dst [fd00:6e63::2]:8889", 1) == 1,
+		      "client v6 ESTAB");
+	ck_assert_msg(wait_count(C, "state all", 5) == 5, "client has exactly 5 sockets, saw %d",
+		      count(C, "state all"));
+	ck_assert_msg(count(C, "state listening") == 0, "no listener on the client");
+	ck_assert_msg(wait_count(S, "state listening", 2) == 2, "server listeners");
+	ck_assert_msg(wait_count(S, "state close-wait and sport = :8888", 1) == 1,
+		      "server CLOSE-WAIT");
+	ck_assert_msg(wait_count(S, "state established", 2) == 2, "server ESTAB v4+v6");
+	ck_assert_msg(wait_count(S, "state all", 5) == 5, "server has exactly 5 sockets, saw %d",
+		      count(S, "state all"));
+	ck_assert_msg(count(C, "state time-wait and timer = timewait") == 1,
+		      "TIME-WAIT has its timer");
 	if (raw) {
 		FILE *f = fopen(raw, "we");
 		struct sockdiag_list l = {0};
 		if (!f || sockdiag_dump(NS[C], SOCKDIAG_TCP | SOCKDIAG_INFO, &l, f))
-			CHECK(0, "recording %s", raw);
+			ck_assert_msg(0, "recording %s", raw);
 		if (f)
 			fclose(f);
 		sockdiag_list_free(&l);
 	}
 	for (int i = 0; i < nkeep; i++)
 		close(keep[i]);
-	return 0;
 }
+END_TEST
 
-static int t_sysctl(void)
+START_TEST(t_sysctl)
 {
 	char v[256], root[256];
 	int err, rootfd = open("/proc/sys/net/ipv4/tcp_fin_timeout", O_RDONLY);
@@ -254,24 +241,25 @@ static int t_sysctl(void)
 	close(rootfd);
 	root[n > 0 ? n - 1 : 0] = '\0';
 	err = sysctl_set(NS[C], "net.ipv4.tcp_fin_timeout", "7");
-	CHECK(!err, "set tcp_fin_timeout: %s", strerror(-err));
+	ck_assert_msg(!err, "set tcp_fin_timeout: %s", strerror(-err));
 	err = sysctl_get(NS[C], "net.ipv4.tcp_fin_timeout", v, sizeof(v));
-	CHECK(!err && !strcmp(v, "7"), "client tcp_fin_timeout is %s", v);
+	ck_assert_msg(!err && !strcmp(v, "7"), "client tcp_fin_timeout is %s", v);
 	err = sysctl_get(NS[S], "net.ipv4.tcp_fin_timeout", v, sizeof(v));
-	CHECK(!err && !strcmp(v, "60"), "server keeps the default, saw %s", v);
+	ck_assert_msg(!err && !strcmp(v, "60"), "server keeps the default, saw %s", v);
 	rootfd = open("/proc/sys/net/ipv4/tcp_fin_timeout", O_RDONLY);
 	n = read(rootfd, v, sizeof(v) - 1);
 	close(rootfd);
 	v[n > 0 ? n - 1 : 0] = '\0';
-	CHECK(!strcmp(v, root), "root namespace value unchanged (%s, was %s)", v, root);
+	ck_assert_msg(!strcmp(v, root), "root namespace value unchanged (%s, was %s)", v, root);
 	err = sysctl_set(NS[C], "net.ipv4.no_such_key", "1");
-	CHECK(err == -ENOENT, "unknown key gives ENOENT, got %s", strerror(-err));
+	ck_assert_msg(err == -ENOENT, "unknown key gives ENOENT, got %s", strerror(-err));
 	err = sysctl_set(NS[C], "net.core.rmem_max", "1000000");
-	CHECK(err == -EACCES || err == -EPERM, "read-only key refused, got %s", strerror(-err));
+	ck_assert_msg(err == -EACCES || err == -EPERM, "read-only key refused, got %s",
+		      strerror(-err));
 	err = sysctl_get(NS[C], "net.ipv4.tcp_rmem", v, sizeof(v));
-	CHECK(!err && strchr(v, ' ') && !strchr(v, '\t'), "tabs become spaces: '%s'", v);
-	return 0;
+	ck_assert_msg(!err && strchr(v, ' ') && !strchr(v, '\t'), "tabs become spaces: '%s'", v);
 }
+END_TEST
 
 /* Run a command in a host's namespace, return its output. */
 static char *run_in(int host, char *const argv[])
@@ -298,10 +286,6 @@ static char *run_in(int host, char *const argv[])
 	out[n] = '\0';
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 97) {
-			printf("SKIP: %s (iproute2) not installed\n", argv[0]);
-			exit(77);
-		}
 		return NULL;
 	}
 	return out;
@@ -320,7 +304,7 @@ static void key_of(const struct sockdiag_sock *s, char *buf, size_t len)
 		 s->timer || s->expires_ms ? s->retrans : 0);
 }
 
-static int t_compare(void)
+START_TEST(t_compare)
 {
 	int keep[16], nkeep, matched = 0, lines = 0;
 	struct sockdiag_list l = {0};
@@ -331,8 +315,8 @@ static int t_compare(void)
 	/* Let queues settle: wait until no socket has unacked data. */
 	wait_count(C, "wq > 0", 0);
 	out = run_in(C, (char *const[]){"ss", "-tanoH", NULL});
-	CHECK(out != NULL, "ss ran");
-	CHECK(!sockdiag_dump(NS[C], SOCKDIAG_TCP, &l, NULL), "dump");
+	ck_assert_msg(out != NULL, "ss ran");
+	ck_assert_msg(!sockdiag_dump(NS[C], SOCKDIAG_TCP, &l, NULL), "dump");
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char st[32], loc[80], peer[80], rest[256] = "", kind[32] = "off", want[256];
 		unsigned rq, wq, cnt = 0;
@@ -355,23 +339,24 @@ static int t_compare(void)
 			key_of(&l.v[i], ours, sizeof(ours));
 			found = !strcmp(ours, want);
 		}
-		CHECK(found, "iproute2 line not seen by netcase: %s", want);
+		ck_assert_msg(found, "iproute2 line not seen by netcase: %s", want);
 		matched += found;
 	}
-	CHECK(lines == (int)l.n && lines == 5, "ss shows %d sockets, netcase %zu", lines, l.n);
+	ck_assert_msg(lines == (int)l.n && lines == 5, "ss shows %d sockets, netcase %zu", lines,
+		      l.n);
 	printf("compare: %d of %d ss lines matched\n", matched, lines);
 	sockdiag_list_free(&l);
 	for (int i = 0; i < nkeep; i++)
 		close(keep[i]);
-	return 0;
 }
+END_TEST
 
 /*
  * A burst of 100,000 UDP datagrams as fast as sendmmsg() goes, captured on
  * the server's end: every datagram must be either captured or counted as a
  * drop by libpcap - none may vanish quietly.
  */
-static int t_burst(void)
+START_TEST(t_burst)
 {
 	enum { N = 100000, BATCH = 256 };
 	struct sockaddr_storage ss;
@@ -384,9 +369,9 @@ static int t_burst(void)
 
 	close(tmp);
 	err = capture_start(NS[S], T.links[0].ifname[1], path, &cap, why, sizeof(why));
-	CHECK(!err, "capture: %s", why);
+	ck_assert_msg(!err, "capture: %s", why);
 	if (err)
-		return 0;
+		return;
 	sfd = ns_socket(NS[S], AF_INET, SOCK_DGRAM, 0);
 	sa_make(&ss, &len, "198.18.0.2", 9);
 	bind(sfd, (void *)&ss, len); /* a receiver, so no ICMP unreachable comes back */
@@ -402,7 +387,7 @@ static int t_burst(void)
 	while (sent < N) {
 		int n = sendmmsg(fd, msgs, N - sent < BATCH ? N - sent : BATCH, 0);
 		if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
-			CHECK(0, "sendmmsg: %s", strerror(errno));
+			ck_assert_msg(0, "sendmmsg: %s", strerror(errno));
 			break;
 		}
 		sent += n > 0 ? n : 0;
@@ -411,8 +396,8 @@ static int t_burst(void)
 	/* wait (at most 5 s) until the count stops growing */
 	double end = clock_now() + 5;
 	struct capture_filter *cf;
-	CHECK(!capture_filter_new(&T, "udp and dst port 9", &cf, why, sizeof(why)), "filter: %s",
-	      why);
+	ck_assert_msg(!capture_filter_new(&T, "udp and dst port 9", &cf, why, sizeof(why)),
+		      "filter: %s", why);
 	while (cf && clock_now() < end && (seen = capture_filter_count(cap, cf)) != last) {
 		last = seen;
 		if (seen >= sent)
@@ -424,16 +409,16 @@ static int t_burst(void)
 	printf("burst: %d datagrams in %.3f s (%.0f packets/s); captured %ld, libpcap counted "
 	       "%u received and %u dropped\n",
 	       sent, secs, sent / secs, seen, rcv, drop);
-	CHECK(sent == N, "sent %d of %d", sent, N);
-	CHECK(sent / secs >= 100000, "the burst reached only %.0f packets/s", sent / secs);
-	CHECK(seen + (long)drop >= sent, "%ld datagrams vanished without a reported drop",
-	      sent - seen - (long)drop);
+	ck_assert_msg(sent == N, "sent %d of %d", sent, N);
+	ck_assert_msg(sent / secs >= 100000, "the burst reached only %.0f packets/s", sent / secs);
+	ck_assert_msg(seen + (long)drop >= sent, "%ld datagrams vanished without a reported drop",
+		      sent - seen - (long)drop);
 	capture_free(cap);
 	unlink(path);
 	close(fd);
 	close(sfd);
-	return 0;
 }
+END_TEST
 
 /* ethtool's view of one offload of dev in the client namespace */
 static int offload(const char *dev, unsigned cmd)
@@ -450,7 +435,7 @@ static int offload(const char *dev, unsigned cmd)
 }
 
 /* Links and routes as iproute2 sees them after netns/ made them. */
-static int t_links(void)
+START_TEST(t_links)
 {
 	const char *dev = T.links[0].ifname[0];
 	struct ip_route r = {.dst = "203.0.113.0/24", .gateway = "198.18.0.2", .rto_min_ms = 10};
@@ -458,56 +443,106 @@ static int t_links(void)
 	int err;
 
 	err = link_ifb_add(NS[C], "ifbtest");
-	CHECK(!err && link_index(NS[C], "ifbtest") > 0, "ifb: %s", strerror(-err));
+	ck_assert_msg(!err && link_index(NS[C], "ifbtest") > 0, "ifb: %s", strerror(-err));
 	err = link_set(NS[C], dev, 1, 1400);
-	CHECK(!err, "mtu: %s", strerror(-err));
+	ck_assert_msg(!err, "mtu: %s", strerror(-err));
 	err = ip_route_add(NS[C], &r);
-	CHECK(!err, "route: %s", strerror(-err));
+	ck_assert_msg(!err, "route: %s", strerror(-err));
 	out = run_in(C, (char *const[]){"ip", "-o", "link", "show", NULL});
-	CHECK(out && strstr(out, "ifbtest") && strstr(out, "mtu 1400"), "ip link: %s", out);
+	ck_assert_msg(out && strstr(out, "ifbtest") && strstr(out, "mtu 1400"), "ip link: %s", out);
 	out = run_in(C, (char *const[]){"ip", "route", "show", "203.0.113.0/24", NULL});
-	CHECK(out && strstr(out, "via 198.18.0.2") && strstr(out, "rto_min lock 10ms"),
-	      "ip route: %s", out);
+	ck_assert_msg(out && strstr(out, "via 198.18.0.2") && strstr(out, "rto_min lock 10ms"),
+		      "ip route: %s", out);
 	out = run_in(C, (char *const[]){"ip", "neigh", "show", "198.18.0.2", NULL});
-	CHECK(out && strstr(out, "02:6e:63:00:00:02") && strstr(out, "PERMANENT"), "ip neigh: %s",
-	      out);
+	ck_assert_msg(out && strstr(out, "02:6e:63:00:00:02") && strstr(out, "PERMANENT"),
+		      "ip neigh: %s", out);
 	out = run_in(C, (char *const[]){"ip", "-6", "addr", "show", "dev", (char *)dev, NULL});
-	CHECK(out && strstr(out, "fd00:6e63::1/64") && !strstr(out, "tentative"), "ip -6 addr: %s",
-	      out);
-	CHECK(offload(dev, ETHTOOL_GTSO) == 1, "tso on by default");
+	ck_assert_msg(out && strstr(out, "fd00:6e63::1/64") && !strstr(out, "tentative"),
+		      "ip -6 addr: %s", out);
+	ck_assert_msg(offload(dev, ETHTOOL_GTSO) == 1, "tso on by default");
 	err = link_offloads_set(NS[C], dev, 0);
-	CHECK(!err, "offloads off: %s", strerror(-err));
-	CHECK(offload(dev, ETHTOOL_GTSO) == 0 && offload(dev, ETHTOOL_GGSO) == 0 &&
-		  offload(dev, ETHTOOL_GGRO) == 0 && offload(dev, ETHTOOL_GTXCSUM) == 0,
-	      "tso gso gro tx off");
+	ck_assert_msg(!err, "offloads off: %s", strerror(-err));
+	ck_assert_msg(offload(dev, ETHTOOL_GTSO) == 0 && offload(dev, ETHTOOL_GGSO) == 0 &&
+			  offload(dev, ETHTOOL_GGRO) == 0 && offload(dev, ETHTOOL_GTXCSUM) == 0,
+		      "tso gso gro tx off");
 	err = link_del(NS[C], "ifbtest");
-	CHECK(!err && link_index(NS[C], "ifbtest") == -ENODEV, "ifb deleted");
+	ck_assert_msg(!err && link_index(NS[C], "ifbtest") == -ENODEV, "ifb deleted");
 	err = link_set(NS[C], "nosuchdev", 1, 0);
-	CHECK(err == -ENODEV || err == -ENOENT, "a missing device is an error: %s", strerror(-err));
-	return 0;
+	ck_assert_msg(err == -ENODEV || err == -ENOENT, "a missing device is an error: %s",
+		      strerror(-err));
+}
+END_TEST
+
+static const struct {
+	const char *name;
+	const TTest *const *test;
+	int timeout;
+	const char *needs; /* a program of iproute2 the test compares with */
+} tests[] = {
+    {"sockets", &t_sockets, 20, NULL}, {"sysctl", &t_sysctl, 10, NULL},
+    {"compare", &t_compare, 20, "ss"}, {"burst", &t_burst, 30, NULL},
+    {"links", &t_links, 20, "ip"},
+};
+
+static Suite *ns_suite(void)
+{
+	Suite *s = suite_create("ns");
+
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, tests[i].timeout);
+		tcase_add_test(tc, *tests[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+/* 77 and the reason when namespaces cannot be made here, before any test. */
+static void skip_unless_able(const char *needs)
+{
+	char why[256], cmd[128];
+	int fd;
+
+	if (ns_privilege_setup(why, sizeof(why))) {
+		printf("SKIP: %s\n", why);
+		exit(77);
+	}
+	fd = ns_new();
+	if (fd == -EPERM || fd == -EACCES) {
+		printf("SKIP: cannot create a network namespace: %s\n", strerror(-fd));
+		exit(77);
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", needs ? needs : "true");
+	if (needs && system(cmd) != 0) {
+		printf("SKIP: %s (iproute2) not installed\n", needs);
+		exit(77);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: nstest sockets [RAW]|sysctl|compare|burst|links\n");
+	const char *tcase = argc > 1 ? argv[1] : NULL, *needs = NULL;
+	SRunner *sr;
+	int failed, known = !tcase;
+
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (tcase && !strcmp(tcase, tests[i].name)) {
+			known = 1;
+			needs = tests[i].needs;
+		}
+	if (!known) {
+		fprintf(stderr, "usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links]\n");
 		return 2;
 	}
-	setup();
-	if (!strcmp(argv[1], "sockets"))
-		t_sockets(argc > 2 ? argv[2] : NULL);
-	else if (!strcmp(argv[1], "sysctl"))
-		t_sysctl();
-	else if (!strcmp(argv[1], "compare"))
-		t_compare();
-	else if (!strcmp(argv[1], "burst"))
-		t_burst();
-	else if (!strcmp(argv[1], "links"))
-		t_links();
-	else
-		return 2;
-	topo_teardown(NS, 2);
-	topo_fini(&T);
-	printf("%s: %s\n", argv[1], failures ? "FAIL" : "PASS");
-	return failures ? 1 : 0;
+	raw_path = tcase && !strcmp(tcase, "sockets") && argc > 2 ? argv[2] : NULL;
+	skip_unless_able(tcase ? needs : "ss");
+	sr = srunner_create(ns_suite());
+	srunner_run(sr, NULL, tcase, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	printf("%s: %s\n", tcase ? tcase : "all", failed ? "FAIL" : "PASS");
+	return failed ? 1 : 0;
 }

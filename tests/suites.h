@@ -15,6 +15,7 @@ Suite *pktdecode_suite(void);
 Suite *place_suite(void);
 Suite *expect_suite(void);
 Suite *nlsock_suite(void);
+Suite *actor_suite(void);
 
 /* Read a file under tests/data into a malloc'd buffer; aborts the test on failure. */
 char *test_data_read(const char *name, size_t *len);

@@ -1,0 +1,173 @@
+/* Actor option parsing (case_actor.c): every option of listen, connect and
+ * exec lands in its field of struct actor_spec, with its default otherwise. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../harness/case.h"
+#include "suites.h"
+
+static struct case_model *parse(const char *start)
+{
+	char text[512];
+	struct case_model *m = NULL;
+	struct case_error e;
+
+	snprintf(text, sizeof(text), "host client\nhost server\nlink client server\n%s\n", start);
+	ck_assert_msg(case_parse("a.case", text, &m, &e) == 0, "%s: %s", start, e.msg);
+	ck_assert_int_eq(m->nactors, 1);
+	return m;
+}
+
+START_TEST(t_listen_defaults)
+{
+	struct case_model *m = parse("start s: server listen :8888");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_str_eq(a->name, "s");
+	ck_assert_int_eq(a->kind, ACTOR_LISTEN);
+	ck_assert_int_eq(a->host, 1);
+	ck_assert_int_eq(a->port, 8888);
+	ck_assert_str_eq(a->addr, "");
+	ck_assert_int_eq(a->backlog, 128);
+	ck_assert(a->accept && a->read && a->eof_close);
+	ck_assert_int_eq(a->keepalive, 0);
+	ck_assert_int_eq(a->read_chunk, 0);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_listen_options)
+{
+	struct case_model *m = parse("start s: server listen [::]:80 backlog 1 noaccept noread "
+				     "eof hold keepalive 2s 1s 3 user-timeout 1500ms rcvbuf 4096 "
+				     "sndbuf 8192 linger 2s nodelay bind 198.18.0.2:0");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_str_eq(a->addr, "::");
+	ck_assert_int_eq(a->port, 80);
+	ck_assert_int_eq(a->backlog, 1);
+	ck_assert(!a->accept && !a->read && !a->eof_close);
+	ck_assert(a->keepalive);
+	ck_assert_int_eq(a->ka_idle, 2);
+	ck_assert_int_eq(a->ka_intvl, 1);
+	ck_assert_int_eq(a->ka_cnt, 3);
+	ck_assert_int_eq(a->user_timeout_ms, 1500);
+	ck_assert_int_eq(a->rcvbuf, 4096);
+	ck_assert_int_eq(a->sndbuf, 8192);
+	ck_assert_int_eq(a->linger_s, 2);
+	ck_assert(a->nodelay);
+	ck_assert_str_eq(a->bind_addr, "198.18.0.2");
+	ck_assert_int_eq(a->bind_port, 0);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_listen_slow_reader)
+{
+	struct case_model *m = parse("start s: server listen 9000 read 100 every 250ms");
+
+	ck_assert_int_eq(m->actors[0].port, 9000);
+	ck_assert_int_eq(m->actors[0].read_chunk, 100);
+	ck_assert_uint_eq(m->actors[0].read_every_ms, 250);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_connect_options)
+{
+	struct case_model *m = parse("start c: client connect server:8888 send \"Hello\\n\" recv "
+				     "ipv6 connections 100 bind 0.0.0.0:40002");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_int_eq(a->kind, ACTOR_CONNECT);
+	ck_assert_int_eq(a->target_host, 1);
+	ck_assert_int_eq(a->port, 8888);
+	ck_assert_str_eq(a->send, "Hello\n");
+	ck_assert(a->recv && a->ipv6 && !a->stream);
+	ck_assert_int_eq(a->connections, 100);
+	ck_assert_int_eq(a->bind_port, 40002);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_connect_bytes_and_stream)
+{
+	struct case_model *m =
+	    parse("start c: client connect 198.18.0.2:80 send 1000 bytes stream");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_int_eq(a->target_host, -1);
+	ck_assert_str_eq(a->addr, "198.18.0.2");
+	ck_assert_int_eq(a->send_bytes, 1000);
+	ck_assert_ptr_null(a->send);
+	ck_assert(a->stream);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_exec_argv)
+{
+	struct case_model *m = parse("start p: client exec bash -c \"echo 'a b' >&2\" last");
+	char **v = m->actors[0].argv;
+
+	ck_assert_int_eq(m->actors[0].kind, ACTOR_EXEC);
+	ck_assert_str_eq(v[0], "bash");
+	ck_assert_str_eq(v[1], "-c");
+	ck_assert_str_eq(v[2], "echo 'a b' >&2");
+	ck_assert_str_eq(v[3], "last");
+	ck_assert_ptr_null(v[4]);
+	case_free(m);
+}
+END_TEST
+
+static const struct {
+	const char *start, *err;
+} refused[] = {
+    {"start c: client connect server:8888 fast",
+     "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, keepalive, "
+     "user-timeout, rcvbuf, sndbuf, linger, nodelay, bind)"},
+    {"start c: client connect server:0", "4:32: bad port '0'"},
+    {"start c: client connect server:8888 connections 10001",
+     "4:49: expected a number of connections from 1 to 10000, found '10001'"},
+    {"start s: server listen :80 keepalive 500ms 1s 3",
+     "4:48: keepalive idle and interval are whole seconds, at least 1s"},
+    {"start s: server listen :80 read 10 often 1s",
+     "4:36: expected 'every' (read N every T), found 'often'"},
+    {"start c: client connect server:1 send \"a\" send \"b\"", "4:43: only one 'send' per actor"},
+    {"start server: client connect server:1", "4:7: 'server' is a host name; name the actor "
+					      "otherwise"},
+    {"start p: client exec", "4:21: expected a command after exec"},
+};
+
+START_TEST(t_refused)
+{
+	char text[512];
+	struct case_model *m = NULL;
+	struct case_error e;
+
+	snprintf(text, sizeof(text), "host client\nhost server\nlink client server\n%s\n",
+		 refused[_i].start);
+	ck_assert_int_eq(case_parse("a.case", text, &m, &e), -EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_str_eq(e.msg + strlen("a.case:"), refused[_i].err);
+}
+END_TEST
+
+Suite *actor_suite(void)
+{
+	Suite *s = suite_create("actor");
+	TCase *tc = tcase_create("options");
+
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, t_listen_defaults);
+	tcase_add_test(tc, t_listen_options);
+	tcase_add_test(tc, t_listen_slow_reader);
+	tcase_add_test(tc, t_connect_options);
+	tcase_add_test(tc, t_connect_bytes_and_stream);
+	tcase_add_test(tc, t_exec_argv);
+	tcase_add_loop_test(tc, t_refused, 0, sizeof(refused) / sizeof(refused[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
