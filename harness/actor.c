@@ -21,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONNS 1024
-
 static void report(int ctl, const char *fmt, const char *arg)
 {
 	char buf[128];
@@ -188,6 +186,27 @@ static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, siz
 	}
 }
 
+/* Room for one more accepted connection (and its pollfd); -ENOMEM. */
+static int lconn_room(struct lconn **cs, struct pollfd **pf, int n, int *cap)
+{
+	void *v;
+	int ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	v = reallocarray(*cs, ncap, sizeof(**cs));
+	if (!v)
+		return -ENOMEM;
+	*cs = v;
+	v = reallocarray(*pf, ncap + 2, sizeof(**pf));
+	if (!v)
+		return -ENOMEM;
+	*pf = v;
+	*cap = ncap;
+	return 0;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -196,15 +215,12 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void run_listen(const struct actor_spec *a, int ctl)
+/* The listening socket, dual-stack when IPv6; ends the actor on failure. */
+static int listen_socket(const struct actor_spec *a, int ctl)
 {
-	static struct lconn cs[MAX_CONNS];
-	struct pollfd pf[MAX_CONNS + 2];
 	struct sockaddr_storage ss;
-	int nc = 0, lfd, one = 1, v6 = 0, err, paced = a->read && a->read_every_ms > 0;
-	long long next_read = now_ms() + a->read_every_ms;
+	int lfd, one = 1, v6 = 0, err;
 	socklen_t len;
-	char cmd[4096];
 
 	if (make_addr(a->addr, a->port, &ss, &len))
 		finish_err(ctl, EINVAL);
@@ -219,12 +235,26 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		finish_err(ctl, -err);
 	if (bind(lfd, (void *)&ss, len) < 0 || listen(lfd, a->backlog) < 0)
 		finish_err(ctl, errno);
+	return lfd;
+}
+
+static void run_listen(const struct actor_spec *a, int ctl)
+{
+	struct lconn *cs = NULL;
+	struct pollfd *pf = calloc(2, sizeof(*pf));
+	int nc = 0, cap = 0, lfd, paced = a->read && a->read_every_ms > 0;
+	long long next_read = now_ms() + a->read_every_ms;
+	char cmd[4096];
+
+	if (!pf)
+		finish_err(ctl, ENOMEM);
+	lfd = listen_socket(a, ctl);
 	report(ctl, "listening%s", "");
 	for (;;) {
 		int timeout = -1;
 
 		pf[0] = (struct pollfd){ctl, POLLIN, 0};
-		pf[1] = (struct pollfd){lfd, a->accept && nc < MAX_CONNS ? POLLIN : 0, 0};
+		pf[1] = (struct pollfd){lfd, a->accept ? POLLIN : 0, 0};
 		for (int i = 0; i < nc; i++)
 			pf[i + 2] =
 			    (struct pollfd){cs[i].fd < 0 || cs[i].idle ? -1 : cs[i].fd,
@@ -272,6 +302,8 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		}
 		if (pf[1].revents & POLLIN) {
 			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd >= 0 && lconn_room(&cs, &pf, nc, &cap))
+				finish_err(ctl, ENOMEM);
 			if (fd >= 0)
 				cs[nc++] = (struct lconn){.fd = fd};
 		}

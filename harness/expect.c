@@ -80,16 +80,19 @@ static int resolve_host(void *ctx, const char *name, struct filter_addr *out, in
 
 	if (h < 0)
 		return 0;
-	for (int l = 0; l < t->nlinks && n + 1 < max; l++) {
+	for (int l = 0; l < t->nlinks; l++) {
 		int s = topo_link_side(t, l, h);
 		if (s < 0)
 			continue;
-		out[n].family = AF_INET;
-		inet_pton(AF_INET, t->links[l].v4[s], out[n++].bytes);
-		out[n].family = AF_INET6;
-		inet_pton(AF_INET6, t->links[l].v6[s], out[n++].bytes);
+		if (out && n + 2 <= max) {
+			out[n].family = AF_INET;
+			inet_pton(AF_INET, t->links[l].v4[s], out[n].bytes);
+			out[n + 1].family = AF_INET6;
+			inet_pton(AF_INET6, t->links[l].v6[s], out[n + 1].bytes);
+		}
+		n += 2;
 	}
-	return n;
+	return out && n > max ? max : n;
 }
 
 static int sockets_parse(struct cur *c, struct expectation *e)

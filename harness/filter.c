@@ -11,33 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
-enum field {
-	F_RQ,
-	F_WQ,
-	F_RETRANS,
-	F_PROBES,
-	F_TIMER,
-	F_EXPIRES,
-	F_RTT,
-	F_BYTES_ACKED,
-	F_BYTES_RECEIVED
-};
-
-#define MAX_ADDRS 16
-
-struct filter {
-	enum node_kind kind;
-	struct filter *l, *r;
-	unsigned states; /* N_STATE: bit per kernel state */
-	int dst;	 /* N_PORT, N_ADDR: 1 for the remote side */
-	enum filter_cmp cmp;
-	long value; /* N_PORT port or -1; N_FIELD value */
-	enum field field;
-	int naddr; /* N_ADDR: 0 means any address */
-	struct filter_addr addr[MAX_ADDRS];
-	int plen; /* prefix length, -1 for a full match */
-};
+#include "filter_node.h"
 
 #define ST(x)	   (1u << (x))
 #define ALL_STATES (0xfffu << 1)
@@ -149,6 +123,8 @@ struct filter *filter_free(struct filter *f)
 	if (f) {
 		filter_free(f->l);
 		filter_free(f->r);
+		if (f->addr != &f->one)
+			free(f->addr);
 		free(f);
 	}
 	return NULL;
@@ -268,16 +244,22 @@ static int parse_addr(struct parser *ps, struct filter *f)
 		f->naddr = 0;
 		return 0;
 	}
-	if (inet_pton(AF_INET, host, f->addr[0].bytes) == 1) {
-		f->addr[0].family = AF_INET;
+	f->addr = &f->one;
+	if (inet_pton(AF_INET, host, f->one.bytes) == 1) {
+		f->one.family = AF_INET;
 		f->naddr = 1;
-	} else if (inet_pton(AF_INET6, host, f->addr[0].bytes) == 1) {
-		f->addr[0].family = AF_INET6;
+	} else if (inet_pton(AF_INET6, host, f->one.bytes) == 1) {
+		f->one.family = AF_INET6;
 		f->naddr = 1;
 	} else {
-		f->naddr = ps->resolve ? ps->resolve(ps->ctx, host, f->addr, MAX_ADDRS) : 0;
-		if (f->naddr <= 0)
+		/* a host name: as many addresses as it has (asked for twice) */
+		int n = ps->resolve ? ps->resolve(ps->ctx, host, NULL, 0) : 0;
+		if (n <= 0)
 			return fail(ps, col, "unknown host or address '%s'", host);
+		f->addr = calloc(n, sizeof(*f->addr));
+		if (!f->addr)
+			return -ENOMEM;
+		f->naddr = ps->resolve(ps->ctx, host, f->addr, n);
 	}
 	if (f->plen > (f->addr[0].family == AF_INET ? 32 : 128))
 		return fail(ps, col, "prefix length too long for '%s'", host);
@@ -692,103 +674,4 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 		}
 	}
 	return 0;
-}
-
-unsigned filter_states(const struct filter *f)
-{
-	if (!f)
-		return ~0u;
-	switch (f->kind) {
-	case N_AND:
-		return filter_states(f->l) & filter_states(f->r);
-	case N_OR:
-		return filter_states(f->l) | filter_states(f->r);
-	case N_STATE:
-		return f->states;
-	default:
-		return ~0u; /* not, ports, addresses, fields: any state */
-	}
-}
-
-int filter_needs_info(const struct filter *f)
-{
-	if (!f)
-		return 0;
-	if (f->kind == N_FIELD &&
-	    (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT))
-		return 1;
-	return filter_needs_info(f->l) || filter_needs_info(f->r);
-}
-
-struct port_cond {
-	int code;
-	unsigned port;
-};
-
-/* Port conditions every match must meet, from the top-level `and` chain. */
-static int collect_ports(const struct filter *f, struct port_cond *c, int n, int max)
-{
-	long p;
-
-	if (!f || n >= max)
-		return n;
-	if (f->kind == N_AND)
-		return collect_ports(f->r, c, collect_ports(f->l, c, n, max), max);
-	if (f->kind != N_PORT || f->value < 0)
-		return n;
-	p = f->value;
-	switch (f->cmp) {
-	case FILTER_EQ:
-		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
-		if (n < max)
-			c[n++] =
-			    (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
-		break;
-	case FILTER_GE:
-	case FILTER_GT:
-		if (f->cmp == FILTER_GT && ++p > 65535)
-			break;
-		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_GE : INET_DIAG_BC_S_GE, p};
-		break;
-	case FILTER_LE:
-	case FILTER_LT:
-		if (f->cmp == FILTER_LT && --p < 0)
-			break;
-		c[n++] = (struct port_cond){f->dst ? INET_DIAG_BC_D_LE : INET_DIAG_BC_S_LE, p};
-		break;
-	case FILTER_NE:
-		break;
-	}
-	return n;
-}
-
-int filter_bytecode(const struct filter *f, void *buf, size_t len)
-{
-	struct port_cond c[16];
-	struct inet_diag_bc_op *op = buf;
-	int n = collect_ports(f, c, 0, 16);
-	size_t need = (size_t)n * 2 * sizeof(*op);
-
-	if (need > len)
-		return -ENOSPC;
-	for (int i = 0; i < n; i++) {
-		size_t rest = need - (size_t)i * 2 * sizeof(*op);
-
-		/* true: on to the next pair; false: jump past the end (reject) */
-		op[2 * i] = (struct inet_diag_bc_op){
-		    .code = c[i].code, .yes = 2 * sizeof(*op), .no = rest + 4};
-		op[2 * i + 1] = (struct inet_diag_bc_op){.no = c[i].port};
-	}
-	return (int)need;
-}
-
-void filter_sockdiag_req(const struct filter *f, unsigned what, struct sockdiag_req *req, void *bc,
-			 size_t bclen)
-{
-	int n = filter_bytecode(f, bc, bclen);
-
-	req->what = what | (filter_needs_info(f) ? SOCKDIAG_INFO : 0);
-	req->states = filter_states(f);
-	req->bytecode = n > 0 ? bc : NULL;
-	req->bytecode_len = n > 0 ? (size_t)n : 0;
 }

@@ -38,8 +38,9 @@ struct filter_addr {
 };
 
 /*
- * Resolve a host name to up to max addresses; returns how many, 0 if the
- * name is unknown.
+ * Resolve a host name to up to max addresses into out; returns how many, 0
+ * if the name is unknown.  With out NULL: how many the host has (the filter
+ * asks first, so a host with any number of links is matched whole).
  */
 typedef int (*filter_resolve_fn)(void *ctx, const char *name, struct filter_addr *out, int max);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <linux/inet_diag.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,21 @@ static struct sockdiag_sock sock4(unsigned state, const char *src, unsigned spor
 static int resolve(void *ctx, const char *name, struct filter_addr *out, int max)
 {
 	(void)ctx;
-	if (strcmp(name, "server") || max < 2)
+	if (!strcmp(name, "hub")) {
+		/* a host with 40 links: 198.18.k.1 for each */
+		for (int k = 0; out && k < 40 && k < max; k++) {
+			char a[32];
+			snprintf(a, sizeof(a), "198.18.%d.1", k);
+			out[k].family = AF_INET;
+			inet_pton(AF_INET, a, out[k].bytes);
+		}
+		return out && max < 40 ? max : 40;
+	}
+	if (strcmp(name, "server"))
+		return 0;
+	if (!out)
+		return 2;
+	if (max < 2)
 		return 0;
 	out[0].family = AF_INET;
 	inet_pton(AF_INET, "198.18.0.2", out[0].bytes);
@@ -221,6 +236,23 @@ START_TEST(t_service_names)
 }
 END_TEST
 
+/* A host with many links is matched on every one of its addresses. */
+START_TEST(t_many_addresses)
+{
+	struct sockdiag_sock s = sock4(1, "198.18.0.9", 40000, "198.18.39.1", 80);
+	struct filter_error e;
+	struct filter *f;
+
+	ck_assert_int_eq(filter_parse("dst hub", resolve, NULL, &f, &e), 0);
+	ck_assert(filter_match(f, &s));
+	filter_free(f);
+	s = sock4(1, "198.18.0.9", 40000, "198.18.40.1", 80);
+	ck_assert_int_eq(filter_parse("dst hub", resolve, NULL, &f, &e), 0);
+	ck_assert(!filter_match(f, &s));
+	filter_free(f);
+}
+END_TEST
+
 /* Deep nesting is refused with a message, not a stack overflow. */
 START_TEST(t_depth_bounded)
 {
@@ -304,6 +336,7 @@ Suite *filter_suite(void)
 	tcase_add_test(tc, t_states_and_info);
 	tcase_add_test(tc, t_service_names);
 	tcase_add_test(tc, t_depth_bounded);
+	tcase_add_test(tc, t_many_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
