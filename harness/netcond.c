@@ -49,6 +49,22 @@ static FILE *cmd_open(struct cmdbuf *b)
 	return b->f;
 }
 
+/* A stream that opens "table inet TABLE { chain CHAIN { type filter hook
+ * HOOK priority PRIO; policy accept;"; the caller writes the rules and
+ * ends both blocks with " }\n}\n".  NULL without memory. */
+static FILE *chain_open(struct cmdbuf *b, const char *table, const char *chain, const char *hook,
+			int prio)
+{
+	FILE *f = cmd_open(b);
+
+	if (f)
+		fprintf(f,
+			"table inet %s {\n chain %s {\n  type filter hook %s priority %d; policy "
+			"accept;\n",
+			table, chain, hook, prio);
+	return f;
+}
+
 /* Close the stream; the text, or NULL if it could not be had (free it). */
 static char *cmd_close(struct cmdbuf *b)
 {
@@ -86,15 +102,14 @@ static int nft_step(struct run *r, const struct step *s, int h, const char *cmd)
 static char *cut_table(struct run *r, int o)
 {
 	const struct topo *t = &r->m->topo;
+	char table[64];
 	struct cmdbuf b;
-	FILE *f = cmd_open(&b);
+	FILE *f;
 
+	snprintf(table, sizeof(table), "netcase_cut_%s", run_host(r, o));
+	f = chain_open(&b, table, "in", "prerouting", -300);
 	if (!f)
 		return NULL;
-	fprintf(f,
-		"table inet netcase_cut_%s {\n chain in {\n"
-		"  type filter hook prerouting priority -300; policy accept;\n",
-		run_host(r, o));
 	for (int l = 0; l < t->nlinks; l++) {
 		int side = topo_link_side(t, l, o);
 		if (side >= 0)
@@ -188,15 +203,14 @@ void netcond_rule_format(const struct rule_spec *r, FILE *f)
 static char *rule_chain(struct run *r, const struct step *s, const struct place *p,
 			const char *hook)
 {
+	char chain[64];
 	struct cmdbuf b;
-	FILE *f = cmd_open(&b);
+	FILE *f;
 
+	snprintf(chain, sizeof(chain), "r_%s", s->rule.name);
+	f = chain_open(&b, "netcase_rules", chain, hook, -300);
 	if (!f)
 		return NULL;
-	fprintf(f,
-		"table inet netcase_rules {\n chain r_%s {\n"
-		"  type filter hook %s priority -300; policy accept;\n",
-		s->rule.name, hook);
 	for (int fam = 0; fam < 2; fam++) {
 		fputs("  ", f);
 		if (p) {
@@ -321,16 +335,14 @@ static int offloads_off(struct run *r, const struct step *s, int l)
 static int loss_by_nft(struct run *r, const struct step *s, const struct place *pl, int idx)
 {
 	const struct netem_spec *n = &s->netem;
+	char chain[32], *cmd;
 	struct cmdbuf b;
-	FILE *f = cmd_open(&b);
-	char *cmd;
+	FILE *f;
 	int v;
 
+	snprintf(chain, sizeof(chain), "netem_%d", idx);
+	f = chain_open(&b, "netcase_rules", chain, pl->forward ? "forward" : "input", -310);
 	if (f) {
-		fprintf(f,
-			"table inet netcase_rules {\n chain netem_%d {\n"
-			"  type filter hook %s priority -310; policy accept;\n",
-			idx, pl->forward ? "forward" : "input");
 		for (int fam = 0; fam < 2; fam++) {
 			fputs("  ", f);
 			place_match(&r->m->topo, s->host, s->peer, pl, fam ? AF_INET6 : AF_INET, f);

@@ -8,25 +8,11 @@
 #include "../harness/topo.h"
 #include "suites.h"
 
-/*   client --0-- router --1-- server
- *                  \---2-- db           (router forwards)            */
-static void chain(struct topo *t)
-{
-	topo_init(t);
-	ck_assert_int_eq(topo_host_add(t, "client"), 0);
-	ck_assert_int_eq(topo_host_add(t, "router"), 1);
-	ck_assert_int_eq(topo_host_add(t, "server"), 2);
-	ck_assert_int_eq(topo_host_add(t, "db"), 3);
-	ck_assert_int_eq(topo_link_add(t, 0, 1, 0), 0);
-	ck_assert_int_eq(topo_link_add(t, 1, 2, 1400), 1);
-	ck_assert_int_eq(topo_link_add(t, 1, 3, 0), 2);
-}
-
 START_TEST(t_names_and_addresses)
 {
 	struct topo t;
 
-	chain(&t);
+	test_chain(&t);
 	ck_assert_str_eq(t.links[0].ifname[0], "v0-router");
 	ck_assert_str_eq(t.links[0].ifname[1], "v0-client");
 	ck_assert_str_eq(t.links[1].v4[0], "198.18.1.1");
@@ -44,7 +30,7 @@ START_TEST(t_paths)
 {
 	struct topo t;
 
-	chain(&t);
+	test_chain(&t);
 	ck_assert_int_eq(topo_next_link(&t, 0, 2), 0);
 	ck_assert_int_eq(topo_next_link(&t, 2, 0), 1);
 	ck_assert_int_eq(topo_next_link(&t, 2, 3), 1);
@@ -67,7 +53,7 @@ START_TEST(t_refusals)
 {
 	struct topo t;
 
-	chain(&t);
+	test_chain(&t);
 	ck_assert_int_eq(topo_host_add(&t, "client"), -EEXIST);
 	ck_assert_int_eq(topo_host_add(&t, "bad name"), -EINVAL);
 	ck_assert_int_eq(topo_host_add(&t, ""), -EINVAL);
@@ -174,7 +160,7 @@ START_TEST(t_routes_island)
 	struct topo_route *v;
 	int n;
 
-	chain(&t);
+	test_chain(&t);
 	ck_assert_int_eq(topo_host_add(&t, "island"), 4);
 	ck_assert_int_eq(topo_host_add(&t, "island2"), 5);
 	ck_assert_int_eq(topo_link_add(&t, 4, 5, 0), 3);

@@ -2,7 +2,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../harness/topo.h"
 #include "suites.h"
+
+void test_chain(struct topo *t)
+{
+	topo_init(t);
+	ck_assert_int_eq(topo_host_add(t, "client"), 0);
+	ck_assert_int_eq(topo_host_add(t, "router"), 1);
+	ck_assert_int_eq(topo_host_add(t, "server"), 2);
+	ck_assert_int_eq(topo_host_add(t, "db"), 3);
+	ck_assert_int_eq(topo_link_add(t, 0, 1, 0), 0);
+	ck_assert_int_eq(topo_link_add(t, 1, 2, 1400), 1);
+	ck_assert_int_eq(topo_link_add(t, 1, 3, 0), 2);
+}
 
 char *test_data_read(const char *name, size_t *len)
 {

@@ -17,6 +17,16 @@ Suite *expect_suite(void);
 Suite *nlsock_suite(void);
 Suite *actor_suite(void);
 
+struct topo;
+
+/*
+ *   client --0-- router --1-- server
+ *                  \---2-- db           (the router forwards)
+ * The topology model several suites test against (hosts 0-3, links 0-2;
+ * the router-server link has mtu 1400).
+ */
+void test_chain(struct topo *t);
+
 /* Read a file under tests/data into a malloc'd buffer; aborts the test on failure. */
 char *test_data_read(const char *name, size_t *len);
 
