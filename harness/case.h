@@ -122,6 +122,7 @@ struct expectation {
 	int host;  /* sockets, counter */
 	int link;  /* packets: link index */
 	int actor; /* exits, running: index into the case's actors */
+	int step;  /* the index of its own step */
 	enum expect_agg agg;
 	char *text; /* the filter (ss or pcap) or the counter name */
 	struct filter *filter;

@@ -109,6 +109,7 @@ int case_expect_parse(struct cur *c)
 		return -ENOMEM;
 	e = &s->expect;
 	e->host = e->link = e->actor = -1;
+	e->step = c->m->nsteps - 1;
 	caselex_ws(c);
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "a host, an actor or 'packets'")))

@@ -377,11 +377,15 @@ int case_net_netem(struct cur *c)
 				     : !strcmp(end, "mbit") ? 1e6
 				     : !strcmp(end, "gbit") ? 1e9
 							    : -1;
-			if (end == r || mul < 0 || v <= 0)
+			if (end == r || mul < 0 || !(v > 0))
 				return caselex_fail(c, rat,
 						    "expected a rate such as 500kbit or 10mbit, "
 						    "found '%s'",
 						    r);
+			/* tbf takes 64-bit bytes per second: 100 Tbit/s is plenty */
+			if (v * mul > 1e14)
+				return caselex_fail(c, rat,
+						    "'%s' is too large (at most 100000gbit)", r);
 			s->netem.rate_bps = (unsigned long long)(v * mul);
 		} else
 			return caselex_fail(c, at,

@@ -208,21 +208,39 @@ void evidence_write(struct run *r)
 	}
 }
 
+/* Bind-mount host h's namespace on path; -errno of the step that failed. */
+static int keep_one(struct run *r, int h, const char *path)
+{
+	char src[64];
+	int fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0444), err;
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", run_ns(r, h));
+	if (mount(src, path, NULL, MS_BIND, NULL) == 0)
+		return 0;
+	err = -errno;
+	unlink(path);
+	return err;
+}
+
 void evidence_keep(struct run *r)
 {
-	char path[512], src[64];
+	char path[512];
 
-	mkdir("/run/netns", 0755);
+	if (mkdir("/run/netns", 0755) < 0 && errno != EEXIST) {
+		fprintf(r->out, "  --keep: cannot create /run/netns: %s\n", strerror(errno));
+		return;
+	}
 	for (int h = 0; h < r->m->topo.nhosts; h++) {
+		int err;
+
 		snprintf(path, sizeof(path), "/run/netns/netcase-%s-%s", r->o->run_id,
 			 run_host(r, h));
-		int fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0444);
-		if (fd >= 0)
-			close(fd);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", run_ns(r, h));
-		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
-			fprintf(r->out, "  --keep: cannot pin %s: %s\n", path, strerror(errno));
-			unlink(path);
+		err = keep_one(r, h, path);
+		if (err) {
+			fprintf(r->out, "  --keep: cannot pin %s: %s\n", path, strerror(-err));
 		} else {
 			fprintf(r->out,
 				"  kept: ip netns exec netcase-%s-%s ...  (netcase shell %s %s)\n",

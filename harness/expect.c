@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "evidence.h"
 #include "clock.h"
 #include "units.h"
 #include "watch.h"
@@ -125,22 +126,34 @@ static const char *agg_name(enum expect_agg a)
 	return a == AGG_COUNT ? "count" : a == AGG_ANY ? "any" : "none";
 }
 
+/* The last sample a socket expectation judged, kept for its failure report. */
+struct sockets_sample {
+	struct sockdiag_list socks; /* what the dump returned (the filter's states and ports) */
+	double t;		    /* when, in seconds since the case began */
+};
+
 static int sockets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
+	struct sockets_sample *smp = *state;
 	struct sockdiag_list l = {0};
 	struct sockdiag_req req;
 	char bc[FILTER_BC_MAX];
 	long long n = 0;
 	int err;
 
+	if (!smp && !(smp = *state = calloc(1, sizeof(*smp))))
+		return -ENOMEM;
 	filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
 	err = run_dump(r, e->host, &req, &l);
-	if (!err)
-		for (size_t i = 0; i < l.n; i++)
-			n += filter_match(e->filter, &l.v[i]);
-	sockdiag_list_free(&l);
-	if (err)
+	if (err) {
+		sockdiag_list_free(&l);
 		return err;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		n += filter_match(e->filter, &l.v[i]);
+	sockdiag_list_free(&smp->socks);
+	smp->socks = l;
+	smp->t = run_rel(r);
 	ob->value = n;
 	ob->ok = e->agg == AGG_COUNT ? filter_cmp_eval(n, e->op, e->value)
 		 : e->agg == AGG_ANY ? n > 0
@@ -149,20 +162,60 @@ static int sockets_observe(struct run *r, const struct expectation *e, void **st
 	return 0;
 }
 
-static void sockets_describe(struct run *r, const struct expectation *e, FILE *out)
+/* Write what fill writes into out, each line indented. */
+static void indented(FILE *out, void (*fill)(struct run *, const void *, FILE *), struct run *r,
+		     const void *arg)
 {
 	char *buf = NULL, *save;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 
-	fprintf(out, "  sockets on %s now:\n", run_host(r, e->host));
 	if (!m)
 		return;
-	run_ss_dump(r, e->host, m, NULL);
+	fill(r, arg, m);
 	if (fclose(m) == 0)
 		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			fprintf(out, "    %s\n", l);
 	free(buf);
+}
+
+static void fill_sample(struct run *r, const void *arg, FILE *f)
+{
+	const struct expectation *e = arg;
+	const struct sockets_sample *smp = r->estate[e->step];
+
+	run_ss_format(r, &smp->socks, f, e->filter);
+}
+
+static void fill_now(struct run *r, const void *arg, FILE *f)
+{
+	const struct expectation *e = arg;
+
+	run_ss_dump(r, e->host, f, NULL);
+}
+
+/* The sample that decided (the matching sockets as they were then), then
+ * every socket of the host now. */
+static void sockets_describe(struct run *r, const struct expectation *e, FILE *out)
+{
+	const struct sockets_sample *smp = r->estate[e->step];
+
+	if (smp) {
+		fprintf(out, "  the sample that decided, at %.3fs: the sockets on %s it counted\n",
+			smp->t, run_host(r, e->host));
+		indented(out, fill_sample, r, e);
+	}
+	fprintf(out, "  sockets on %s now:\n", run_host(r, e->host));
+	indented(out, fill_now, r, e);
+}
+
+static void sockets_release(void *state)
+{
+	struct sockets_sample *smp = state;
+
+	if (smp)
+		sockdiag_list_free(&smp->socks);
+	free(smp);
 }
 
 /* ---- counter NAME OP N ---- */
@@ -361,7 +414,7 @@ static int running_observe(struct run *r, const struct expectation *e, void **st
 
 static const struct expect_ops ops[] = {
     [EXPECT_SOCKETS] = {"socket", MODES_ALL, COLON_REQUIRED, sockets_parse, sockets_observe,
-			sockets_describe, NULL},
+			sockets_describe, sockets_release},
     [EXPECT_COUNTER] = {"counter", MODES_NOT_THROUGHOUT, COLON_OPTIONAL, counter_parse,
 			counter_observe, NULL, NULL},
     [EXPECT_PACKETS] = {"packet", MODES_NOT_THROUGHOUT, COLON_REQUIRED, packets_parse,
@@ -411,6 +464,25 @@ static int expect_unobservable(struct run *r, const struct step *s, int err)
 	return nodiag ? VERDICT_SKIP : VERDICT_ERROR;
 }
 
+/* The failure's context on the output, and kept as expect-LINE.txt. */
+static void describe_kept(struct run *r, const struct step *s, const struct expect_ops *k)
+{
+	char *buf = NULL, name[64];
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	fprintf(m, "%s:%d: %s\n", r->m->file, s->line, s->source);
+	k->describe(r, &s->expect, m);
+	if (fclose(m) == 0) {
+		fputs(strchr(buf, '\n') + 1, r->out);
+		snprintf(name, sizeof(name), "expect-%d.txt", s->line);
+		evidence_file(r, name, buf, len);
+	}
+	free(buf);
+}
+
 static void expect_report(struct run *r, const struct step *s, const struct obs *ob, double elapsed)
 {
 	const struct expectation *e = &s->expect;
@@ -424,7 +496,7 @@ static void expect_report(struct run *r, const struct step *s, const struct obs 
 		fprintf(r->out, "  observed%s: %s\n",
 			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob->text);
 	if (k->describe)
-		k->describe(r, e, r->out);
+		describe_kept(r, s, k);
 	run_fail(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob->text);
 }
 

@@ -195,14 +195,25 @@ void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, in
 /* A host's sockets like `ss -tuanoip`, the Process column naming actors. */
 void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
 {
-	struct procsock_list procs = {0};
 	struct sockdiag_list l = {0};
+	char line[1024];
+
+	if (sockdiag_dump(run_ns(r, h), SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO, &l, NULL)) {
+		ssfmt_header(line, sizeof(line));
+		fprintf(f, "%s\n", line);
+		return;
+	}
+	run_ss_format(r, &l, f, flt);
+	sockdiag_list_free(&l);
+}
+
+void run_ss_format(struct run *r, const struct sockdiag_list *l, FILE *f, const struct filter *flt)
+{
+	struct procsock_list procs = {0};
 	char line[1024], users[512];
 
 	ssfmt_header(line, sizeof(line));
 	fprintf(f, "%s\n", line);
-	if (sockdiag_dump(run_ns(r, h), SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO, &l, NULL))
-		return;
 	for (int i = 0; i < r->m->nactors; i++) {
 		size_t first = procs.n;
 		if (!r->actors[i].proc_pid || r->actors[i].exited)
@@ -212,15 +223,14 @@ void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
 			snprintf(procs.v[k].comm, sizeof(procs.v[k].comm), "%s",
 				 r->m->actors[i].name);
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		if (flt && !filter_match(flt, &l.v[i]))
+	for (size_t i = 0; i < l->n; i++) {
+		if (flt && !filter_match(flt, &l->v[i]))
 			continue;
-		procsock_format(&procs, l.v[i].inode, users, sizeof(users));
-		ssfmt_sock(&l.v[i], users, line, sizeof(line));
+		procsock_format(&procs, l->v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l->v[i], users, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
 	procsock_list_free(&procs);
-	sockdiag_list_free(&l);
 }
 
 int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,

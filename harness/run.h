@@ -82,6 +82,9 @@ void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, in
 /* Host h's sockets as ss prints them, actors named; only those matching flt if given. */
 void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt);
 
+/* Sockets of l as ss prints them, actors named; only those matching flt if given. */
+void run_ss_format(struct run *r, const struct sockdiag_list *l, FILE *f, const struct filter *flt);
+
 /* Set a sysctl in host h for step s; a verdict (0 when done). optional: a
  * key this kernel lacks is noted, not fatal. */
 int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,
