@@ -19,6 +19,9 @@
 #include <net/if.h>
 #include <arpa/inet.h>
 
+/* libnl's TC_HANDLE() shifts a signed int (0xffff << 16 overflows it) */
+#define QDISC_HANDLE(maj, min) (((uint32_t)(maj) << 16) | ((uint32_t)(min)&0xffff))
+
 static int do_probe(void *arg)
 {
 	struct rtnl_qdisc *q;
@@ -35,7 +38,7 @@ static int do_probe(void *arg)
 	}
 	rtnl_tc_set_ifindex(TC_CAST(q), 1); /* lo */
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xfee, 0));
+	rtnl_tc_set_handle(TC_CAST(q), QDISC_HANDLE(0xfee, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "netem"));
 	if (!err) {
 		rtnl_netem_set_delay(q, 1000);
@@ -83,7 +86,7 @@ static int add_netem(struct nl_sock *sk, int idx, const struct qdisc_netem *p)
 		return -ENOMEM;
 	rtnl_tc_set_ifindex(TC_CAST(q), idx);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+	rtnl_tc_set_handle(TC_CAST(q), QDISC_HANDLE(1, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "netem"));
 	if (!err) {
 		rtnl_netem_set_limit(q, 10000);
@@ -117,7 +120,7 @@ static int add_tbf(struct nl_sock *sk, int idx, uint32_t parent, unsigned long l
 		bytes = INT32_MAX;
 	rtnl_tc_set_ifindex(TC_CAST(q), idx);
 	rtnl_tc_set_parent(TC_CAST(q), parent);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(10, 0));
+	rtnl_tc_set_handle(TC_CAST(q), QDISC_HANDLE(10, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "tbf"));
 	if (!err) {
 		rtnl_qdisc_tbf_set_rate(q, (int)bytes, bucket, 0);
@@ -143,7 +146,7 @@ static int do_impair(void *arg)
 	if (netem)
 		err = add_netem(sk, idx, op->p);
 	if (!err && op->rate_bps)
-		err = add_tbf(sk, idx, netem ? TC_HANDLE(1, 1) : TC_H_ROOT, op->rate_bps);
+		err = add_tbf(sk, idx, netem ? QDISC_HANDLE(1, 1) : TC_H_ROOT, op->rate_bps);
 	return err;
 }
 
@@ -178,14 +181,14 @@ static int do_redirect(void *arg)
 	}
 	rtnl_tc_set_ifindex(TC_CAST(ing), idx);
 	rtnl_tc_set_parent(TC_CAST(ing), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(ing), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_handle(TC_CAST(ing), QDISC_HANDLE(0xffff, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(ing), "ingress"));
 	if (!err)
 		err = nlsock_errno(rtnl_qdisc_add(sk, ing, NLM_F_CREATE));
 	if (err)
 		goto cleanup;
 	rtnl_tc_set_ifindex(TC_CAST(cls), idx);
-	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_parent(TC_CAST(cls), QDISC_HANDLE(0xffff, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(cls), "u32"));
 	if (err)
 		goto cleanup;
