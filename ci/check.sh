@@ -1,9 +1,12 @@
 #!/bin/sh
 # The test command: install dependencies, build, run every test (unit
 # suites, namespace integration tests, and every case of the catalogue),
-# check formatting and code health (file and function sizes, layering), and
-# check that a distribution tarball builds and passes out of tree (distcheck
-# is the VPATH build: configure and make check in a folder of their own).
+# check formatting and code health (file and function sizes, layering),
+# the trust checks (fuzzing, sanitizers and valgrind, soak with signals,
+# the catalogue under load), and that a distribution tarball builds and
+# passes out of tree (distcheck is the VPATH build: configure and make check
+# in a folder of their own).  NETCASE_TRUST=0, NETCASE_DISTCHECK=0 and
+# NETCASE_QEMU=0 leave parts out while iterating.
 set -eu
 cd "$(dirname "$0")/.."
 sh ci/deps.sh
@@ -19,6 +22,12 @@ if [ $status -ne 0 ]; then
 fi
 sh ci/format.sh
 sh ci/health.sh
+if [ "${NETCASE_TRUST:-1}" = 1 ]; then
+	FUZZ_SECONDS=${FUZZ_SECONDS:-60} sh ci/fuzz.sh
+	sh ci/sanitize.sh
+	SOAK_RUNS=${SOAK_RUNS:-30} SOAK_SIGNALS=${SOAK_SIGNALS:-10} sh ci/soak.sh
+	sh ci/stress.sh
+fi
 if [ "${NETCASE_DISTCHECK:-1}" = 1 ]; then
 	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 	echo "distcheck: passed"

@@ -34,6 +34,8 @@ static void usage(FILE *f)
 	      "  help                   show this help\n"
 	      "  version                show the version\n"
 	      "\n"
+	      "Environment: NETCASE_SLOW=F widens every deadline (within, timeout) F times\n"
+	      "on a slow machine; throughout windows and kernel timers keep their length.\n"
 	      "ss options: -u include UDP sockets, -p show the processes holding them,\n"
 	      "-r FILE also write the raw netlink dump.\n"
 	      "See netcase(1) for details.\n",

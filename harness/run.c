@@ -50,7 +50,8 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	r->t0 = clock_now();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
-	r->deadline = r->t0 + m->timeout_ms / 1000.0;
+	r->slow = runner_slow();
+	r->deadline = r->t0 + m->timeout_ms / 1000.0 * r->slow;
 	r->tl = open_memstream(&r->tlbuf, &r->tllen);
 	r->sysf = open_memstream(&r->sysctls, &r->sysctls_len);
 	ok &= r->tl && r->sysf;

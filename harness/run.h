@@ -28,6 +28,7 @@ struct run {
 	size_t tllen;
 	char evdir[4096];
 	double t0, deadline;
+	double slow; /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */
 	int timed_out;
 	struct actor_run *actors;
 	struct counters *base;

@@ -54,6 +54,18 @@ const char *const runner_fast_timers[][2] = {
     {NULL, NULL},
 };
 
+double runner_slow(void)
+{
+	const char *s = getenv("NETCASE_SLOW");
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return 1;
+	v = strtod(s, &end);
+	return *end || !(v >= 1) || v > 1000 ? 1 : v;
+}
+
 void runner_case_id(const char *path, char *buf, size_t len)
 {
 	const char *p = strstr(path, "cases/");
@@ -109,7 +121,7 @@ static int do_start(struct run *r, const struct step *s)
 		target[0] ? " -> " : "", target);
 	if (a->kind == ACTOR_LISTEN) {
 		/* the next step may connect: wait for the listen() */
-		double end = clock_now() + 2;
+		double end = clock_now() + 2 * runner_slow();
 		while (!run->exited && strcmp(run->event, "listening") && clock_now() < end)
 			watch_tick(r);
 		if (run->exited) {

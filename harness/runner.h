@@ -36,6 +36,14 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
  * the part up to "cases/" removed ("accept/overflow"). */
 void runner_case_id(const char *path, char *buf, size_t len);
 
+/*
+ * The tolerance factor NETCASE_SLOW (a number >= 1, default 1): on a slow
+ * machine it widens every deadline netcase sets - `within` deadlines, a
+ * listener's start, the case timeout and its supervisor's hard limit - but
+ * never a `throughout` window, a `sleep` or a kernel timer.
+ */
+double runner_slow(void);
+
 /* The `timers HOST fast` profile: NULL-terminated {key, value} pairs. */
 extern const char *const runner_fast_timers[][2];
 

@@ -116,6 +116,7 @@ static void fake_init(struct fake *f, const struct case_model *m)
 	f->r.out = open_memstream(&f->out, &f->outlen);
 	f->r.tl = open_memstream(&f->tl, &f->tllen);
 	f->r.deadline = 1e12;
+	f->r.slow = 1;
 	ck_assert(f->r.out && f->r.tl);
 }
 
