@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "units.h"
 
 static int st_host(struct cur *c)
 {
@@ -84,6 +85,50 @@ static int st_timeout(struct cur *c)
 	int err = caselex_duration(c, &c->m->timeout_ms, NULL);
 
 	return err ? err : caselex_need_end(c);
+}
+
+/* "6.8" into 6008; -EINVAL. */
+static int kernel_version(const char *s, int *v)
+{
+	char *end;
+	long maj, min;
+
+	errno = 0;
+	maj = strtol(s, &end, 10);
+	if (end == s || *end != '.' || maj < 2 || maj > 99)
+		return -EINVAL;
+	s = end + 1;
+	min = strtol(s, &end, 10);
+	if (end == s || *end || errno || min < 0 || min > 999)
+		return -EINVAL;
+	*v = (int)(maj * 1000 + min);
+	return 0;
+}
+
+static int st_kernel(struct cur *c)
+{
+	char w[32];
+	const char *at;
+	enum filter_cmp op;
+	int v, err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "a comparison (>= 6.8, < 6.1)")))
+		return err;
+	if (units_op_parse(w, &op))
+		return caselex_fail(c, at, "expected a comparison (== != < <= > >=), found '%s'", w);
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "a kernel version such as 6.8")))
+		return err;
+	if (kernel_version(w, &v))
+		return caselex_fail(c, at, "expected a kernel version MAJOR.MINOR such as 6.8, found '%s'",
+				    w);
+	if (c->m->nkernel == (int)(sizeof(c->m->kernel) / sizeof(c->m->kernel[0])))
+		return caselex_fail(c, at, "at most 4 kernel statements (a range needs two)");
+	c->m->kernel[c->m->nkernel++] = (struct kernel_req){op, v};
+	return caselex_need_end(c);
 }
 
 static int st_sysctl(struct cur *c)
@@ -280,6 +325,7 @@ static const struct statement {
     {"host", st_host, "declare hosts (network namespaces)"},
     {"link", st_link, "a veth pair between two hosts"},
     {"timeout", st_timeout, "bound the whole case"},
+    {"kernel", st_kernel, "the kernels a case holds for (kernel >= 6.8): SKIP elsewhere"},
     {"sysctl", st_sysctl, "set a net.* sysctl in a host"},
     {"timers", st_timers, "a profile of short TCP timers"},
     {"capture", st_capture, "record a link to pcap"},

@@ -152,6 +152,12 @@ struct case_model {
 	char *file;
 	char *intent; /* the first comment block, for `netcase list` */
 	unsigned timeout_ms;
+	/* `kernel OP X.Y`: the kernels the case holds for (nkernel of them, ANDed) */
+	struct kernel_req {
+		enum filter_cmp op;
+		int version; /* major * 1000 + minor */
+	} kernel[4];
+	int nkernel;
 	struct topo topo;
 	struct actor_spec *actors;
 	int nactors;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,10 +69,22 @@ double runner_slow(void)
 
 void runner_case_id(const char *path, char *buf, size_t len)
 {
-	const char *p = strstr(path, "cases/");
+	char cwd[4096];
+	const char *p = path;
 	size_t n;
 
-	p = p ? p + 6 : path;
+	/* an absolute path: relative to the current folder when below it, from
+	 * a cases/ folder on it, else the file's own name (not "abs/path/x") */
+	if (path[0] == '/') {
+		n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+		if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
+			p = path + n + 1;
+		else if (strstr(path, "/cases/"))
+			p = strstr(path, "/cases/") + 1;
+		else
+			p = strrchr(path, '/') + 1;
+	}
+	p = strstr(p, "cases/") ? strstr(p, "cases/") + 6 : p;
 	while (*p == '.' || *p == '/')
 		p++;
 	n = strlen(p);
@@ -215,13 +228,49 @@ static int do_step(struct run *r, const struct step *s)
 
 /* ---- the case from start to end ---- */
 
+int runner_kernel_version(const char *release)
+{
+	int maj = 0, min = 0;
+
+	if (sscanf(release, "%d.%d", &maj, &min) != 2)
+		return -EINVAL;
+	return maj * 1000 + min;
+}
+
+/* SKIP, naming the kernel, when the case does not hold for this one. */
+static int run_kernel_check(struct run *r)
+{
+	const struct case_model *m = r->m;
+	struct utsname u;
+	int have;
+
+	if (!m->nkernel)
+		return VERDICT_PASS;
+	if (uname(&u) < 0 || (have = runner_kernel_version(u.release)) < 0) {
+		run_fail(r, "%s: cannot tell this kernel's version", m->file);
+		return VERDICT_ERROR;
+	}
+	for (int i = 0; i < m->nkernel; i++) {
+		const struct kernel_req *k = &m->kernel[i];
+		if (filter_cmp_eval(have, k->op, k->version))
+			continue;
+		run_fail(r, "%s: holds for kernel %s %d.%d; this kernel is %s", m->file,
+			 units_op_name(k->op), k->version / 1000, k->version % 1000, u.release);
+		return VERDICT_SKIP;
+	}
+	return VERDICT_PASS;
+}
+
 /* The evidence folder, the topology, the counters' baseline; a verdict. */
 static int run_build(struct run *r)
 {
 	const struct case_model *m = r->m;
 	char why[512];
-	int err = evidence_mkdirs(r->evdir);
+	int err = run_kernel_check(r);
 
+	if (err)
+		return err;
+	err = evidence_mkdirs(r->evdir);
 	if (err) {
 		run_fail(r, "evidence directory %s: %s", r->evdir, strerror(-err));
 		return VERDICT_ERROR;

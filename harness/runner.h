@@ -33,7 +33,10 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	       struct case_result *res);
 
 /* The case's id for reports and evidence: its path without ".case", with
- * the part up to "cases/" removed ("accept/overflow"). */
+ * the part up to "cases/" removed ("accept/overflow"); an absolute path is
+ * taken relative to the current folder when below it, from a cases/
+ * folder on it ("/src/cases/close/x.case" is "close/x"), else by its file
+ * name ("/abs/path/x.case" is "x"). */
 void runner_case_id(const char *path, char *buf, size_t len);
 
 /*
@@ -43,6 +46,9 @@ void runner_case_id(const char *path, char *buf, size_t len);
  * never a `throughout` window, a `sleep` or a kernel timer.
  */
 double runner_slow(void);
+
+/* "6.1.0-28-amd64" as major * 1000 + minor (6001); -EINVAL. */
+int runner_kernel_version(const char *release);
 
 /* The `timers HOST fast` profile: NULL-terminated {key, value} pairs. */
 extern const char *const runner_fast_timers[][2];

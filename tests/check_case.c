@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness/case.h"
+#include "../harness/runner.h"
 #include "../harness/units.h"
 #include "suites.h"
 
@@ -196,6 +198,46 @@ START_TEST(t_rules)
 }
 END_TEST
 
+START_TEST(t_kernel)
+{
+	const char *text = "host a\nkernel >= 6.8\nkernel < 7.0\n";
+	struct case_model *m;
+	struct case_error e;
+
+	ck_assert_msg(case_parse("k.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(m->nkernel, 2);
+	ck_assert_int_eq(m->kernel[0].op, FILTER_GE);
+	ck_assert_int_eq(m->kernel[0].version, 6008);
+	ck_assert_int_eq(m->kernel[1].op, FILTER_LT);
+	ck_assert_int_eq(m->kernel[1].version, 7000);
+	case_free(m);
+	ck_assert_int_eq(runner_kernel_version("6.1.0-28-amd64"), 6001);
+	ck_assert_int_eq(runner_kernel_version("6.18.0"), 6018);
+	ck_assert_int_eq(runner_kernel_version("vmlinuz"), -EINVAL);
+}
+END_TEST
+
+START_TEST(t_case_ids)
+{
+	char id[256], cwd[4096], path[4200];
+
+	runner_case_id("cases/accept/overflow.case", id, sizeof(id));
+	ck_assert_str_eq(id, "accept/overflow");
+	runner_case_id("./cases/close/four-way.case", id, sizeof(id));
+	ck_assert_str_eq(id, "close/four-way");
+	runner_case_id("/nowhere/at/all/x.case", id, sizeof(id));
+	ck_assert_str_eq(id, "x");
+	runner_case_id("/nowhere/src/cases/close/x.case", id, sizeof(id));
+	ck_assert_str_eq(id, "close/x");
+	runner_case_id("mine/y.case", id, sizeof(id));
+	ck_assert_str_eq(id, "mine/y");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	snprintf(path, sizeof(path), "%s/sub/z.case", cwd);
+	runner_case_id(path, id, sizeof(id));
+	ck_assert_str_eq(id, "sub/z");
+}
+END_TEST
+
 Suite *case_suite(void)
 {
 	Suite *s = suite_create("case");
@@ -206,6 +248,8 @@ Suite *case_suite(void)
 	tcase_add_loop_test(tc, t_bad, 0, nbad);
 	tcase_add_test(tc, t_corpus_size);
 	tcase_add_test(tc, t_model);
+	tcase_add_test(tc, t_kernel);
+	tcase_add_test(tc, t_case_ids);
 	tcase_add_test(tc, t_rules);
 	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
 	suite_add_tcase(s, tc);
