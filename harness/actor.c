@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -90,11 +91,26 @@ static int apply_options(const struct actor_spec *a, int fd)
 		SET(SOL_SOCKET, SO_SNDBUF, a->sndbuf);
 	if (a->nodelay)
 		SET(IPPROTO_TCP, TCP_NODELAY, 1);
-	if (a->linger_s) {
+	if (a->linger_s >= 0) {
 		struct linger l = {1, a->linger_s};
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
 			return -errno;
 	}
+	if (a->has_linger2)
+		SET(IPPROTO_TCP, TCP_LINGER2, a->linger2_s);
+	if (a->syncnt)
+		SET(IPPROTO_TCP, TCP_SYNCNT, a->syncnt);
+	if (a->defer_accept_s)
+		SET(IPPROTO_TCP, TCP_DEFER_ACCEPT, a->defer_accept_s);
+	if (a->maxseg)
+		SET(IPPROTO_TCP, TCP_MAXSEG, a->maxseg);
+	if (a->reuseport)
+		SET(SOL_SOCKET, SO_REUSEPORT, 1);
+	if (a->notsent_lowat)
+		SET(IPPROTO_TCP, TCP_NOTSENT_LOWAT, a->notsent_lowat);
+	if (a->congestion[0] &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, a->congestion, strlen(a->congestion)) < 0)
+		return -errno;
 	(void)one;
 #undef SET
 	return 0;
@@ -170,13 +186,30 @@ struct lconn {
 };
 
 /* Read what there is (at most max bytes) from c; ends the actor on an error. */
+/* A connection of the listener ended with error e: the actor's result, or
+ * with keep-going an event of the timeline and the listener goes on. */
+static void lconn_error(const struct actor_spec *a, int ctl, struct lconn *c, int e)
+{
+	char what[64];
+	const char *name = units_errno_name(e);
+
+	if (!a->keep_going)
+		finish_err(ctl, e);
+	snprintf(what, sizeof(what), "%s", name ? name : strerror(e));
+	report(ctl, "connection ended: error %s", what);
+	close(c->fd);
+	c->fd = -1;
+}
+
 static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, size_t max)
 {
 	static char buf[65536];
 	ssize_t r = recv(c->fd, buf, max < sizeof(buf) ? max : sizeof(buf), MSG_DONTWAIT);
 
-	if (r < 0 && errno != EAGAIN)
-		finish_err(ctl, errno);
+	if (r < 0 && errno != EAGAIN) {
+		lconn_error(a, ctl, c, errno);
+		return;
+	}
 	if (r == 0) {
 		c->eof = 1;
 		if (a->eof_close) {
@@ -207,6 +240,19 @@ static int lconn_room(struct lconn **cs, struct pollfd **pf, int n, int *cap)
 	return 0;
 }
 
+/* Accept one queued connection if there is one; 1 if accepted, 0 if none. */
+static int lconn_accept(int lfd, int ctl, struct lconn **cs, struct pollfd **pf, int *nc, int *cap)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	if (lconn_room(cs, pf, *nc, cap))
+		finish_err(ctl, ENOMEM);
+	(*cs)[(*nc)++] = (struct lconn){.fd = fd};
+	return 1;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -235,6 +281,8 @@ static int listen_socket(const struct actor_spec *a, int ctl)
 		finish_err(ctl, -err);
 	if (bind(lfd, (void *)&ss, len) < 0 || listen(lfd, a->backlog) < 0)
 		finish_err(ctl, errno);
+	/* accept NAME N takes what is queued without waiting for more */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	return lfd;
 }
 
@@ -270,6 +318,13 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		}
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
+			if (!strncmp(cmd, "accept ", 7)) {
+				/* accept NAME N: take N queued connections now */
+				for (long k = strtol(cmd + 7, NULL, 10); k > 0; k--)
+					if (lconn_accept(lfd, ctl, &cs, &pf, &nc, &cap) <= 0)
+						break;
+				continue;
+			}
 			for (int i = 0; i < nc; i++)
 				if (cs[i].fd >= 0)
 					command_apply(ctl, cmd, cs[i].fd);
@@ -286,8 +341,10 @@ static void run_listen(const struct actor_spec *a, int ctl)
 				continue;
 			if (re & POLLERR) {
 				int e = sock_error(c->fd);
-				if (e)
-					finish_err(ctl, e);
+				if (e) {
+					lconn_error(a, ctl, c, e);
+					continue;
+				}
 			}
 			if (re & POLLIN)
 				lconn_read(a, ctl, c, SIZE_MAX);
@@ -300,13 +357,8 @@ static void run_listen(const struct actor_spec *a, int ctl)
 				if (cs[i].fd >= 0 && !cs[i].eof)
 					lconn_read(a, ctl, &cs[i], (size_t)a->read_chunk);
 		}
-		if (pf[1].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (fd >= 0 && lconn_room(&cs, &pf, nc, &cap))
-				finish_err(ctl, ENOMEM);
-			if (fd >= 0)
-				cs[nc++] = (struct lconn){.fd = fd};
-		}
+		if (pf[1].revents & POLLIN)
+			lconn_accept(lfd, ctl, &cs, &pf, &nc, &cap);
 	}
 }
 
@@ -481,8 +533,33 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 	}
 }
 
+/*
+ * In the exec actor's child: the case's names through a private /etc/hosts
+ * (a mount namespace of its own, made private first so nothing propagates
+ * back to the machine's), the folder and the environment.  A failure is
+ * reported as the actor's result and ends it.
+ */
+static void exec_prepare(const struct actor_spec *a, const char *hosts, int ctl)
+{
+	if (hosts) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(hosts, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
+			report(ctl, "result exec failed: the case's /etc/hosts: %s",
+			       strerror(errno));
+			_exit(127);
+		}
+	}
+	if (a->dir && chdir(a->dir) < 0) {
+		report(ctl, "result exec failed: in %s", a->dir);
+		_exit(127);
+	}
+	for (char **e = a->env; e && *e; e++)
+		putenv(*e);
+}
+
 int actor_spawn(const struct actor_spec *a, int ns, const char *target, const char *output,
-		struct actor_run *run)
+		const char *hosts, struct actor_run *run)
 {
 	int sp[2];
 	pid_t pid;
@@ -533,6 +610,7 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target, const ch
 				dup2(out, STDERR_FILENO);
 			}
 			signal(SIGPIPE, SIG_DFL);
+			exec_prepare(a, hosts, sp[1]);
 			execvp(a->argv[0], a->argv);
 			report(sp[1], "result exec failed: %s", strerror(errno));
 			_exit(127);

@@ -117,14 +117,15 @@ static int st_kernel(struct cur *c)
 	if ((err = caselex_word(c, w, sizeof(w), "a comparison (>= 6.8, < 6.1)")))
 		return err;
 	if (units_op_parse(w, &op))
-		return caselex_fail(c, at, "expected a comparison (== != < <= > >=), found '%s'", w);
+		return caselex_fail(c, at, "expected a comparison (== != < <= > >=), found '%s'",
+				    w);
 	caselex_ws(c);
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "a kernel version such as 6.8")))
 		return err;
 	if (kernel_version(w, &v))
-		return caselex_fail(c, at, "expected a kernel version MAJOR.MINOR such as 6.8, found '%s'",
-				    w);
+		return caselex_fail(
+		    c, at, "expected a kernel version MAJOR.MINOR such as 6.8, found '%s'", w);
 	if (c->m->nkernel == (int)(sizeof(c->m->kernel) / sizeof(c->m->kernel[0])))
 		return caselex_fail(c, at, "at most 4 kernel statements (a range needs two)");
 	c->m->kernel[c->m->nkernel++] = (struct kernel_req){op, v};
@@ -271,6 +272,37 @@ static int st_sleep(struct cur *c)
 	return err ? err : caselex_need_end(c);
 }
 
+/* "accept NAME [N]": a listener takes N queued connections now. */
+static int st_accept(struct cur *c)
+{
+	struct step *s;
+	long long n = 1;
+	const char *at;
+	int a, err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_actor(c, &a)))
+		return err;
+	if (c->m->actors[a].kind != ACTOR_LISTEN)
+		return caselex_fail(c, at, "'%s' is not a listener (accept takes a listen actor)",
+				    c->m->actors[a].name);
+	if (!caselex_at_end(c) &&
+	    (err = caselex_number(c, &n, 1, 1000000, "a number of connections from 1")))
+		return err;
+	if ((err = caselex_need_end(c)))
+		return err;
+	s = caselex_step(c, STEP_ACCEPT);
+	if (!s)
+		return -ENOMEM;
+	s->actor = a;
+	if (asprintf(&s->value, "%lld", n) < 0) {
+		s->value = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int st_capture(struct cur *c)
 {
 	return two_hosts(c, STEP_CAPTURE, 1);
@@ -336,6 +368,7 @@ static const struct statement {
     {"shutdown", st_shutdown, "shut down the write side of an actor's socket"},
     {"abort", st_abort, "close an actor's socket with an RST"},
     {"send", st_send, "make an actor send text"},
+    {"accept", st_accept, "make a listener accept N queued connections now"},
     {"sleep", st_sleep, "let time pass"},
     {"cut", st_cut, "drop every packet between two hosts"},
     {"restore", st_restore, "lift a cut"},
@@ -545,6 +578,10 @@ struct case_model *case_free(struct case_model *m)
 		for (char **a = m->actors[i].argv; a && *a; a++)
 			free(*a);
 		free(m->actors[i].argv);
+		for (char **a = m->actors[i].env; a && *a; a++)
+			free(*a);
+		free(m->actors[i].env);
+		free(m->actors[i].dir);
 	}
 	for (int i = 0; i < m->nsteps; i++) {
 		struct step *s = &m->steps[i];

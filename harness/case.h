@@ -26,6 +26,7 @@ enum step_kind {
 	STEP_SHUTDOWN, /* actor (write side) */
 	STEP_ABORT,    /* actor: close with linger 0 */
 	STEP_SEND,     /* actor, text */
+	STEP_ACCEPT,   /* actor (a listener), value: how many */
 	STEP_SLEEP,    /* duration */
 	STEP_CUT,      /* hosts a b */
 	STEP_RESTORE,  /* hosts a b */
@@ -96,6 +97,7 @@ struct actor_spec {
 	int ipv6;    /* connect: use the target's IPv6 address */
 	int backlog; /* listen; default 128 */
 	int accept, read, eof_close;
+	int keep_going;		/* listen: a connection's error is an event, not the end */
 	long read_chunk;	/* listen: read at most this many bytes ... */
 	unsigned read_every_ms; /* ... every this often (0: as fast as data comes) */
 	char *send;		/* connect: text to send once connected, or NULL */
@@ -104,13 +106,27 @@ struct actor_spec {
 	int connections; /* connect: how many connections at once (0: one) */
 	/* socket options; 0 / -1 for unset */
 	int keepalive, ka_idle, ka_intvl, ka_cnt;
-	int user_timeout_ms, rcvbuf, sndbuf, linger_s, nodelay;
+	int user_timeout_ms, rcvbuf, sndbuf, nodelay;
+	int linger_s;  /* SO_LINGER seconds; -1 unset, 0 an abortive close */
+	int linger2_s; /* TCP_LINGER2 seconds (negative: reset on close); 0 unset */
+	int has_linger2;
+	int syncnt, defer_accept_s, maxseg, reuseport, notsent_lowat;
+	char congestion[16];
 	char bind_addr[128];
 	int bind_port;
-	char **argv; /* exec: NULL-terminated */
+	char **argv; /* exec: NULL-terminated; ${casedir} and ${evidence} expand at start */
+	char **env;  /* exec: KEY=VALUE strings added to the environment, NULL-terminated */
+	char *dir;   /* exec: the working folder, or NULL */
 };
 
-enum expect_kind { EXPECT_SOCKETS, EXPECT_COUNTER, EXPECT_PACKETS, EXPECT_EXITS, EXPECT_RUNNING };
+enum expect_kind {
+	EXPECT_SOCKETS,
+	EXPECT_COUNTER,
+	EXPECT_PACKETS,
+	EXPECT_EXITS,
+	EXPECT_RUNNING,
+	EXPECT_PRINTS,
+};
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };
 enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS, EXIT_SIGNAL };
@@ -119,10 +135,12 @@ struct expectation {
 	enum expect_kind kind;
 	enum expect_mode mode;
 	unsigned duration_ms;
-	int host;  /* sockets, counter */
-	int link;  /* packets: link index */
-	int actor; /* exits, running: index into the case's actors */
-	int step;  /* the index of its own step */
+	unsigned min_ms; /* exits between T1 and T2: T1 (duration_ms is T2) */
+	int regex;	 /* prints: text is a POSIX extended regular expression */
+	int host;	 /* sockets, counter */
+	int link;	 /* packets: link index */
+	int actor;	 /* exits, running: index into the case's actors */
+	int step;	 /* the index of its own step */
 	enum expect_agg agg;
 	char *text; /* the filter (ss or pcap) or the counter name */
 	struct filter *filter;

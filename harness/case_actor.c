@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,62 +70,156 @@ static int endpoint(struct cur *c, struct actor_spec *a, int listen)
 	return 0;
 }
 
+/* "linger2 T" (TCP_LINGER2 in seconds) or "linger2 -1" (reset on close). */
+static int linger2(struct cur *c, struct actor_spec *a)
+{
+	char w[32];
+	long long v;
+	unsigned ms;
+	int err;
+
+	caselex_peek(c, w, sizeof(w));
+	if (w[0] == '-') {
+		if ((err = caselex_number(c, &v, -1, -1, "-1 (reset on close)")))
+			return err;
+		a->linger2_s = -1;
+	} else {
+		if ((err = caselex_duration(c, &ms, NULL)))
+			return err;
+		a->linger2_s = (int)((ms + 999) / 1000);
+	}
+	a->has_linger2 = 1;
+	return 0;
+}
+
+/* The options that take one number into one int field of the spec. */
+static const struct {
+	const char *name;
+	size_t field;
+	long long min, max;
+	const char *what;
+} numeric_options[] = {
+    {"rcvbuf", offsetof(struct actor_spec, rcvbuf), 1, 1 << 30, "a buffer size in bytes"},
+    {"sndbuf", offsetof(struct actor_spec, sndbuf), 1, 1 << 30, "a buffer size in bytes"},
+    {"syncnt", offsetof(struct actor_spec, syncnt), 1, 127, "a SYN count from 1 to 127"},
+    {"maxseg", offsetof(struct actor_spec, maxseg), 88, 65535, "an MSS from 88 to 65535"},
+    {"notsent-lowat", offsetof(struct actor_spec, notsent_lowat), 1, 1 << 30, "a number of bytes"},
+};
+
+/* "keepalive IDLE INTVL CNT" */
+static int opt_keepalive(struct cur *c, struct actor_spec *a)
+{
+	unsigned idle, intvl;
+	long long v;
+	int err;
+
+	if ((err = caselex_duration(c, &idle, NULL)) || (err = caselex_duration(c, &intvl, NULL)) ||
+	    (err = caselex_number(c, &v, 1, 127, "a probe count from 1 to 127")))
+		return err;
+	if (idle < 1000 || intvl < 1000)
+		return caselex_fail(c, c->p,
+				    "keepalive idle and interval are whole seconds, at least 1s");
+	a->keepalive = 1;
+	a->ka_idle = idle / 1000;
+	a->ka_intvl = intvl / 1000;
+	a->ka_cnt = (int)v;
+	return 0;
+}
+
+/* "linger T": the kernel keeps l_linger in whole seconds (sk_lingertime = s * HZ). */
+static int opt_linger(struct cur *c, struct actor_spec *a)
+{
+	const char *at;
+	unsigned ms;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_duration(c, &ms, NULL)))
+		return err;
+	if (ms % 1000)
+		return caselex_fail(c, at,
+				    "SO_LINGER counts whole seconds: 0s (an abortive close) or 1s "
+				    "and more");
+	a->linger_s = (int)(ms / 1000);
+	return 0;
+}
+
+/* "bind ADDR:PORT" */
+static int opt_bind(struct cur *c, struct actor_spec *a)
+{
+	char b[128], *colon, *end, *h = b;
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, b, sizeof(b), "ADDR:PORT")))
+		return err;
+	colon = strrchr(b, ':');
+	if (!colon)
+		return caselex_fail(c, at, "expected ADDR:PORT after bind");
+	*colon = '\0';
+	a->bind_port = (int)strtol(colon + 1, &end, 10);
+	if (*end || a->bind_port < 0 || a->bind_port > 65535)
+		return caselex_fail(c, at, "bad port in '%s'", colon + 1);
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	snprintf(a->bind_addr, sizeof(a->bind_addr), "%s", h);
+	return 0;
+}
+
+/* A duration option: user-timeout (ms) or defer-accept (whole seconds, up). */
+static int opt_duration(struct cur *c, struct actor_spec *a, const char *w)
+{
+	unsigned ms;
+	int err = caselex_duration(c, &ms, NULL);
+
+	if (err)
+		return err;
+	if (!strcmp(w, "user-timeout"))
+		a->user_timeout_ms = (int)ms;
+	else
+		a->defer_accept_s = (int)((ms + 999) / 1000);
+	return 0;
+}
+
 static int socket_option(struct cur *c, struct actor_spec *a, const char *w, int *used)
 {
 	long long v;
-	unsigned ms;
-	int err = 0;
+	int err;
 
 	*used = 1;
-	if (!strcmp(w, "keepalive")) {
-		unsigned idle, intvl;
-		if ((err = caselex_duration(c, &idle, NULL)) ||
-		    (err = caselex_duration(c, &intvl, NULL)) ||
-		    (err = caselex_number(c, &v, 1, 127, "a probe count from 1 to 127")))
-			return err;
-		if (idle < 1000 || intvl < 1000)
-			return caselex_fail(c, c->p,
-					    "keepalive idle and interval are whole seconds, "
-					    "at least 1s");
-		a->keepalive = 1;
-		a->ka_idle = idle / 1000;
-		a->ka_intvl = intvl / 1000;
-		a->ka_cnt = (int)v;
-	} else if (!strcmp(w, "user-timeout")) {
-		if (!(err = caselex_duration(c, &ms, NULL)))
-			a->user_timeout_ms = (int)ms;
-	} else if (!strcmp(w, "rcvbuf") || !strcmp(w, "sndbuf")) {
-		if (!(err = caselex_number(c, &v, 1, 1 << 30, "a buffer size in bytes")))
-			*(w[0] == 'r' ? &a->rcvbuf : &a->sndbuf) = (int)v;
-	} else if (!strcmp(w, "linger")) {
-		if (!(err = caselex_duration(c, &ms, NULL)))
-			a->linger_s = (int)(ms / 1000);
-	} else if (!strcmp(w, "nodelay")) {
-		a->nodelay = 1;
-	} else if (!strcmp(w, "bind")) {
-		char b[128], *colon, *end;
-		const char *at;
-		caselex_ws(c);
-		at = c->p;
-		if ((err = caselex_word(c, b, sizeof(b), "ADDR:PORT")))
-			return err;
-		colon = strrchr(b, ':');
-		if (!colon)
-			return caselex_fail(c, at, "expected ADDR:PORT after bind");
-		*colon = '\0';
-		a->bind_port = (int)strtol(colon + 1, &end, 10);
-		if (*end || a->bind_port < 0 || a->bind_port > 65535)
-			return caselex_fail(c, at, "bad port in '%s'", colon + 1);
-		char *h = b;
-		if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-			h[strlen(h) - 1] = '\0';
-			h++;
-		}
-		snprintf(a->bind_addr, sizeof(a->bind_addr), "%s", h);
-	} else {
-		*used = 0;
+	for (unsigned i = 0; i < sizeof(numeric_options) / sizeof(numeric_options[0]); i++) {
+		if (strcmp(w, numeric_options[i].name))
+			continue;
+		err = caselex_number(c, &v, numeric_options[i].min, numeric_options[i].max,
+				     numeric_options[i].what);
+		if (!err)
+			*(int *)((char *)a + numeric_options[i].field) = (int)v;
+		return err;
 	}
-	return err;
+	if (!strcmp(w, "keepalive"))
+		return opt_keepalive(c, a);
+	if (!strcmp(w, "linger"))
+		return opt_linger(c, a);
+	if (!strcmp(w, "linger2"))
+		return linger2(c, a);
+	if (!strcmp(w, "bind"))
+		return opt_bind(c, a);
+	if (!strcmp(w, "user-timeout") || !strcmp(w, "defer-accept"))
+		return opt_duration(c, a, w);
+	if (!strcmp(w, "congestion"))
+		return caselex_word(c, a->congestion, sizeof(a->congestion),
+				    "a congestion control name (cubic, reno)");
+	if (!strcmp(w, "nodelay") || !strcmp(w, "reuseport")) {
+		*(w[0] == 'n' ? &a->nodelay : &a->reuseport) = 1;
+		return 0;
+	}
+	*used = 0;
+	return 0;
 }
 
 /* A socket option, or an error listing the kind's own options and the common ones. */
@@ -138,7 +233,8 @@ static int other_option(struct cur *c, struct actor_spec *a, const char *w, cons
 	if (!used)
 		return caselex_fail(c, at,
 				    "unknown %s option '%s' (%s, keepalive, user-timeout, rcvbuf, "
-				    "sndbuf, linger, nodelay, bind)",
+				    "sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
+				    "maxseg, congestion, reuseport, notsent-lowat)",
 				    kind, w, own);
 	return 0;
 }
@@ -161,6 +257,8 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 			a->backlog = (int)v;
 		} else if (!strcmp(w, "accept") || !strcmp(w, "noaccept")) {
 			a->accept = w[0] == 'a';
+		} else if (!strcmp(w, "keep-going")) {
+			a->keep_going = 1;
 		} else if (!strcmp(w, "read") || !strcmp(w, "noread")) {
 			a->read = w[0] == 'r';
 			char n[32];
@@ -194,8 +292,9 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 				return caselex_fail(
 				    c, at2, "expected 'close' or 'hold' after eof, found '%s'", w);
 			a->eof_close = w[0] == 'c';
-		} else if ((err = other_option(c, a, w, at, "listen",
-					       "backlog, accept, noaccept, read, noread, eof"))) {
+		} else if ((err = other_option(
+				c, a, w, at, "listen",
+				"backlog, accept, noaccept, read, noread, eof, keep-going"))) {
 			return err;
 		}
 	}
@@ -256,20 +355,113 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 	return 0;
 }
 
-static int actor_exec(struct cur *c, struct actor_spec *a)
+/* ${casedir} and ${evidence} are the only variables; anything else named
+ * ${...} is an error at parse time, not an empty string at run time. */
+static int check_vars(struct cur *c, const char *at, const char *text)
 {
+	for (const char *p = strstr(text, "${"); p; p = strstr(p + 2, "${")) {
+		size_t n = strcspn(p + 2, "}");
+		if (p[2 + n] != '}')
+			return caselex_fail(c, at, "unterminated '${' in '%s'", text);
+		if ((n != 7 || strncmp(p + 2, "casedir", 7)) &&
+		    (n != 8 || strncmp(p + 2, "evidence", 8)))
+			return caselex_fail(c, at,
+					    "unknown variable '${%.*s}' (${casedir}, ${evidence})",
+					    (int)n, p + 2);
+	}
+	return 0;
+}
+
+/* Append a word (text) to a NULL-terminated vector. */
+static int vec_push(struct cur *c, char ***vec, int *n, const char *what)
+{
+	char **v = realloc(*vec, (*n + 2) * sizeof(char *));
+	const char *at;
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	*vec = v;
+	v[*n] = v[*n + 1] = NULL; /* case_free() sees a whole vector */
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_text(c, &v[*n], what)))
+		return err;
+	if ((err = check_vars(c, at, v[*n])))
+		return err;
+	v[++*n] = NULL;
+	return 0;
+}
+
+/* One KEY=VALUE of env (VALUE a word or a quoted string) onto a->env. */
+static int env_pair(struct cur *c, struct actor_spec *a, int *n, size_t klen)
+{
+	char key[256], *val = NULL, **v;
+	const char *at = c->p;
+	int err;
+
+	snprintf(key, sizeof(key), "%.*s", (int)klen, c->p);
+	c->p += klen + 1;
+	if (*c->p == ' ' || *c->p == '\t' || !*c->p)
+		val = strdup("");
+	else if ((err = caselex_text(c, &val, "a value")) || (err = check_vars(c, at, val))) {
+		free(val);
+		return err;
+	}
+	v = realloc(a->env, (*n + 2) * sizeof(char *));
+	if (!v || !val) {
+		free(val);
+		return -ENOMEM;
+	}
+	a->env = v;
+	v[*n + 1] = NULL;
+	if (asprintf(&v[*n], "%s=%s", key, val) < 0)
+		v[*n] = NULL;
+	free(val);
+	return v[(*n)++] ? 0 : -ENOMEM;
+}
+
+/* "env KEY=VALUE ..." before the command. */
+static int exec_env(struct cur *c, struct actor_spec *a)
+{
+	char w[256];
 	int n = 0, err;
 
-	while (!caselex_at_end(c)) {
-		char **v = realloc(a->argv, (n + 2) * sizeof(char *));
-		if (!v)
-			return -ENOMEM;
-		a->argv = v;
-		a->argv[n] = a->argv[n + 1] = NULL; /* case_free() sees a whole vector */
-		if ((err = caselex_text(c, &a->argv[n], "an argument")))
+	c->p += strlen("env");
+	while (caselex_peek(c, w, sizeof(w)) && strchr(w, '=')) {
+		size_t k = strcspn(w, "=");
+		if (!k || k >= sizeof(w) - 1 ||
+		    strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") <
+			k)
+			return caselex_fail(c, c->p, "bad environment variable in '%s' (KEY=VALUE)",
+					    w);
+		if ((err = env_pair(c, a, &n, k)))
 			return err;
-		a->argv[++n] = NULL;
 	}
+	if (!n)
+		return caselex_fail(c, c->p, "expected KEY=VALUE after env");
+	return 0;
+}
+
+static int actor_exec(struct cur *c, struct actor_spec *a)
+{
+	char w[32];
+	const char *at;
+	int n = 0, err;
+
+	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "env") && (err = exec_env(c, a)))
+		return err;
+	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "in")) {
+		c->p += 2;
+		caselex_ws(c);
+		at = c->p;
+		if ((err = caselex_text(c, &a->dir, "a folder after 'in'")) ||
+		    (err = check_vars(c, at, a->dir)))
+			return err;
+	}
+	while (!caselex_at_end(c))
+		if ((err = vec_push(c, &a->argv, &n, "an argument")))
+			return err;
 	if (!n)
 		return caselex_fail(c, c->p, "expected a command after exec");
 	return 0;
@@ -311,6 +503,7 @@ int case_actor_start(struct cur *c)
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->host = h;
 	a->backlog = 128;
+	a->linger_s = -1;
 	a->accept = a->read = a->eof_close = 1;
 	a->target_host = -1;
 	if (!strcmp(kind, "listen")) {

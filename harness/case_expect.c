@@ -11,12 +11,41 @@
 
 #include "expect.h"
 
+/* "between T1 and T2[:]" after exits: within T2, not before T1. */
+static int mode_between(struct cur *c, struct expectation *e, int *colon)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	c->p += strlen("between");
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_duration(c, &e->min_ms, NULL)))
+		return err;
+	caselex_ws(c);
+	if (!caselex_peek(c, w, sizeof(w)) || strcmp(w, "and"))
+		return caselex_fail(c, c->p, "expected 'and' (between T1 and T2)");
+	c->p += 3;
+	if ((err = caselex_duration(c, &e->duration_ms, colon)))
+		return err;
+	if (e->duration_ms <= e->min_ms)
+		return caselex_fail(c, at, "between T1 and T2 needs T1 < T2");
+	e->mode = EXPECT_WITHIN;
+	return 0;
+}
+
 static int expect_mode(struct cur *c, struct expectation *e, int *colon)
 {
 	char w[32];
 
 	caselex_peek(c, w, sizeof(w));
 	caselex_strip_colon(w);
+	if (!strcmp(w, "between")) {
+		if (e->kind != EXPECT_EXITS)
+			return caselex_fail(c, c->p, "'between T1 and T2' is for 'exits' only");
+		return mode_between(c, e, colon);
+	}
 	if (!strcmp(w, "within") || !strcmp(w, "throughout")) {
 		e->mode = w[0] == 'w' ? EXPECT_WITHIN : EXPECT_THROUGHOUT;
 		c->p += strlen(w);
@@ -68,20 +97,29 @@ static int subject_packets(struct cur *c, struct expectation *e, int *colon)
 	return 0;
 }
 
-/* "NAME exits[:]" or "NAME running"; 1 if w names no actor followed by either. */
+/* "NAME exits[:]", "NAME prints[:]" or "NAME running"; 1 if w names no actor
+ * followed by one of them. */
 static int subject_actor(struct cur *c, struct expectation *e, const char *w, int *colon)
 {
-	char w2[32];
+	static const struct {
+		const char *word;
+		enum expect_kind kind;
+	} verbs[] = {
+	    {"exits", EXPECT_EXITS}, {"prints", EXPECT_PRINTS}, {"running", EXPECT_RUNNING}};
 	int actor = caselex_actor_find(c->m, w);
+	char w2[32];
 
 	caselex_peek(c, w2, sizeof(w2));
-	if (actor < 0 || (strcmp(w2, "exits") && strcmp(w2, "exits:") && strcmp(w2, "running")))
-		return 1;
-	e->actor = actor;
-	e->kind = w2[0] == 'r' ? EXPECT_RUNNING : EXPECT_EXITS;
-	c->p += strlen(w2);
-	*colon = w2[strlen(w2) - 1] == ':';
-	return 0;
+	*colon = caselex_strip_colon(w2);
+	for (unsigned i = 0; actor >= 0 && i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(w2, verbs[i].word) || (*colon && verbs[i].kind == EXPECT_RUNNING))
+			continue;
+		e->actor = actor;
+		e->kind = verbs[i].kind;
+		c->p += strlen(w2) + *colon;
+		return 0;
+	}
+	return 1;
 }
 
 /* The kind after "HOST [mode]": "counter ..." (colon optional) or sockets. */

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -380,15 +381,164 @@ static int exits_observe(struct run *r, const struct expectation *e, void **stat
 
 	exit_wanted(e, want, sizeof(want));
 	ob->ok = 0;
-	if (!a->pid)
+	if (!a->pid) {
 		snprintf(ob->text, sizeof(ob->text), "not started");
-	else if (!a->exited)
+	} else if (!a->exited) {
 		snprintf(ob->text, sizeof(ob->text), "still running");
-	else {
-		snprintf(ob->text, sizeof(ob->text), "exited: %s at %.3fs", a->result, a->ended);
-		ob->ok = !strcmp(a->result, want);
+	} else {
+		/* it ended: the verdict cannot change any more */
+		double after = a->ended - r->expect_t0;
+		ob->final = 1;
+		ob->ok = !strcmp(a->result, want) && (!e->min_ms || after * 1000 >= e->min_ms);
+		if (e->min_ms && after * 1000 < e->min_ms)
+			snprintf(ob->text, sizeof(ob->text),
+				 "exited: %s at %.3fs, %.3fs after the statement: before %.3fs",
+				 a->result, a->ended, after < 0 ? 0 : after, e->min_ms / 1000.0);
+		else
+			snprintf(ob->text, sizeof(ob->text), "exited: %s at %.3fs", a->result,
+				 a->ended);
 	}
 	return 0;
+}
+
+/* ---- NAME prints: "TEXT" | /REGEX/ ---- */
+
+/* "/REGEX/" with \/ for a slash, into e->text; compiled once to check it. */
+static int prints_regex(struct cur *c, struct expectation *e)
+{
+	const char *at = c->p, *q = c->p + 1;
+	char *out = malloc(strlen(c->p) + 1), why[256];
+	size_t n = 0;
+	regex_t re;
+	int err;
+
+	if (!out)
+		return -ENOMEM;
+	for (; *q && *q != '/'; q++)
+		out[n++] = *q == '\\' && q[1] == '/' ? *++q : *q;
+	out[n] = '\0';
+	e->text = out;
+	if (*q != '/')
+		return caselex_fail(c, at, "unterminated /REGEX/ (a slash inside is \\/)");
+	c->p = q + 1;
+	err = regcomp(&re, out, REG_EXTENDED | REG_NOSUB);
+	if (err) {
+		regerror(err, &re, why, sizeof(why));
+		return caselex_fail(c, at, "bad regular expression: %s", why);
+	}
+	regfree(&re);
+	e->regex = 1;
+	return 0;
+}
+
+static int prints_parse(struct cur *c, struct expectation *e)
+{
+	int err;
+
+	caselex_ws(c);
+	if (*c->p == '/')
+		err = prints_regex(c, e);
+	else if (*c->p == '"')
+		err = caselex_text(c, &e->text, "the text");
+	else
+		err = caselex_fail(c, c->p, "expected \"TEXT\" or /REGEX/");
+	return err ? err : caselex_need_end(c);
+}
+
+/* How far through the actor's output an expectation has read. */
+struct prints_state {
+	regex_t re;
+	int compiled;
+	long offset; /* bytes of the output read */
+	char *all;   /* every byte read (malloc'd) */
+	size_t nall;
+	int found;
+};
+
+/* Read what the actor wrote since the last look; 0 or -errno. */
+static int prints_read(struct run *r, const struct expectation *e, struct prints_state *st)
+{
+	char path[4300], buf[65536];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.out", r->evdir, r->m->actors[e->actor].name);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (fseek(f, st->offset, SEEK_SET) == 0)
+		while (!st->found && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+			char *v = realloc(st->all, st->nall + n + 1);
+			if (!v) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			st->all = v;
+			memcpy(st->all + st->nall, buf, n);
+			st->nall += n;
+			st->all[st->nall] = '\0';
+			st->offset += (long)n;
+		}
+	fclose(f);
+	return 0;
+}
+
+/* Whether the output read so far matches: the text anywhere, the regex on
+ * some line (NUL bytes end what can be seen of a line). */
+static int prints_match(const struct expectation *e, struct prints_state *st)
+{
+	char *save, *copy;
+
+	if (!st->all)
+		return 0;
+	if (!e->regex)
+		return strstr(st->all, e->text) != NULL;
+	copy = strdup(st->all);
+	for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l && !st->found;
+	     l = strtok_r(NULL, "\n", &save))
+		st->found = !regexec(&st->re, l, 0, NULL, 0);
+	free(copy);
+	return st->found;
+}
+
+static int prints_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
+{
+	const struct actor_run *a = &r->actors[e->actor];
+	struct prints_state *st = *state;
+	int exited = a->exited, err;
+
+	if (!st && !(st = *state = calloc(1, sizeof(*st))))
+		return -ENOMEM;
+	if (e->regex && !st->compiled) {
+		if (regcomp(&st->re, e->text, REG_EXTENDED | REG_NOSUB))
+			return -EINVAL;
+		st->compiled = 1;
+	}
+	if ((err = prints_read(r, e, st)))
+		return err;
+	st->found = st->found || prints_match(e, st);
+	ob->ok = st->found;
+	ob->value = (long long)st->nall;
+	/* an ended actor writes no more: what is not there will not come */
+	ob->final = !ob->ok && exited;
+	snprintf(ob->text, sizeof(ob->text), "%s after %zu bytes of output%s",
+		 ob->ok ? "found" : "not found", st->nall,
+		 !a->pid  ? " (not started)"
+		 : exited ? " (it has exited)"
+			  : "");
+	return 0;
+}
+
+static void prints_release(void *state)
+{
+	struct prints_state *st = state;
+
+	if (!st)
+		return;
+	if (st->compiled)
+		regfree(&st->re);
+	free(st->all);
+	free(st);
 }
 
 /* ---- NAME running ---- */
@@ -421,6 +571,8 @@ static const struct expect_ops ops[] = {
 			packets_observe, NULL, packets_release},
     [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
 		      NULL, NULL},
+    [EXPECT_PRINTS] = {"prints", MODES_NOT_THROUGHOUT, COLON_REQUIRED, prints_parse, prints_observe,
+		       NULL, prints_release},
     [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse, running_observe,
 			NULL, NULL},
 };
@@ -445,7 +597,7 @@ static int expect_poll(struct run *r, const struct expectation *e, void **state,
 		err = k->observe(r, e, state, ob);
 		if (err)
 			return err;
-		if (e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && ob->ok) ||
+		if (e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && (ob->ok || ob->final)) ||
 		    (e->mode == EXPECT_THROUGHOUT && !ob->ok) || clock_now() >= end || r->timed_out)
 			return 0;
 		watch_tick(r);
@@ -510,6 +662,7 @@ int expect_run(struct run *r, const struct step *s, int idx)
 	int err, ok;
 
 	r->res->nexpect++;
+	r->expect_t0 = run_rel(r);
 	err = expect_poll(r, e, &r->estate[idx], &ob, end);
 	if (err)
 		return expect_unobservable(r, s, err);

@@ -25,6 +25,7 @@
 struct obs {
 	long long value;
 	int ok;
+	int final; /* it can no longer come true (an actor ended otherwise): stop waiting */
 	char text[256];
 };
 

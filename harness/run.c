@@ -35,6 +35,27 @@
 
 #define NEW_ARRAY(p, n) ((p) = calloc((n) ? (size_t)(n) : 1, sizeof(*(p))))
 
+/* The case file's folder and the evidence folder as absolute paths, for the
+ * variables of exec actors (they may run in another folder). */
+static void run_abs_paths(struct run *r)
+{
+	char cwd[2048] = "", *real = realpath(r->m->file, NULL), *slash;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	snprintf(r->casedir, sizeof(r->casedir), "%s", real ? real : r->m->file);
+	free(real);
+	slash = strrchr(r->casedir, '/');
+	if (slash)
+		*(slash == r->casedir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(r->casedir, sizeof(r->casedir), "%s", cwd);
+	if (r->evdir[0] == '/')
+		snprintf(r->evdir_abs, sizeof(r->evdir_abs), "%s", r->evdir);
+	else
+		snprintf(r->evdir_abs, sizeof(r->evdir_abs), "%s/%.2000s", cwd, r->evdir);
+}
+
 int run_init(struct run *r, const struct case_model *m, const struct runner_opts *o, FILE *out,
 	     struct case_result *res)
 {
@@ -70,6 +91,7 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	runner_case_id(m->file, id, sizeof(id));
 	snprintf(r->evdir, sizeof(r->evdir), "%s/%s",
 		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
+	run_abs_paths(r);
 	return 0;
 }
 

@@ -27,8 +27,11 @@ struct run {
 	char *tlbuf;
 	size_t tllen;
 	char evdir[4096];
+	char evdir_abs[4096]; /* the same, absolute (${evidence}) */
+	char casedir[4096];   /* the case file's folder, absolute (${casedir}) */
 	double t0, deadline;
-	double slow; /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */
+	double expect_t0; /* when the expectation being judged began (run-relative) */
+	double slow;	  /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */
 	int timed_out;
 	struct actor_run *actors;
 	struct counters *base;

@@ -95,6 +95,70 @@ void runner_case_id(const char *path, char *buf, size_t len)
 
 /* ---- steps ---- */
 
+static void free_vec(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* s with ${casedir} and ${evidence} replaced (malloc'd; NULL stays NULL). */
+static char *expand(struct run *r, const char *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!s)
+		return NULL;
+	f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	while (*s) {
+		if (!strncmp(s, "${casedir}", 10)) {
+			fputs(r->casedir, f);
+			s += 10;
+		} else if (!strncmp(s, "${evidence}", 11)) {
+			fputs(r->evdir_abs, f);
+			s += 11;
+		} else {
+			fputc(*s++, f);
+		}
+	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static char **expand_vec(struct run *r, char *const *v)
+{
+	int n = 0;
+	char **out;
+
+	while (v && v[n])
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	for (int i = 0; out && i < n; i++)
+		if (!(out[i] = expand(r, v[i]))) {
+			free_vec(out);
+			return NULL;
+		}
+	return out;
+}
+
+/* An exec actor's command, environment and folder with the variables expanded. */
+static int exec_expand(struct run *r, const struct actor_spec *a, struct actor_spec *copy)
+{
+	copy->argv = expand_vec(r, a->argv);
+	copy->env = a->env ? expand_vec(r, a->env) : NULL;
+	copy->dir = a->dir ? expand(r, a->dir) : NULL;
+	if (!copy->argv || (a->env && !copy->env) || (a->dir && !copy->dir))
+		return -ENOMEM;
+	return 0;
+}
+
 static int do_start(struct run *r, const struct step *s)
 {
 	const struct actor_spec *a = &r->m->actors[s->actor];
@@ -121,10 +185,19 @@ static int do_start(struct run *r, const struct step *s)
 		const char *addr = topo_addr_from(t, a->host, a->target_host, AF_INET);
 		snprintf(copy.addr, sizeof(copy.addr), "%s", addr ? addr : "");
 	}
-	char output[4200];
+	char output[4200], hosts[4200];
 	snprintf(output, sizeof(output), "%s/%s.out", r->evdir, a->name);
-	err = actor_spawn(&copy, run_ns(r, a->host), target, a->kind == ACTOR_EXEC ? output : NULL,
-			  run);
+	snprintf(hosts, sizeof(hosts), "%s/hosts-%s", r->evdir_abs, run_host(r, a->host));
+	err = a->kind == ACTOR_EXEC ? exec_expand(r, a, &copy) : 0;
+	if (!err)
+		err = actor_spawn(&copy, run_ns(r, a->host), target,
+				  a->kind == ACTOR_EXEC ? output : NULL,
+				  a->kind == ACTOR_EXEC ? hosts : NULL, run);
+	if (a->kind == ACTOR_EXEC) {
+		free_vec(copy.argv);
+		free_vec(copy.env);
+		free(copy.dir);
+	}
 	if (err) {
 		run_fail(r, "%s:%d: start %s: %s", r->m->file, s->line, a->name, strerror(-err));
 		return VERDICT_ERROR;
@@ -146,6 +219,30 @@ static int do_start(struct run *r, const struct step *s)
 	return 0;
 }
 
+/* capture A B: start recording the link on A's end. */
+static int do_capture(struct run *r, const struct step *s)
+{
+	const struct topo *t = &r->m->topo;
+	int l = topo_link_find(t, s->host, s->peer);
+	int side = topo_link_side(t, l, s->host);
+	char path[4200], why[512];
+	int err;
+
+	if (r->caps[l])
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->evdir, run_host(r, s->host),
+		 run_host(r, s->peer));
+	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], path, &r->caps[l], why,
+			    sizeof(why));
+	if (err) {
+		run_fail(r, "%s:%d: capture: %s", r->m->file, s->line, why);
+		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+	}
+	run_log(r, "capture %s %s on %s", run_host(r, s->host), run_host(r, s->peer),
+		t->links[l].ifname[side]);
+	return 0;
+}
+
 static int do_step(struct run *r, const struct step *s)
 {
 	struct actor_run *a = s->actor >= 0 ? &r->actors[s->actor] : NULL;
@@ -160,26 +257,8 @@ static int do_step(struct run *r, const struct step *s)
 			err = run_sysctl(r, s, s->host, runner_fast_timers[i][0],
 					 runner_fast_timers[i][1], 1);
 		return err;
-	case STEP_CAPTURE: {
-		const struct topo *t = &r->m->topo;
-		int l = topo_link_find(t, s->host, s->peer);
-		int side = topo_link_side(t, l, s->host);
-		char path[4200], why[512];
-
-		if (r->caps[l])
-			return 0;
-		snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->evdir, run_host(r, s->host),
-			 run_host(r, s->peer));
-		err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], path, &r->caps[l],
-				    why, sizeof(why));
-		if (err) {
-			run_fail(r, "%s:%d: capture: %s", r->m->file, s->line, why);
-			return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
-		}
-		run_log(r, "capture %s %s on %s", run_host(r, s->host), run_host(r, s->peer),
-			t->links[l].ifname[side]);
-		return 0;
-	}
+	case STEP_CAPTURE:
+		return do_capture(r, s);
 	case STEP_START:
 		return do_start(r, s);
 	case STEP_EXPECT:
@@ -191,6 +270,10 @@ static int do_step(struct run *r, const struct step *s)
 		}
 		kill(a->pid, s->signal);
 		run_log(r, "signal %s %s", an, sigabbrev_np(s->signal));
+		return 0;
+	case STEP_ACCEPT:
+		err = actor_command(a, "accept", s->value);
+		run_log(r, "accept %s %s%s", an, s->value, err ? ": not running" : "");
 		return 0;
 	case STEP_CLOSE:
 	case STEP_SHUTDOWN:
@@ -261,6 +344,36 @@ static int run_kernel_check(struct run *r)
 	return VERDICT_PASS;
 }
 
+/* hosts-HOST in the evidence: every host name as HOST sees it, the
+ * /etc/hosts of HOST's exec actors. */
+static int write_hosts(struct run *r, int h)
+{
+	const struct topo *t = &r->m->topo;
+	char *text = NULL, name[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "# the names of case %s as host %s sees them (netcase)\n", r->m->file,
+		run_host(r, h));
+	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	for (int x = 0; x < t->nhosts; x++) {
+		const char *v4 = topo_addr_from(t, h, x, AF_INET);
+		const char *v6 = topo_addr_from(t, h, x, AF_INET6);
+		if (v4 && v6)
+			fprintf(f, "%s\t%s\n%s\t%s\n", v4, run_host(r, x), v6, run_host(r, x));
+	}
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	snprintf(name, sizeof(name), "hosts-%s", run_host(r, h));
+	evidence_file(r, name, text, len);
+	free(text);
+	return 0;
+}
+
 /* The evidence folder, the topology, the counters' baseline; a verdict. */
 static int run_build(struct run *r)
 {
@@ -288,6 +401,11 @@ static int run_build(struct run *r)
 	}
 	for (int h = 0; h < m->topo.nhosts; h++)
 		counters_read(r->ns[h], &r->base[h]);
+	for (int i = 0; i < m->nactors; i++)
+		if (m->actors[i].kind == ACTOR_EXEC && write_hosts(r, m->actors[i].host)) {
+			run_fail(r, "%s: hosts file: out of memory", m->file);
+			return VERDICT_ERROR;
+		}
 	watch_sockets(r);
 	return VERDICT_PASS;
 }

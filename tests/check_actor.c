@@ -64,6 +64,66 @@ START_TEST(t_listen_options)
 }
 END_TEST
 
+START_TEST(t_more_options)
+{
+	struct case_model *m =
+	    parse("start c: client connect server:1 linger 0s linger2 -1 syncnt 2 "
+		  "maxseg 536 congestion reno reuseport notsent-lowat 16384");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_int_eq(a->linger_s, 0); /* an abortive close, not unset */
+	ck_assert(a->has_linger2);
+	ck_assert_int_eq(a->linger2_s, -1);
+	ck_assert_int_eq(a->syncnt, 2);
+	ck_assert_int_eq(a->maxseg, 536);
+	ck_assert_str_eq(a->congestion, "reno");
+	ck_assert(a->reuseport);
+	ck_assert_int_eq(a->notsent_lowat, 16384);
+	case_free(m);
+	m = parse("start s: server listen :80 defer-accept 1500ms linger2 5s");
+	ck_assert_int_eq(m->actors[0].defer_accept_s, 2);
+	ck_assert_int_eq(m->actors[0].linger2_s, 5);
+	ck_assert_int_eq(m->actors[0].linger_s, -1);
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_exec_env_in)
+{
+	struct case_model *m = parse("start p: client exec env A=1 B=\"two words\" in ${casedir} "
+				     "cat ${evidence}/x");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert_str_eq(a->env[0], "A=1");
+	ck_assert_str_eq(a->env[1], "B=two words");
+	ck_assert_ptr_null(a->env[2]);
+	ck_assert_str_eq(a->dir, "${casedir}"); /* expanded when the actor starts */
+	ck_assert_str_eq(a->argv[0], "cat");
+	ck_assert_str_eq(a->argv[1], "${evidence}/x");
+	case_free(m);
+}
+END_TEST
+
+START_TEST(t_keep_going_and_accept)
+{
+	const char *text = "host client\nhost server\nlink client server\n"
+			   "start s: server listen :80 noaccept keep-going\naccept s\naccept s 3\n";
+	struct case_model *m;
+	struct case_error e;
+
+	ck_assert_msg(case_parse("a.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert(m->actors[0].keep_going && !m->actors[0].accept);
+	ck_assert_int_eq(m->steps[1].kind, STEP_ACCEPT);
+	ck_assert_str_eq(m->steps[1].value, "1");
+	ck_assert_str_eq(m->steps[2].value, "3");
+	case_free(m);
+	text = "host client\nhost server\nlink client server\nstart c: client connect server:1\n"
+	       "accept c\n";
+	ck_assert_int_eq(case_parse("a.case", text, &m, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "a.case:5:8: 'c' is not a listener (accept takes a listen actor)");
+}
+END_TEST
+
 START_TEST(t_listen_slow_reader)
 {
 	struct case_model *m = parse("start s: server listen 9000 read 100 every 250ms");
@@ -127,7 +187,12 @@ static const struct {
 } refused[] = {
     {"start c: client connect server:8888 fast",
      "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, keepalive, "
-     "user-timeout, rcvbuf, sndbuf, linger, nodelay, bind)"},
+     "user-timeout, rcvbuf, sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
+     "maxseg, congestion, reuseport, notsent-lowat)"},
+    {"start c: client connect server:1 linger 500ms",
+     "4:41: SO_LINGER counts whole seconds: 0s (an abortive close) or 1s and more"},
+    {"start c: client connect server:1 maxseg 20",
+     "4:41: expected an MSS from 88 to 65535, found '20'"},
     {"start c: client connect server:0", "4:32: bad port '0'"},
     {"start c: client connect server:8888 connections 10001",
      "4:49: expected a number of connections from 1 to 10000, found '10001'"},
@@ -164,6 +229,9 @@ Suite *actor_suite(void)
 	tcase_add_test(tc, t_listen_defaults);
 	tcase_add_test(tc, t_listen_options);
 	tcase_add_test(tc, t_listen_slow_reader);
+	tcase_add_test(tc, t_more_options);
+	tcase_add_test(tc, t_exec_env_in);
+	tcase_add_test(tc, t_keep_going_and_accept);
 	tcase_add_test(tc, t_connect_options);
 	tcase_add_test(tc, t_connect_bytes_and_stream);
 	tcase_add_test(tc, t_exec_argv);

@@ -15,12 +15,12 @@
 
 START_TEST(t_ops_table)
 {
-	for (int k = EXPECT_SOCKETS; k <= EXPECT_RUNNING; k++) {
+	for (int k = EXPECT_SOCKETS; k <= EXPECT_PRINTS; k++) {
 		const struct expect_ops *o = expect_ops_of(k);
 		ck_assert_msg(o && o->name && o->parse && o->observe, "kind %d has ops", k);
 		ck_assert_msg(o->modes & (1u << EXPECT_ONCE), "kind %d can be checked once", k);
 	}
-	ck_assert_ptr_null(expect_ops_of(EXPECT_RUNNING + 1));
+	ck_assert_ptr_null(expect_ops_of(EXPECT_PRINTS + 1));
 }
 END_TEST
 
@@ -47,6 +47,19 @@ static const struct {
     {"expect c exits throughout 1s: ok", EXPECT_EXITS, EXPECT_THROUGHOUT,
      "8:8: exit expectations take 'within', not 'throughout'"},
     {"expect c running", EXPECT_RUNNING, EXPECT_ONCE, NULL},
+    {"expect c prints: \"hello\"", EXPECT_PRINTS, EXPECT_ONCE, NULL},
+    {"expect c prints within 2s: /^a\\/b [0-9]+$/", EXPECT_PRINTS, EXPECT_WITHIN, NULL},
+    {"expect c prints throughout 2s: \"x\"", EXPECT_PRINTS, EXPECT_THROUGHOUT,
+     "8:8: prints expectations take 'within', not 'throughout'"},
+    {"expect c prints: /a(/", EXPECT_PRINTS, EXPECT_ONCE,
+     "8:18: bad regular expression: Unmatched ( or \\("}, /* glibc's words */
+    {"expect c prints: /abc", EXPECT_PRINTS, EXPECT_ONCE,
+     "8:18: unterminated /REGEX/ (a slash inside is \\/)"},
+    {"expect c exits between 1s and 3s: ok", EXPECT_EXITS, EXPECT_WITHIN, NULL},
+    {"expect c exits between 3s and 1s: ok", EXPECT_EXITS, EXPECT_WITHIN,
+     "8:24: between T1 and T2 needs T1 < T2"},
+    {"expect b between 1s and 2s: any(state established)", EXPECT_SOCKETS, EXPECT_ONCE,
+     "8:10: 'between T1 and T2' is for 'exits' only"},
     {"expect c running within 1s", EXPECT_RUNNING, EXPECT_ONCE,
      "8:18: unexpected 'within' at the end of the statement"},
     {"expect b count(state established) == 1", EXPECT_SOCKETS, EXPECT_ONCE,

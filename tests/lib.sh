@@ -18,4 +18,7 @@ root_snapshot() {
 		printf '%s=%s\n' "$f" "$(tr '\t\n' '  ' <"$f" 2>/dev/null)"
 	done
 	if command -v nft >/dev/null 2>&1; then nft list ruleset 2>/dev/null; fi
+	# exec actors see the case's names through a private /etc/hosts
+	cksum /etc/hosts
+	grep ' /etc/hosts ' /proc/self/mountinfo || true
 }
