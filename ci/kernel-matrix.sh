@@ -36,7 +36,15 @@ gcc -static -O2 $cflags -o "$work/netem_probe" tests/netem_probe.c netns/ns.c ne
 root="$work/root"
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/run" "$root/mod"
 cp /bin/busybox "$root/bin/"
-for a in sh mount insmod poweroff echo mkdir cat sleep sed grep; do ln -s busybox "$root/bin/$a"; done
+for a in sh mount insmod poweroff echo mkdir cat sleep sed grep ls; do ln -s busybox "$root/bin/$a"; done
+# what programs of the catalogue expect of a system: a hosts file (exec
+# actors get the case's own bound over it), name lookup through files, users
+# for nginx's workers, nginx's compiled-in folders
+mkdir -p "$root/etc" "$root/var/log/nginx" "$root/var/lib/nginx"
+: >"$root/etc/hosts"
+echo "hosts: files" >"$root/etc/nsswitch.conf"
+grep -E '^(root|nobody|www-data):' /etc/passwd >"$root/etc/passwd"
+grep -E '^(root|nogroup|www-data):' /etc/group >"$root/etc/group"
 # A program and the shared libraries it needs, at the same paths.
 copy_bin() {
 	mkdir -p "$root$(dirname "$1")"
@@ -60,7 +68,8 @@ need() {
 	loaded="$loaded $1"
 }
 for m in veth ifb sch_ingress cls_u32 act_mirred sch_tbf inet_diag tcp_diag udp_diag \
-	crc32c_generic nf_tables nft_ct nft_reject_inet nft_numgen nft_quota nf_conntrack; do
+	crc32c_generic nf_tables nft_ct nft_reject_inet nft_numgen nft_quota nf_conntrack \
+	nfnetlink_cttimeout nf_conntrack_netlink nft_objref; do
 	need "$m"
 done
 echo "$loaded" | tr ' ' '\n' | grep . >"$root/mod/order"
@@ -70,7 +79,10 @@ cp "$work/netem_probe" "$root/"
 # the real netcase, the programs exec cases run, and the whole catalogue
 copy_bin "$(pwd)/netcase"
 mv "$root$(pwd)/netcase" "$root/netcase"
-for p in /bin/bash /usr/bin/ip /usr/sbin/ip /bin/ip; do [ -x "$p" ] && copy_bin "$p"; done
+for p in /bin/bash /usr/bin/ip /usr/sbin/ip /bin/ip /usr/bin/getent /usr/bin/curl \
+	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli; do
+	[ -x "$p" ] && copy_bin "$p"
+done
 cp -r cases "$root/cases"
 find "$root/cases" \( -name '*.log' -o -name '*.trs' \) -delete
 cat >"$root/init" <<'INIT'
