@@ -30,9 +30,8 @@ static int st_host(struct cur *c)
 		err = caselex_word(c, w, sizeof(w), "a host name");
 		if (err)
 			return err;
-		if (!strcmp(w, "packets"))
-			return caselex_fail(c, at,
-					    "'packets' is reserved; name the host otherwise");
+		if (!strcmp(w, "packets") || !strcmp(w, "rule"))
+			return caselex_fail(c, at, "'%s' is reserved; name the host otherwise", w);
 		h = topo_host_add(&c->m->topo, w);
 		if (h == -EEXIST)
 			return caselex_fail(c, at, "host '%s' is already declared", w);

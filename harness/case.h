@@ -126,6 +126,7 @@ enum expect_kind {
 	EXPECT_EXITS,
 	EXPECT_RUNNING,
 	EXPECT_PRINTS,
+	EXPECT_RULE,
 };
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };

@@ -97,6 +97,28 @@ static int subject_packets(struct cur *c, struct expectation *e, int *colon)
 	return 0;
 }
 
+/* "rule NAME[:]": a rule declared before (it may be removed by then). */
+static int subject_rule(struct cur *c, struct expectation *e, int *colon)
+{
+	char name[32];
+	const char *at;
+	int err, known = 0;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, name, sizeof(name), "a rule name")))
+		return err;
+	*colon = caselex_strip_colon(name);
+	for (int i = 0; i < c->m->nsteps; i++)
+		known |=
+		    c->m->steps[i].kind == STEP_RULE && !strcmp(c->m->steps[i].rule.name, name);
+	if (!known)
+		return caselex_fail(c, at, "no rule '%s' before this line", name);
+	e->kind = EXPECT_RULE;
+	e->text = strdup(name);
+	return e->text ? 0 : -ENOMEM;
+}
+
 /* "NAME exits[:]", "NAME prints[:]" or "NAME running"; 1 if w names no actor
  * followed by one of them. */
 static int subject_actor(struct cur *c, struct expectation *e, const char *w, int *colon)
@@ -153,7 +175,10 @@ int case_expect_parse(struct cur *c)
 	if ((err = caselex_word(c, w, sizeof(w), "a host, an actor or 'packets'")))
 		return err;
 	colon = caselex_strip_colon(w);
-	if (!strcmp(w, "packets") && !colon) {
+	if (!strcmp(w, "rule") && !colon) {
+		mode_at = at;
+		err = subject_rule(c, e, &colon);
+	} else if (!strcmp(w, "packets") && !colon) {
 		caselex_ws(c);
 		mode_at = c->p;
 		err = subject_packets(c, e, &colon);

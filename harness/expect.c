@@ -17,6 +17,7 @@
 #include "units.h"
 #include "watch.h"
 #include "../netns/counters.h"
+#include "../netns/nft.h"
 #include "../netns/sockdiag.h"
 
 #define MODES_ALL	     ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
@@ -541,6 +542,67 @@ static void prints_release(void *state)
 	free(st);
 }
 
+/* ---- rule NAME: matched OP N ---- */
+
+static int rule_parse(struct cur *c, struct expectation *e)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "'matched'")))
+		return err;
+	if (strcmp(w, "matched"))
+		return caselex_fail(c, at, "expected 'matched' (expect rule NAME: matched OP N)");
+	return op_value(c, e, 0);
+}
+
+/* The packets counted by every counter of a listed chain ("counter packets N bytes M"). */
+long long expect_rule_packets(const char *listing)
+{
+	long long n = 0;
+
+	for (const char *p = strstr(listing, "counter packets "); p;
+	     p = strstr(p + 1, "counter packets "))
+		n += strtoll(p + strlen("counter packets "), NULL, 10);
+	return n;
+}
+
+static int rule_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
+{
+	char cmd[128], why[256], *out = NULL;
+	int host = -1, err;
+
+	/* the host the rule of that name was placed in last, by a step before this one */
+	for (int i = 0; i < e->step; i++)
+		if (r->m->steps[i].kind == STEP_RULE && !strcmp(r->m->steps[i].rule.name, e->text))
+			host = r->rule_host[i];
+	ob->ok = 0;
+	if (host < 0) {
+		snprintf(ob->text, sizeof(ob->text), "rule %s is not in place", e->text);
+		return 0;
+	}
+	snprintf(cmd, sizeof(cmd), "list chain inet netcase_rules r_%s", e->text);
+	err = nft_list(run_ns(r, host), cmd, &out, why, sizeof(why));
+	if (err == -ENOENT) {
+		snprintf(ob->text, sizeof(ob->text), "rule %s was removed", e->text);
+		free(out);
+		return 0;
+	}
+	if (err) {
+		free(out);
+		return err;
+	}
+	ob->value = expect_rule_packets(out);
+	free(out);
+	ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
+	snprintf(ob->text, sizeof(ob->text), "rule %s in %s matched %lld packets", e->text,
+		 run_host(r, host), ob->value);
+	return 0;
+}
+
 /* ---- NAME running ---- */
 
 static int running_parse(struct cur *c, struct expectation *e)
@@ -567,12 +629,13 @@ static const struct expect_ops ops[] = {
 			sockets_describe, sockets_release},
     [EXPECT_COUNTER] = {"counter", MODES_NOT_THROUGHOUT, COLON_OPTIONAL, counter_parse,
 			counter_observe, NULL, NULL},
-    [EXPECT_PACKETS] = {"packet", MODES_NOT_THROUGHOUT, COLON_REQUIRED, packets_parse,
-			packets_observe, NULL, packets_release},
+    [EXPECT_PACKETS] = {"packet", MODES_ALL, COLON_REQUIRED, packets_parse, packets_observe, NULL,
+			packets_release},
     [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
 		      NULL, NULL},
     [EXPECT_PRINTS] = {"prints", MODES_NOT_THROUGHOUT, COLON_REQUIRED, prints_parse, prints_observe,
 		       NULL, prints_release},
+    [EXPECT_RULE] = {"rule", MODES_ALL, COLON_REQUIRED, rule_parse, rule_observe, NULL, NULL},
     [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse, running_observe,
 			NULL, NULL},
 };

@@ -50,6 +50,9 @@ const struct expect_ops *expect_ops_of(enum expect_kind kind);
 /* The comparison at the cursor (== != < <= > >=); 0 or -EINVAL. */
 int expect_op_parse(struct cur *c, enum filter_cmp *op);
 
+/* The packets a listed nftables chain's counters counted; pure. */
+long long expect_rule_packets(const char *listing);
+
 /* Judge the expectation of step s (index idx) now, or by polling until its
  * deadline; a verdict (VERDICT_PASS when it held). */
 int expect_run(struct run *r, const struct step *s, int idx);
