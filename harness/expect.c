@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "cleanup.h"
 #include "evidence.h"
 #include "clock.h"
 #include "units.h"
@@ -572,7 +573,8 @@ long long expect_rule_packets(const char *listing)
 
 static int rule_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
-	char cmd[128], why[256], *out = NULL;
+	_cleanup_free_ char *out = NULL;
+	char cmd[128], why[256];
 	int host = -1, err;
 
 	/* the host the rule of that name was placed in last, by a step before this one */
@@ -588,15 +590,11 @@ static int rule_observe(struct run *r, const struct expectation *e, void **state
 	err = nft_list(run_ns(r, host), cmd, &out, why, sizeof(why));
 	if (err == -ENOENT) {
 		snprintf(ob->text, sizeof(ob->text), "rule %s was removed", e->text);
-		free(out);
 		return 0;
 	}
-	if (err) {
-		free(out);
+	if (err)
 		return err;
-	}
 	ob->value = expect_rule_packets(out);
-	free(out);
 	ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
 	snprintf(ob->text, sizeof(ob->text), "rule %s in %s matched %lld packets", e->text,
 		 run_host(r, host), ob->value);

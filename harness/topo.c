@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "topo.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -474,15 +475,14 @@ static int phase(struct host_job *jobs, const int *ns, int n, int (*fn)(void *),
 int topo_build(const struct topo *t, int *ns, char *why, size_t len)
 {
 	int n = t->nhosts, err;
-	struct host_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	void **args = calloc(n ? n : 1, sizeof(*args));
+	_cleanup_free_ struct host_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	_cleanup_free_ void **args = calloc(n ? n : 1, sizeof(*args));
 
 	for (int h = 0; h < n; h++)
 		ns[h] = -1;
 	if (!jobs || !args) {
-		err = -ENOMEM;
 		snprintf(why, len, "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
 	for (int h = 0; h < n; h++) {
 		jobs[h] = (struct host_job){.t = t, .ns = ns, .h = h};
@@ -491,18 +491,16 @@ int topo_build(const struct topo *t, int *ns, char *why, size_t len)
 	err = ns_new_many(ns, n);
 	if (err) {
 		snprintf(why, len, "cannot create %d network namespaces: %s", n, strerror(-err));
-		goto out;
+		return err;
 	}
 	err = phase(jobs, ns, n, host_prepare, args, why, len);
 	if (!err)
 		err = phase(jobs, ns, n, host_links, args, why, len);
 	if (!err)
 		err = phase(jobs, ns, n, host_configure, args, why, len);
-out:
+	/* a build that fails halfway leaves nothing: the namespaces go with all in them */
 	if (err)
 		topo_teardown(ns, n);
-	free(jobs);
-	free(args);
 	return err;
 }
 
