@@ -52,6 +52,66 @@ static int append(char **buf, size_t *n, size_t *cap, const char *s, size_t len)
 	return 0;
 }
 
+/* Where the relational term starting at p ends: at the next top-level
+ * "and", "or", "&&", "||", an unmatched ')' or the end. */
+static const char *term_end(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth-- == 0)
+			return p;
+		else if (!depth && (!strncmp(p, " and ", 5) || !strncmp(p, " or ", 4) ||
+				    !strncmp(p, "&&", 2) || !strncmp(p, "||", 2)))
+			return p;
+	}
+	return p;
+}
+
+/*
+ * libpcap's tcp[13] and tcp[tcpflags] read only IPv4 packets.  Rewrite each
+ * term that uses them as (ip and TERM) or (ip6 and ip6[6] == 6 and TERM'),
+ * TERM' reading the flags at ip6[53] (40 bytes of IPv6 header, then TCP's
+ * 13th byte; packets with extension headers are not matched), so a flags
+ * match counts IPv6 segments the same as IPv4 ones.
+ */
+static int flags_both_families(const char *text, char **out)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	int err = append(&buf, &n, &cap, "", 0);
+	const char *p = text;
+
+	while (!err && *p) {
+		const char *a = strstr(p, "tcp[tcpflags]"), *b = strstr(p, "tcp[13]"), *at, *end;
+		size_t klen;
+
+		at = a && (!b || a < b) ? a : b;
+		if (!at) {
+			err = append(&buf, &n, &cap, p, strlen(p));
+			break;
+		}
+		klen = at == a ? strlen("tcp[tcpflags]") : strlen("tcp[13]");
+		end = term_end(at);
+		err = append(&buf, &n, &cap, p, at - p);
+		if (!err)
+			err = append(&buf, &n, &cap, "((ip and ", 9);
+		if (!err)
+			err = append(&buf, &n, &cap, at, end - at);
+		if (!err)
+			err = append(&buf, &n, &cap, ") or (ip6 and ip6[6] == 6 and ip6[53]", 37);
+		if (!err)
+			err = append(&buf, &n, &cap, at + klen, end - at - klen);
+		if (!err)
+			err = append(&buf, &n, &cap, "))", 2);
+		p = end;
+	}
+	*out = buf;
+	return err;
+}
+
 static int subst(const struct topo *t, const char *text, char **out)
 {
 	size_t n = 0, cap = 0;
@@ -110,9 +170,13 @@ int capture_filter_new(const struct topo *t, const char *text, struct capture_fi
 		       char *why, size_t len)
 {
 	struct capture_filter *f = calloc(1, sizeof(*f));
-	char *subst_text = NULL;
+	char *subst_text = NULL, *both = NULL;
 	pcap_t *dead = NULL;
-	int err = f ? subst(t, text, &subst_text) : -ENOMEM;
+	int err = f ? flags_both_families(text, &both) : -ENOMEM;
+
+	if (!err)
+		err = subst(t, both, &subst_text);
+	free(both);
 
 	*out = NULL;
 	if (!err && !(dead = pcap_open_dead(DLT_EN10MB, SNAPLEN)))
@@ -250,6 +314,12 @@ int capture_start(int ns, const char *ifname, const char *path, struct capture *
 	}
 	*out = c;
 	return 0;
+}
+
+int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthdr *h,
+			 const unsigned char *data)
+{
+	return pcap_offline_filter(&f->prog, h, data) != 0;
 }
 
 long capture_filter_count(struct capture *c, struct capture_filter *f)

@@ -32,6 +32,13 @@ int capture_filter_compile(const struct topo *t, const char *text, char *why, si
 int capture_start(int ns, const char *ifname, const char *path, struct capture **out, char *why,
 		  size_t len);
 
+struct pcap_pkthdr;
+
+/* Whether f matches one frame (pure: for recorded captures and tests).
+ * A flags match (tcp[13], tcp[tcpflags]) reads IPv6 segments too. */
+int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthdr *h,
+			 const unsigned char *data);
+
 /* The captured packets f matches; each call looks only at the packets
  * captured since the last one (f remembers where it stopped). */
 long capture_filter_count(struct capture *c, struct capture_filter *f);

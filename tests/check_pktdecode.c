@@ -9,6 +9,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
+#include "../harness/capture.h"
 #include "../harness/pktdecode.h"
 #include "suites.h"
 
@@ -99,6 +100,59 @@ START_TEST(t_flags)
 }
 END_TEST
 
+/* An Ethernet + IPv6 + TCP frame with the given flags, without options. */
+static size_t v6_segment(unsigned char *f, unsigned char flags)
+{
+	memset(f, 0, 74);
+	f[12] = 0x86, f[13] = 0xdd;			  /* IPv6 */
+	f[14] = 0x60;					  /* version 6 */
+	f[18] = 0, f[19] = 20;				  /* payload length: the TCP header */
+	f[20] = 6;					  /* next header: TCP */
+	f[21] = 64;					  /* hop limit */
+	f[22] = 0xfd, f[37] = 1, f[38] = 0xfd, f[53] = 2; /* fd00::1 -> fd00::2 */
+	f[54] = 0x9c, f[55] = 0x40, f[56] = 0x22, f[57] = 0xb8;
+	f[66] = 0x50;  /* data offset 5 */
+	f[67] = flags; /* TCP byte 13 */
+	return 74;
+}
+
+/* A flags match counts IPv6 segments as it does IPv4 ones (libpcap's tcp[13]
+ * alone reads IPv4 only), and the recorded IPv4 capture counts as before. */
+START_TEST(t_flags_both_families)
+{
+	char err[PCAP_ERRBUF_SIZE], why[256];
+	pcap_t *p = pcap_open_offline(TEST_DATA "/overflow-client-server.pcap", err);
+	struct capture_filter *syn, *ack;
+	struct topo t;
+	struct pcap_pkthdr h = {.caplen = 74, .len = 74};
+	const u_char *data;
+	struct pcap_pkthdr *ph;
+	unsigned char f[74];
+	int n = 0;
+
+	topo_init(&t);
+	ck_assert_int_eq(
+	    capture_filter_new(&t, "tcp[tcpflags] & tcp-syn != 0", &syn, why, sizeof(why)), 0);
+	ck_assert_int_eq(capture_filter_new(&t, "tcp[13] == 0x10 and not host 198.18.0.9", &ack,
+					    why, sizeof(why)),
+			 0);
+	ck_assert_msg(p != NULL, "%s", err);
+	while (pcap_next_ex(p, &ph, &data) == 1)
+		n += capture_filter_match(syn, ph, data);
+	pcap_close(p);
+	ck_assert_int_eq(n, 7); /* 5 SYNs and 2 SYN-ACKs, all IPv4 */
+	v6_segment(f, 0x02);
+	ck_assert(capture_filter_match(syn, &h, f));
+	ck_assert(!capture_filter_match(ack, &h, f));
+	v6_segment(f, 0x10);
+	ck_assert(!capture_filter_match(syn, &h, f));
+	ck_assert(capture_filter_match(ack, &h, f));
+	capture_filter_free(syn);
+	capture_filter_free(ack);
+	topo_fini(&t);
+}
+END_TEST
+
 Suite *pktdecode_suite(void)
 {
 	Suite *s = suite_create("pktdecode");
@@ -108,6 +162,7 @@ Suite *pktdecode_suite(void)
 	tcase_add_test(tc, t_recorded);
 	tcase_add_test(tc, t_malformed);
 	tcase_add_test(tc, t_flags);
+	tcase_add_test(tc, t_flags_both_families);
 	suite_add_tcase(s, tc);
 	return s;
 }
