@@ -395,6 +395,64 @@ static int term_field(struct parser *ps, struct filter *f)
 	return err;
 }
 
+static int info_find(struct parser *ps)
+{
+	for (int i = 0; i < filter_ninfo_fields; i++)
+		if (is(ps, filter_info_fields[i].name, NULL))
+			return i;
+	return -ENOENT;
+}
+
+/* A rate in bits per second ("10mbit", "1.5Gbps", "800000") into bytes per second. */
+static int info_rate(struct parser *ps, struct filter *f)
+{
+	char *end;
+	double v = strtod(ps->tok, &end), mul = -1;
+	static const struct {
+		const char *unit;
+		double mul;
+	} units[] = {{"", 1},	    {"bit", 1},	   {"bps", 1},	  {"kbit", 1e3}, {"Kbps", 1e3},
+		     {"mbit", 1e6}, {"Mbps", 1e6}, {"gbit", 1e9}, {"Gbps", 1e9}};
+
+	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit))
+			mul = units[i].mul;
+	if (end == ps->tok || mul < 0 || !(v >= 0) || v * mul > 1e15)
+		return fail(ps, ps->tokcol, "expected a rate such as 10mbit or 1.5Gbps, found '%s'",
+			    ps->tok[0] ? ps->tok : "end of filter");
+	f->value = (long)(v * mul / 8 + 0.5);
+	return 0;
+}
+
+/* "FIELD OP VALUE" for a tcp_info field, in ss's units. */
+static int term_info(struct parser *ps, struct filter *f)
+{
+	const struct info_field *fi;
+	int err;
+
+	f->kind = N_INFO;
+	f->info = info_find(ps);
+	fi = &filter_info_fields[f->info];
+	take(ps);
+	err = parse_cmp(ps, &f->cmp, 0);
+	if (err)
+		return err;
+	peek(ps);
+	if (fi->unit == INFO_COUNT) {
+		err = parse_number(ps, ps->tok, &f->value, LONG_MAX);
+	} else if (fi->unit == INFO_RATE) {
+		err = info_rate(ps, f);
+	} else {
+		f->field = F_EXPIRES; /* a duration in ms ... */
+		err = field_duration(ps, f);
+		if (!err && fi->unit == INFO_US)
+			f->value *= 1000; /* ... the kernel counts microseconds */
+	}
+	if (!err)
+		take(ps);
+	return err;
+}
+
 /* "( EXPR )" */
 static int term_group(struct parser *ps, struct filter **out)
 {
@@ -435,11 +493,14 @@ static int term_simple(struct parser *ps, struct filter **out, int col)
 		err = term_addr(ps, f, col);
 	else if (field_find(ps) >= 0)
 		err = term_field(ps, f);
+	else if (info_find(ps) >= 0)
+		err = term_info(ps, f);
 	else
 		err = fail(ps, col,
 			   "expected a filter term (state, exclude, sport, dport, src, dst, "
 			   "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
-			   "probes, not, '('), found '%s'",
+			   "probes, a tcp_info field as ss -i names it (cwnd, rto, mss, ...), not, "
+			   "'('), found '%s'",
 			   ps->tok);
 	if (err) {
 		filter_free(f);
@@ -672,6 +733,11 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 			return s->has_info &&
 			       filter_cmp_eval((long long)s->info.bytes_received, f->cmp, f->value);
 		}
+		return 0;
+	case N_INFO:
+		return s->has_info && filter_cmp_eval((long long)filter_info_value(
+							  &filter_info_fields[f->info], s),
+						      f->cmp, f->value);
 	}
 	return 0;
 }

@@ -8,7 +8,71 @@
 
 #include <errno.h>
 #include <linux/inet_diag.h>
+#include <stddef.h>
 #include <string.h>
+
+#define INFO(name, unit, member)                                                                   \
+	{                                                                                          \
+		name, unit, offsetof(struct sockdiag_tcp_info, member),                            \
+		    sizeof(((struct sockdiag_tcp_info *)0)->member)                                \
+	}
+
+const struct info_field filter_info_fields[] = {
+    INFO("cwnd", INFO_COUNT, snd_cwnd),
+    INFO("ssthresh", INFO_COUNT, snd_ssthresh),
+    INFO("rto", INFO_US, rto),
+    INFO("ato", INFO_US, ato),
+    INFO("rttvar", INFO_US, rttvar),
+    INFO("minrtt", INFO_US, min_rtt),
+    INFO("rcv_rtt", INFO_US, rcv_rtt),
+    INFO("backoff", INFO_COUNT, backoff),
+    INFO("mss", INFO_COUNT, snd_mss),
+    INFO("rcvmss", INFO_COUNT, rcv_mss),
+    INFO("advmss", INFO_COUNT, advmss),
+    INFO("pmtu", INFO_COUNT, pmtu),
+    INFO("rcv_space", INFO_COUNT, rcv_space),
+    INFO("rcv_ssthresh", INFO_COUNT, rcv_ssthresh),
+    INFO("snd_wnd", INFO_COUNT, snd_wnd),
+    INFO("unacked", INFO_COUNT, unacked),
+    INFO("lost", INFO_COUNT, lost),
+    INFO("sacked", INFO_COUNT, sacked),
+    INFO("reordering", INFO_COUNT, reordering),
+    INFO("notsent", INFO_COUNT, notsent_bytes),
+    INFO("segs_out", INFO_COUNT, segs_out),
+    INFO("segs_in", INFO_COUNT, segs_in),
+    INFO("data_segs_out", INFO_COUNT, data_segs_out),
+    INFO("data_segs_in", INFO_COUNT, data_segs_in),
+    INFO("delivered", INFO_COUNT, delivered),
+    INFO("dsack_dups", INFO_COUNT, dsack_dups),
+    INFO("reord_seen", INFO_COUNT, reord_seen),
+    INFO("rcv_ooopack", INFO_COUNT, rcv_ooopack),
+    INFO("bytes_sent", INFO_COUNT, bytes_sent),
+    INFO("bytes_retrans", INFO_COUNT, bytes_retrans),
+    INFO("lastsnd", INFO_MS, last_data_sent),
+    INFO("lastrcv", INFO_MS, last_data_recv),
+    INFO("lastack", INFO_MS, last_ack_recv),
+    INFO("busy", INFO_US, busy_time),
+    INFO("rwnd_limited", INFO_US, rwnd_limited),
+    INFO("sndbuf_limited", INFO_US, sndbuf_limited),
+    INFO("pacing_rate", INFO_RATE, pacing_rate),
+    INFO("delivery_rate", INFO_RATE, delivery_rate),
+};
+
+const int filter_ninfo_fields = sizeof(filter_info_fields) / sizeof(filter_info_fields[0]);
+
+unsigned long long filter_info_value(const struct info_field *f, const struct sockdiag_sock *s)
+{
+	const char *p = (const char *)&s->info + f->offset;
+
+	switch (f->size) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 4:
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
 
 unsigned filter_states(const struct filter *f)
 {
@@ -30,8 +94,9 @@ int filter_needs_info(const struct filter *f)
 {
 	if (!f)
 		return 0;
-	if (f->kind == N_FIELD &&
-	    (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT))
+	if (f->kind == N_INFO ||
+	    (f->kind == N_FIELD &&
+	     (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT)))
 		return 1;
 	return filter_needs_info(f->l) || filter_needs_info(f->r);
 }

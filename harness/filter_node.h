@@ -8,7 +8,7 @@
 
 #include "filter.h"
 
-enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD };
+enum node_kind { N_AND, N_OR, N_NOT, N_STATE, N_PORT, N_ADDR, N_FIELD, N_INFO };
 enum field {
 	F_RQ,
 	F_WQ,
@@ -29,10 +29,31 @@ struct filter {
 	enum filter_cmp cmp;
 	long value; /* N_PORT port or -1; N_FIELD value */
 	enum field field;
+	int info;		  /* N_INFO: index into filter_info_fields[] */
 	int naddr;		  /* N_ADDR: 0 means any address */
 	struct filter_addr one;	  /* a literal address */
 	struct filter_addr *addr; /* &one, or a host's addresses (malloc'd) */
 	int plen;		  /* prefix length, -1 for a full match */
 };
+
+/* The tcp_info fields `ss -i` prints, by its names, compared in its units. */
+enum info_unit {
+	INFO_COUNT, /* a number as it is */
+	INFO_US,    /* the kernel's microseconds; written as a duration (ms if bare) */
+	INFO_MS,    /* the kernel's milliseconds; written as a duration */
+	INFO_RATE,  /* the kernel's bytes per second; written in bits per second */
+};
+
+struct info_field {
+	const char *name;
+	enum info_unit unit;
+	size_t offset, size; /* in struct sockdiag_tcp_info */
+};
+
+extern const struct info_field filter_info_fields[];
+extern const int filter_ninfo_fields;
+
+/* The field's value in the socket's tcp_info (its kernel unit). */
+unsigned long long filter_info_value(const struct info_field *f, const struct sockdiag_sock *s);
 
 #endif

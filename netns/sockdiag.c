@@ -154,6 +154,33 @@ static void decode_info(const void *data, size_t len, struct sockdiag_tcp_info *
 	o->snd_wnd = t.tcpi_snd_wnd;
 	o->bytes_acked = t.tcpi_bytes_acked;
 	o->bytes_received = t.tcpi_bytes_received;
+	o->sacked = t.tcpi_sacked;
+	o->pmtu = t.tcpi_pmtu;
+	o->rcv_ssthresh = t.tcpi_rcv_ssthresh;
+	o->snd_ssthresh = t.tcpi_snd_ssthresh;
+	o->advmss = t.tcpi_advmss;
+	o->reordering = t.tcpi_reordering;
+	o->rcv_rtt = t.tcpi_rcv_rtt;
+	o->last_data_sent = t.tcpi_last_data_sent;
+	o->last_data_recv = t.tcpi_last_data_recv;
+	o->last_ack_recv = t.tcpi_last_ack_recv;
+	o->segs_out = t.tcpi_segs_out;
+	o->segs_in = t.tcpi_segs_in;
+	o->notsent_bytes = t.tcpi_notsent_bytes;
+	o->min_rtt = t.tcpi_min_rtt;
+	o->data_segs_in = t.tcpi_data_segs_in;
+	o->data_segs_out = t.tcpi_data_segs_out;
+	o->delivered = t.tcpi_delivered;
+	o->dsack_dups = t.tcpi_dsack_dups;
+	o->reord_seen = t.tcpi_reord_seen;
+	o->rcv_ooopack = t.tcpi_rcv_ooopack;
+	o->pacing_rate = t.tcpi_pacing_rate;
+	o->delivery_rate = t.tcpi_delivery_rate;
+	o->busy_time = t.tcpi_busy_time;
+	o->rwnd_limited = t.tcpi_rwnd_limited;
+	o->sndbuf_limited = t.tcpi_sndbuf_limited;
+	o->bytes_sent = t.tcpi_bytes_sent;
+	o->bytes_retrans = t.tcpi_bytes_retrans;
 }
 
 static int decode_one(const struct nlmsghdr *h, struct sockdiag_list *out)

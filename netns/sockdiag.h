@@ -41,6 +41,13 @@ struct sockdiag_sock {
 		uint32_t rto, ato, snd_mss, rcv_mss, unacked, lost, retrans;
 		uint32_t rtt, rttvar, snd_cwnd, total_retrans, rcv_space, snd_wnd;
 		uint64_t bytes_acked, bytes_received;
+		uint32_t sacked, pmtu, rcv_ssthresh, snd_ssthresh, advmss, reordering, rcv_rtt;
+		uint32_t last_data_sent, last_data_recv, last_ack_recv; /* ms */
+		uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+		uint32_t delivered, dsack_dups, reord_seen, rcv_ooopack;
+		uint64_t pacing_rate, delivery_rate;		  /* bytes per second */
+		uint64_t busy_time, rwnd_limited, sndbuf_limited; /* us */
+		uint64_t bytes_sent, bytes_retrans;
 	} info;
 };
 

@@ -236,6 +236,74 @@ START_TEST(t_service_names)
 }
 END_TEST
 
+/* tcp_info fields by ss's names, in ss's units. */
+START_TEST(t_info_fields)
+{
+	static const struct {
+		const char *filter;
+		int want;
+	} cases[] = {
+	    {"cwnd = 10", 1},
+	    {"cwnd > 10", 0},
+	    {"mss == 1448", 1},
+	    {"rto >= 200", 1},
+	    {"rto > 204", 0},
+	    {"rto = 204ms", 1},
+	    {"ato < 1s", 1},
+	    {"minrtt < 100", 1},
+	    {"pmtu = 1500", 1},
+	    {"ssthresh > 1000", 1},
+	    {"unacked = 2", 1},
+	    {"lost = 0", 1},
+	    {"notsent = 100", 1},
+	    {"snd_wnd >= 65536", 1},
+	    {"backoff = 3", 1},
+	    {"lastsnd < 1s", 1},
+	    {"lastsnd < 500ms", 0},
+	    {"busy > 1s", 1},
+	    {"rwnd_limited = 0", 1},
+	    {"delivery_rate > 1mbit", 1},
+	    {"delivery_rate > 1Gbps", 0},
+	    {"pacing_rate = 16Mbps", 1},
+	};
+	struct sockdiag_sock s = sock4(1, "198.18.0.1", 40000, "198.18.0.2", 8888);
+	struct filter_error e;
+	struct filter *f;
+
+	s.has_info = 1;
+	s.info.snd_cwnd = 10;
+	s.info.snd_mss = 1448;
+	s.info.rto = 204000;
+	s.info.ato = 40000;
+	s.info.min_rtt = 30;
+	s.info.pmtu = 1500;
+	s.info.snd_ssthresh = 2147483647;
+	s.info.unacked = 2;
+	s.info.notsent_bytes = 100;
+	s.info.snd_wnd = 65536;
+	s.info.backoff = 3;
+	s.info.last_data_sent = 600;
+	s.info.busy_time = 2500000;
+	s.info.delivery_rate = 1000000; /* 8 Mbit/s */
+	s.info.pacing_rate = 2000000;	/* 16 Mbit/s */
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(filter_parse(cases[i].filter, NULL, NULL, &f, &e) == 0, "%s: %s",
+			      cases[i].filter, e.msg);
+		ck_assert(filter_needs_info(f));
+		ck_assert_msg(filter_match(f, &s) == cases[i].want, "%s", cases[i].filter);
+		filter_free(f);
+	}
+	/* without tcp_info (a TIME-WAIT socket) no info field matches */
+	s.has_info = 0;
+	ck_assert_int_eq(filter_parse("cwnd = 10", NULL, NULL, &f, &e), 0);
+	ck_assert(!filter_match(f, &s));
+	filter_free(f);
+	ck_assert_int_eq(filter_parse("delivery_rate > fast", NULL, NULL, &f, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "expected a rate such as 10mbit or 1.5Gbps, found 'fast'");
+	ck_assert_int_eq(filter_parse("cwnd > many", NULL, NULL, &f, &e), -EINVAL);
+}
+END_TEST
+
 /* A host with many links is matched on every one of its addresses. */
 START_TEST(t_many_addresses)
 {
@@ -337,6 +405,7 @@ Suite *filter_suite(void)
 	tcase_add_test(tc, t_service_names);
 	tcase_add_test(tc, t_depth_bounded);
 	tcase_add_test(tc, t_many_addresses);
+	tcase_add_test(tc, t_info_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -352,6 +352,54 @@ START_TEST(t_compare)
 END_TEST
 
 /*
+ * tcp_info fields as iproute2's `ss -ti` prints them for the established
+ * client socket: each integer field ss shows under a name netcase's filter
+ * knows must match there ("cwnd:10" -> "cwnd = 10"), in ss's units.
+ */
+START_TEST(t_info)
+{
+	static const char *const names[] = {
+	    "cwnd",	  "ssthresh",	"rto",	      "ato",	       "mss",
+	    "pmtu",	  "rcvmss",	"advmss",     "rcv_space",     "rcv_ssthresh",
+	    "snd_wnd",	  "unacked",	"lost",	      "sacked",	       "reordering",
+	    "notsent",	  "segs_out",	"segs_in",    "data_segs_out", "data_segs_in",
+	    "delivered",  "backoff",	"bytes_sent", "bytes_retrans", "dsack_dups",
+	    "reord_seen", "rcv_ooopack"};
+	int keep[16], nkeep, checked = 0;
+	char *out, *save, *tok;
+
+	make_states(keep, &nkeep);
+	wait_count(C, "state established and dport = :8888", 1);
+	wait_count(C, "wq > 0", 0);
+	out = run_in(
+	    C, (char *const[]){"ss", "-tinH", "state", "established", "dport", "=", ":8888", NULL});
+	ck_assert_msg(out != NULL, "ss -ti ran");
+	for (tok = strtok_r(out, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		char name[64], want[160];
+		long v;
+
+		if (sscanf(tok, "%63[a-z_]:%ld", name, &v) != 2 || strchr(tok, '/') ||
+		    strchr(tok, '.'))
+			continue; /* rtt:1.2/0.6, retrans:0/1 and the like are not one integer */
+		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strcmp(name, names[i]))
+				continue;
+			snprintf(want, sizeof(want),
+				 "%s = %ld and state established and dport = :8888", name, v);
+			ck_assert_msg(count(C, want) == 1,
+				      "ss -ti says %s, netcase's filter '%s' does not match", tok,
+				      want);
+			checked++;
+		}
+	}
+	ck_assert_msg(checked >= 6, "only %d of ss's fields compared", checked);
+	printf("info: %d tcp_info fields of ss -ti matched by netcase's filter\n", checked);
+	for (int i = 0; i < nkeep; i++)
+		close(keep[i]);
+}
+END_TEST
+
+/*
  * A burst of 100,000 UDP datagrams as fast as sendmmsg() goes, captured on
  * the server's end: every datagram must be either captured or counted as a
  * drop by libpcap - none may vanish quietly.
@@ -481,7 +529,7 @@ static const struct {
 } tests[] = {
     {"sockets", &t_sockets, 20, NULL}, {"sysctl", &t_sysctl, 10, NULL},
     {"compare", &t_compare, 20, "ss"}, {"burst", &t_burst, 30, NULL},
-    {"links", &t_links, 20, "ip"},
+    {"links", &t_links, 20, "ip"},     {"info", &t_info, 20, "ss"},
 };
 
 static Suite *ns_suite(void)
@@ -534,7 +582,8 @@ int main(int argc, char **argv)
 			needs = tests[i].needs;
 		}
 	if (!known) {
-		fprintf(stderr, "usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links]\n");
+		fprintf(stderr,
+			"usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links|info]\n");
 		return 2;
 	}
 	raw_path = tcase && !strcmp(tcase, "sockets") && argc > 2 ? argv[2] : NULL;
