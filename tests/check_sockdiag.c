@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../harness/filter.h"
 #include "../netns/sockdiag.h"
 #include "suites.h"
 
@@ -220,6 +221,21 @@ START_TEST(t_tcp_info_recorded)
 		ck_assert_uint_eq(s->info.snd_cwnd, 10);
 		ck_assert_uint_ge(s->info.rto, 200000); /* at least tcp_rto_min, in us */
 		ck_assert_uint_gt(s->info.rcv_space, 0);
+	}
+	/* the filter's tcp_info fields, in ss's units, on the recorded sockets */
+	{
+		struct filter_error fe;
+		struct filter *f;
+		int n = 0;
+
+		ck_assert_int_eq(filter_parse("state established and cwnd = 10 and mss = 1448 and "
+					      "rto >= 200 and pmtu = 1500 and minrtt < 1s",
+					      NULL, NULL, &f, &fe),
+				 0);
+		for (size_t i = 0; i < l.n; i++)
+			n += filter_match(f, &l.v[i]);
+		filter_free(f);
+		ck_assert_int_eq(n, 1); /* the IPv4 one; IPv6 over the same veth has mss 1428 */
 	}
 	ck_assert_int_eq(seen, 1);
 	sockdiag_list_free(&l);
