@@ -445,7 +445,9 @@ static int term_info(struct parser *ps, struct filter *f)
 	} else {
 		f->field = F_EXPIRES; /* a duration in ms ... */
 		err = field_duration(ps, f);
-		if (!err && fi->unit == INFO_US)
+		if (!err && fi->unit == INFO_US && f->value > LONG_MAX / 1000)
+			err = fail(ps, ps->tokcol, "'%s' is too large", ps->tok);
+		else if (!err && fi->unit == INFO_US)
 			f->value *= 1000; /* ... the kernel counts microseconds */
 	}
 	if (!err)

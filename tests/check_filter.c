@@ -301,6 +301,10 @@ START_TEST(t_info_fields)
 	ck_assert_int_eq(filter_parse("delivery_rate > fast", NULL, NULL, &f, &e), -EINVAL);
 	ck_assert_str_eq(e.msg, "expected a rate such as 10mbit or 1.5Gbps, found 'fast'");
 	ck_assert_int_eq(filter_parse("cwnd > many", NULL, NULL, &f, &e), -EINVAL);
+	/* found by fuzzing: milliseconds that overflow as microseconds */
+	ck_assert_int_eq(filter_parse("minrtt > 01111111111111111111", NULL, NULL, &f, &e),
+			 -EINVAL);
+	ck_assert_str_eq(e.msg, "'01111111111111111111' is too large");
 }
 END_TEST
 
