@@ -143,9 +143,11 @@ fi
 # Differences found and not yet explained: reported, not hidden, and not
 # failing the matrix.  Each line: the case id and what was seen under qemu.
 known="apps/proxy-upstream-idle apps/proxy-upstream-idle-fix"
-# apps/proxy-upstream-idle*: under qemu nginx keeps one idle upstream
-# connection where the host kernel shows two (one per address of the
-# backend), and the fix case sees it closed before it looks; not diagnosed.
+# apps/proxy-upstream-idle*: under qemu nginx connects to the backend's IPv4
+# address only (the second warm-up reuses the first connection; no IPv6
+# upstream connection is ever made, while IPv6 through the same firewall
+# works: middlebox/idle-timeout-ipv6), so it keeps one idle connection where
+# the host shows two; why its name lookup differs there is not diagnosed.
 bad=$(awk '$2 != "PASS" && $2 != "SKIP" { print $1 }' "$work/there")
 unknown=""
 for c in $bad; do
