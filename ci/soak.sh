@@ -68,10 +68,10 @@ while read -r k sig delay; do
 	eval "case_file=\${$k}"
 	sig=$(echo "$sig" | tr -d ' ')
 	rm -f "$work/pid"
-	# netcase runs as the grandchild (its pid in a file): the shell never
-	# reaps a job killed by a signal, so it has nothing to report
+	# netcase runs as the grandchild (its pid in a file); the subshell's own
+	# "Killed" when it reaps it is expected, so its stderr goes nowhere
 	(cd "$work" && sh -c 'echo $$ >pid; exec "$0" run --keep "$1" >run.log 2>&1' \
-		"$top/netcase" "$case_file"; true) &
+		"$top/netcase" "$case_file"; true) 2>/dev/null &
 	job=$!
 	if [ "$sig" != "-" ]; then
 		sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
