@@ -14,15 +14,9 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 top=$(pwd)
 b="$top/build-fuzz"
-sh ci/build.sh
-rm -rf "$b"
-mkdir -p "$b/obj"
-make -s distdir distdir="$b/src" >/dev/null
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-(cd "$b/obj" && "$b/src/configure" -q CC=clang CFLAGS="-g -O1 -fno-omit-frame-pointer $san" \
-	--enable-fuzz && make -s -j"$(nproc)" tests/fuzz/fuzz_case tests/fuzz/fuzz_filter \
-	tests/fuzz/fuzz_pktdecode tests/fuzz/fuzz_sockdiag >/dev/null 2>"$b/build.log") ||
-	{ cat "$b/build.log"; exit 1; }
+sh ci/oot-build.sh "$b" "-g -O1 -fno-omit-frame-pointer $san" "" --enable-fuzz \
+	tests/fuzz/fuzz_case tests/fuzz/fuzz_filter tests/fuzz/fuzz_pktdecode tests/fuzz/fuzz_sockdiag
 # seeds: every case and malformed case; the filters the catalogue uses; the
 # recorded pcap and socket dump
 mkdir -p "$b/seeds/case" "$b/seeds/filter" "$b/seeds/pktdecode" "$b/seeds/sockdiag"

@@ -7,14 +7,8 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 b="$top/build-asan"
-sh ci/build.sh
-rm -rf "$b"
-mkdir -p "$b/obj"
-make -s distdir distdir="$b/src" >/dev/null
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-(cd "$b/obj" && "$b/src/configure" -q CC=clang CFLAGS="-g -O1 $san" LDFLAGS="$san" &&
-	make -s -j"$(nproc)" all tests/check_unit >/dev/null 2>"$b/build.log") ||
-	{ cat "$b/build.log"; exit 1; }
+sh ci/oot-build.sh "$b" "-g -O1 $san" "$san" "" all tests/check_unit
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 status=0

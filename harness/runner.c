@@ -207,7 +207,7 @@ static int do_start(struct run *r, const struct step *s)
 		target[0] ? " -> " : "", target);
 	if (a->kind == ACTOR_LISTEN) {
 		/* the next step may connect: wait for the listen() */
-		double end = clock_now() + 2 * runner_slow();
+		double end = clock_now() + 2 * r->slow;
 		while (!run->exited && strcmp(run->event, "listening") && clock_now() < end)
 			watch_tick(r);
 		if (run->exited) {
