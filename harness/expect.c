@@ -405,6 +405,10 @@ static int exits_observe(struct run *r, const struct expectation *e, void **stat
 
 /* ---- NAME prints: "TEXT" | /REGEX/ ---- */
 
+/* Limits that keep regcomp() in a few MiB and well inside the stack. */
+#define EXPECT_REGEX_DEPTH 100
+#define EXPECT_REGEX_SIZE  10000
+
 /* "/REGEX/" with \/ for a slash, into e->text; compiled once to check it. */
 static int prints_regex(struct cur *c, struct expectation *e)
 {
@@ -423,6 +427,15 @@ static int prints_regex(struct cur *c, struct expectation *e)
 	if (*q != '/')
 		return caselex_fail(c, at, "unterminated /REGEX/ (a slash inside is \\/)");
 	c->p = q + 1;
+	err = units_regex_bounded(out, EXPECT_REGEX_DEPTH, EXPECT_REGEX_SIZE);
+	if (err == -ELOOP)
+		return caselex_fail(c, at, "regular expression nests groups deeper than %d",
+				    EXPECT_REGEX_DEPTH);
+	if (err)
+		return caselex_fail(c, at,
+				    "regular expression too large: its repetitions expand to more "
+				    "than %d copies (nested {N} bounds multiply)",
+				    EXPECT_REGEX_SIZE);
 	err = regcomp(&re, out, REG_EXTENDED | REG_NOSUB);
 	if (err) {
 		regerror(err, &re, why, sizeof(why));

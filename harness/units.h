@@ -24,4 +24,12 @@ const char *units_errno_name(int e);
 /* The errno a name stands for, or -ENOENT. */
 int units_errno_parse(const char *name);
 
+/* Whether the regex compiler can build this POSIX extended regex in bounded
+ * memory and stack: glibc's regcomp() recurses once per group and copies an
+ * atom once per count of a bound, so nested bounds multiply ("a{300}{300}"
+ * is 90,000 copies).  0, -ELOOP when groups nest deeper than max_depth (at
+ * most UNITS_REGEX_DEPTH), -E2BIG when the copies exceed max_size. */
+#define UNITS_REGEX_DEPTH 200
+int units_regex_bounded(const char *re, unsigned max_depth, double max_size);
+
 #endif

@@ -150,6 +150,44 @@ START_TEST(t_durations)
 }
 END_TEST
 
+static const struct {
+	const char *re;
+	int err;
+} regexes[] = {
+    {"^a.*b$", 0},
+    {"(x|y){3}[0-9]+", 0},
+    {"a{10000}", 0},
+    {"a{10001}", -E2BIG},
+    {"a{100}{101}", -E2BIG},
+    {"(a{100}){101}", -E2BIG},
+    {"(ab){5000}", 0},
+    {"(ab){5001}", -E2BIG},
+    {"a{9999,}", 0},
+    {"a{2,10001}", -E2BIG},
+    {"[{]{20000}", -E2BIG},
+    {"[]{]*{100000", 0}, /* '{' not closed: a literal, as regcomp takes it */
+    {"[[:alpha:]]{10000}", 0},
+    {"\\\\{50000}", -E2BIG}, /* an escaped backslash, repeated */
+    {"\\{50000}", 0},	     /* an escaped '{': a literal character */
+    {"((((a))))", 0},
+    {"a)b{20000}", -E2BIG},
+};
+
+START_TEST(t_regex_bounded)
+{
+	char deep[512];
+
+	ck_assert_msg(units_regex_bounded(regexes[_i].re, 100, 10000) == regexes[_i].err, "'%s'",
+		      regexes[_i].re);
+	memset(deep, '(', 101);
+	deep[101] = 'a';
+	memset(deep + 102, ')', 101);
+	deep[203] = '\0';
+	ck_assert_int_eq(units_regex_bounded(deep, 100, 10000), -ELOOP);
+	ck_assert_int_eq(units_regex_bounded(deep + 1, 100, 10000), 0);
+}
+END_TEST
+
 START_TEST(t_rules)
 {
 	static const char text[] =
@@ -251,6 +289,7 @@ Suite *case_suite(void)
 	tcase_add_test(tc, t_kernel);
 	tcase_add_test(tc, t_case_ids);
 	tcase_add_test(tc, t_rules);
+	tcase_add_loop_test(tc, t_regex_bounded, 0, sizeof(regexes) / sizeof(regexes[0]));
 	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
 	suite_add_tcase(s, tc);
 	return s;
