@@ -46,9 +46,34 @@ static int st_host(struct cur *c)
 	return 0;
 }
 
+/* "mtu N" (both ends) or "mtu N/M" (a's end N, b's end M: a mismatched pair). */
+static int link_mtu(struct cur *c, long long *a, long long *b)
+{
+	char w[64], *end;
+	const char *at;
+	int err;
+
+	c->p += 3;
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "an MTU from 68 to 65535 (or N/M)")))
+		return err;
+	errno = 0;
+	*a = strtoll(w, &end, 10);
+	*b = *a;
+	if (end != w && *end == '/' && end[1] >= '0' && end[1] <= '9')
+		*b = strtoll(end + 1, &end, 10);
+	if (end == w || *end || errno || *a < 68 || *a > 65535 || *b < 68 || *b > 65535)
+		return caselex_fail(c, at,
+				    "expected an MTU from 68 to 65535, or N/M for each end, found "
+				    "'%s'",
+				    w);
+	return 0;
+}
+
 static int st_link(struct cur *c)
 {
-	long long mtu = 0;
+	long long mtu = 0, mtu_b = 0;
 	char w[32];
 	const char *at;
 	int a, b, err, l;
@@ -57,11 +82,8 @@ static int st_link(struct cur *c)
 	at = c->p;
 	if ((err = caselex_host(c, &a, 0, NULL)) || (err = caselex_host(c, &b, 0, NULL)))
 		return err;
-	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "mtu")) {
-		c->p += 3;
-		if ((err = caselex_number(c, &mtu, 68, 65535, "an MTU from 68 to 65535")))
-			return err;
-	}
+	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "mtu") && (err = link_mtu(c, &mtu, &mtu_b)))
+		return err;
 	if ((err = caselex_need_end(c)))
 		return err;
 	l = topo_link_add(&c->m->topo, a, b, (unsigned)mtu);
@@ -76,6 +98,7 @@ static int st_link(struct cur *c)
 				    TOPO_MAX_LINKS);
 	if (l < 0)
 		return l;
+	c->m->topo.links[l].mtu[1] = (unsigned)mtu_b;
 	return 0;
 }
 
@@ -375,6 +398,10 @@ static const struct statement {
     {"remove", case_net_remove, "lift a rule"},
     {"netem", case_net_netem, "impair a path (delay, loss, rate, ...)"},
     {"firewall", case_net_firewall, "a conntrack middlebox with an idle timeout"},
+    {"nat", case_mbox_nat, "a router masquerades what it forwards towards a host"},
+    {"mss-clamp", case_mbox_mss_clamp, "a router rewrites the MSS of SYNs it forwards"},
+    {"route", case_mbox_route, "send a host's packets for another host via a neighbour"},
+    {"flush", case_mbox_flush, "a middlebox forgets every flow (failover, reboot)"},
 };
 
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))

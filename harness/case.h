@@ -34,6 +34,10 @@ enum step_kind {
 	STEP_REMOVE,   /* rule.name */
 	STEP_NETEM,    /* host -> peer impairment */
 	STEP_FIREWALL, /* host becomes a conntrack middlebox */
+	STEP_NAT,      /* host masquerades flows towards peer */
+	STEP_MSSCLAMP, /* host clamps the MSS of forwarded SYNs */
+	STEP_ROUTE,    /* host reaches peer via another host */
+	STEP_FLUSH,    /* host's conntrack table emptied */
 };
 
 /* Where a rule sits: on the path from host to peer, or a host's own. */
@@ -58,7 +62,14 @@ enum rule_flags_mode {
 	FLAGS_MASK,  /* flags & mask == flags, as iptables --tcp-flags MASK FLAGS */
 };
 
-enum rule_proto { RULE_PROTO_ANY, RULE_PROTO_TCP, RULE_PROTO_UDP, RULE_PROTO_ICMP };
+enum rule_proto {
+	RULE_PROTO_ANY,
+	RULE_PROTO_TCP,
+	RULE_PROTO_UDP,
+	RULE_PROTO_ICMP,   /* proto icmp: ICMP and ICMPv6 */
+	RULE_PROTO_ICMPV4, /* icmp type T: ICMP (IPv4) only */
+	RULE_PROTO_ICMPV6, /* icmpv6 type T */
+};
 enum rule_after { AFTER_NONE, AFTER_PACKETS, AFTER_BYTES };
 
 /*
@@ -75,6 +86,7 @@ struct rule_spec {
 	int sport_lo, sport_hi, dport_lo, dport_hi;
 	enum rule_after after_unit;
 	long long after;
+	int icmp_type, icmp_code; /* with RULE_PROTO_ICMPV4/V6; -1 when not matched */
 };
 
 struct netem_spec {
@@ -163,6 +175,10 @@ struct step {
 	int signal;
 	struct rule_spec rule; /* STEP_RULE; STEP_REMOVE: its name */
 	int reject;	       /* STEP_FIREWALL: expired flows get an RST */
+	int pickup;	       /* STEP_FIREWALL: adopt flows from any packet */
+	int via;	       /* STEP_ROUTE: the neighbour peer is reached through */
+	int port_lo, port_hi;  /* STEP_NAT: the source ports (0-0: any) */
+	int mss;	       /* STEP_MSSCLAMP: the MSS, 0 for the route's MTU */
 	struct netem_spec netem;
 	struct expectation expect;
 };

@@ -57,7 +57,7 @@ static int flag_list(struct cur *c, const char *w, const char *at, unsigned *out
 	return 0;
 }
 
-static int port_range(struct cur *c, int *lo, int *hi)
+int case_net_port_range(struct cur *c, int *lo, int *hi)
 {
 	char w[32], *end;
 	const char *at;
@@ -164,6 +164,99 @@ static int match_proto(struct cur *c, struct rule_spec *r)
 	return 0;
 }
 
+struct icmp_name {
+	const char *name;
+	int value;
+};
+
+/* nftables' names for ICMP and ICMPv6 types and codes (nft describe icmp_type). */
+static const struct icmp_name icmp_types[] = {
+    {"echo-reply", 0},		 {"destination-unreachable", 3},
+    {"source-quench", 4},	 {"redirect", 5},
+    {"echo-request", 8},	 {"router-advertisement", 9},
+    {"router-solicitation", 10}, {"time-exceeded", 11},
+    {"parameter-problem", 12},	 {"timestamp-request", 13},
+    {"timestamp-reply", 14},	 {"info-request", 15},
+    {"info-reply", 16},		 {"address-mask-request", 17},
+    {"address-mask-reply", 18},	 {NULL, 0}};
+static const struct icmp_name icmp_codes[] = {
+    {"net-unreachable", 0},  {"host-unreachable", 1},  {"prot-unreachable", 2},
+    {"port-unreachable", 3}, {"frag-needed", 4},       {"net-prohibited", 9},
+    {"host-prohibited", 10}, {"admin-prohibited", 13}, {NULL, 0}};
+static const struct icmp_name icmp6_types[] = {
+    {"destination-unreachable", 1}, {"packet-too-big", 2},
+    {"time-exceeded", 3},	    {"parameter-problem", 4},
+    {"echo-request", 128},	    {"echo-reply", 129},
+    {"mld-listener-query", 130},    {"mld-listener-report", 131},
+    {"mld-listener-done", 132},	    {"nd-router-solicit", 133},
+    {"nd-router-advert", 134},	    {"nd-neighbor-solicit", 135},
+    {"nd-neighbor-advert", 136},    {"nd-redirect", 137},
+    {"router-renumbering", 138},    {NULL, 0}};
+static const struct icmp_name icmp6_codes[] = {{"no-route", 0},
+					       {"admin-prohibited", 1},
+					       {"addr-unreachable", 3},
+					       {"port-unreachable", 4},
+					       {"policy-fail", 5},
+					       {"reject-route", 6},
+					       {NULL, 0}};
+
+/* A name of the table or a number 0-255 into *v. */
+static int icmp_value(struct cur *c, const struct icmp_name *names, const char *what, int *v)
+{
+	char w[64], list[512], *end;
+	const char *at;
+	size_t n = 0;
+	long x;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), what)))
+		return err;
+	for (const struct icmp_name *i = names; i->name; i++)
+		if (!strcmp(w, i->name)) {
+			*v = i->value;
+			return 0;
+		}
+	errno = 0;
+	x = strtol(w, &end, 10);
+	if (end != w && !*end && !errno && x >= 0 && x <= 255) {
+		*v = (int)x;
+		return 0;
+	}
+	for (const struct icmp_name *i = names; i->name && n < sizeof(list); i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", i->name);
+	return caselex_fail(c, at, "unknown %s '%s' (%s, or a number 0-255)", what, w, list);
+}
+
+/* "icmp|icmpv6 type T [code C]" after the word icmp or icmpv6. */
+static int match_icmp(struct cur *c, struct rule_spec *r, int v6)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "'type'")))
+		return err;
+	if (strcmp(w, "type"))
+		return caselex_fail(c, at, "expected 'type' after %s, found '%s'",
+				    v6 ? "icmpv6" : "icmp", w);
+	if (r->proto != RULE_PROTO_ANY || r->flags_mode != FLAGS_NONE || r->sport_hi || r->dport_hi)
+		return caselex_fail(c, at, "an icmp type match goes with 'after' only");
+	r->proto = v6 ? RULE_PROTO_ICMPV6 : RULE_PROTO_ICMPV4;
+	r->icmp_code = -1;
+	if ((err = icmp_value(c, v6 ? icmp6_types : icmp_types, v6 ? "icmpv6 type" : "icmp type",
+			      &r->icmp_type)))
+		return err;
+	if (!caselex_peek(c, w, sizeof(w)) || strcmp(w, "code"))
+		return 0;
+	c->p += 4;
+	return icmp_value(c, v6 ? icmp6_codes : icmp_codes, v6 ? "icmpv6 code" : "icmp code",
+			  &r->icmp_code);
+}
+
 /* One match of the rule's tail. */
 static int rule_match(struct cur *c, struct rule_spec *r)
 {
@@ -173,19 +266,24 @@ static int rule_match(struct cur *c, struct rule_spec *r)
 	caselex_ws(c);
 	at = c->p;
 	caselex_word(c, w, sizeof(w), "a match");
+	if ((r->proto == RULE_PROTO_ICMPV4 || r->proto == RULE_PROTO_ICMPV6) && strcmp(w, "after"))
+		return caselex_fail(c, at, "an icmp type match goes with 'after' only, not '%s'",
+				    w);
 	if (!strcmp(w, "tcp"))
 		return match_tcp_flags(c, r);
 	if (!strcmp(w, "sport"))
-		return port_range(c, &r->sport_lo, &r->sport_hi);
+		return case_net_port_range(c, &r->sport_lo, &r->sport_hi);
 	if (!strcmp(w, "dport"))
-		return port_range(c, &r->dport_lo, &r->dport_hi);
+		return case_net_port_range(c, &r->dport_lo, &r->dport_hi);
 	if (!strcmp(w, "after"))
 		return match_after(c, r);
 	if (!strcmp(w, "proto"))
 		return match_proto(c, r);
+	if (!strcmp(w, "icmp") || !strcmp(w, "icmpv6"))
+		return match_icmp(c, r, w[4] == 'v');
 	return caselex_fail(c, at,
-			    "unknown match '%s' (tcp flags, sport, dport, proto, after N "
-			    "packets|bytes)",
+			    "unknown match '%s' (tcp flags, sport, dport, proto, icmp type, "
+			    "icmpv6 type, after N packets|bytes)",
 			    w);
 }
 
@@ -399,59 +497,3 @@ int case_net_netem(struct cur *c)
 		return caselex_fail(c, c->line, "jitter needs a delay");
 	return 0;
 }
-
-int case_net_firewall(struct cur *c)
-{
-	char w[32];
-	const char *at, *hat;
-	struct step *s;
-	unsigned ms;
-	int h, err;
-
-	caselex_ws(c);
-	hat = c->p;
-	if ((err = caselex_host(c, &h, 0, NULL)))
-		return err;
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "'idle-timeout'")))
-		return err;
-	if (strcmp(w, "idle-timeout"))
-		return caselex_fail(c, at, "expected idle-timeout, found '%s'", w);
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_duration(c, &ms, NULL)))
-		return err;
-	if (ms < 1000)
-		return caselex_fail(c, at,
-				    "the idle timeout is at least 1s (conntrack counts seconds)");
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "'expired rst' or 'expired drop'")))
-		return err;
-	if (strcmp(w, "expired"))
-		return caselex_fail(c, at, "expected 'expired rst' or 'expired drop', found '%s'",
-				    w);
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "rst or drop")))
-		return err;
-	if (strcmp(w, "rst") && strcmp(w, "drop"))
-		return caselex_fail(c, at, "expected rst or drop after expired, found '%s'", w);
-	if ((err = caselex_need_end(c)))
-		return err;
-	if (c->m->topo.hosts[h].nlinks < 2)
-		return caselex_fail(c, hat,
-				    "a firewall sits between hosts: '%s' needs two links (declare "
-				    "them first)",
-				    c->m->topo.hosts[h].name);
-	s = caselex_step(c, STEP_FIREWALL);
-	if (!s)
-		return -ENOMEM;
-	s->host = h;
-	s->duration_ms = ms;
-	s->reject = w[0] == 'r';
-	return 0;
-}
-
-/* ---- the file ---- */

@@ -15,5 +15,12 @@ int case_net_rule(struct cur *c);
 int case_net_remove(struct cur *c);
 int case_net_netem(struct cur *c);
 int case_net_firewall(struct cur *c);
+int case_mbox_nat(struct cur *c);
+int case_mbox_mss_clamp(struct cur *c);
+int case_mbox_route(struct cur *c);
+int case_mbox_flush(struct cur *c);
+
+/* "PORT" or "LO-HI" into lo and hi (0-65535). */
+int case_net_port_range(struct cur *c, int *lo, int *hi);
 
 #endif

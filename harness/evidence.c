@@ -186,7 +186,7 @@ void evidence_write(struct run *r)
 		snprintf(name, sizeof(name), "counters-%s.txt", run_host(r, h));
 		evidence_file(r, name, buf, len);
 		free(buf);
-		if (r->firewall[h]) {
+		if (r->middlebox[h]) {
 			buf = NULL;
 			f = open_memstream(&buf, &len);
 			int n = conntrack_dump(run_ns(r, h), f);

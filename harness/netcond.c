@@ -26,6 +26,7 @@
 #include "ssfmt.h"
 #include "../netns/conntrack.h"
 #include "../netns/counters.h"
+#include "../netns/ip.h"
 #include "../netns/link.h"
 #include "../netns/qdisc.h"
 #include "../netns/nft.h"
@@ -49,9 +50,10 @@ static FILE *cmd_open(struct cmdbuf *b)
 	return b->f;
 }
 
-/* A stream that opens "table inet TABLE { chain CHAIN { type filter hook
- * HOOK priority PRIO; policy accept;"; the caller writes the rules and
- * ends both blocks with " }\n}\n".  NULL without memory. */
+/* A stream that opens "table inet TABLE { chain CHAIN { type TYPE hook
+ * HOOK priority PRIO; policy accept;" (TYPE "filter" unless the hook is
+ * "postrouting", where it is "nat"); the caller writes the rules and ends
+ * both blocks with " }\n}\n".  NULL without memory. */
 static FILE *chain_open(struct cmdbuf *b, const char *table, const char *chain, const char *hook,
 			int prio)
 {
@@ -59,9 +61,9 @@ static FILE *chain_open(struct cmdbuf *b, const char *table, const char *chain, 
 
 	if (f)
 		fprintf(f,
-			"table inet %s {\n chain %s {\n  type filter hook %s priority %d; policy "
+			"table inet %s {\n chain %s {\n  type %s hook %s priority %d; policy "
 			"accept;\n",
-			table, chain, hook, prio);
+			table, chain, strcmp(hook, "postrouting") ? "filter" : "nat", hook, prio);
 	return f;
 }
 
@@ -174,7 +176,13 @@ void netcond_rule_format(const struct rule_spec *r, FILE *f)
 
 	if (tcp)
 		fputs("meta l4proto tcp", f);
-	else if (r->proto != RULE_PROTO_ANY)
+	else if (r->proto == RULE_PROTO_ICMPV4 || r->proto == RULE_PROTO_ICMPV6) {
+		const char *k = r->proto == RULE_PROTO_ICMPV6 ? "icmpv6" : "icmp";
+
+		fprintf(f, "%s type %d", k, r->icmp_type);
+		if (r->icmp_code >= 0)
+			fprintf(f, " %s code %d", k, r->icmp_code);
+	} else if (r->proto != RULE_PROTO_ANY)
 		fputs(r->proto == RULE_PROTO_UDP ? "meta l4proto udp"
 						 : "meta l4proto { icmp, ipv6-icmp }",
 		      f);
@@ -212,6 +220,9 @@ static char *rule_chain(struct run *r, const struct step *s, const struct place 
 	if (!f)
 		return NULL;
 	for (int fam = 0; fam < 2; fam++) {
+		/* an ICMP type belongs to one family */
+		if (p && s->rule.proto == (fam ? RULE_PROTO_ICMPV4 : RULE_PROTO_ICMPV6))
+			continue;
 		fputs("  ", f);
 		if (p) {
 			place_match(&r->m->topo, s->host, s->peer, p, fam ? AF_INET6 : AF_INET, f);
@@ -423,21 +434,134 @@ int netcond_firewall(struct run *r, const struct step *s)
 		 " chain forward_fw {\n  type filter hook forward priority filter; policy accept;\n"
 		 "  meta l4proto != tcp accept\n"
 		 "  ct state established,related accept\n"
-		 "  tcp flags & (syn|ack|fin|rst) == syn ct state new counter accept\n"
+		 "  %sct state new counter accept\n"
 		 "  counter %s\n }\n}\n",
-		 secs, secs, s->reject ? "reject with tcp reset" : "drop");
+		 secs, secs, s->pickup ? "" : "tcp flags & (syn|ack|fin|rst) == syn ",
+		 s->reject ? "reject with tcp reset" : "drop");
 	v = nft_step(r, s, s->host, cmd);
 	if (v)
 		return v;
-	/* conntrack is live in the namespace now: no mid-stream pickup */
-	v = run_sysctl(r, s, s->host, "net.netfilter.nf_conntrack_tcp_loose", "0", 0);
+	/* conntrack is live in the namespace now: mid-stream pickup or not */
+	v = run_sysctl(r, s, s->host, "net.netfilter.nf_conntrack_tcp_loose", s->pickup ? "1" : "0",
+		       0);
 	if (v) {
 		/* undo the half that was done: no firewall without its setting */
 		nft_undo(r, s->host, "delete table inet netcase_fw\n");
 		return v;
 	}
-	r->firewall[s->host] = 1;
-	run_log(r, "firewall %s: conntrack, established idle timeout %us, expired flows get %s",
-		run_host(r, s->host), secs, s->reject ? "RST" : "dropped");
+	r->middlebox[s->host] = 1;
+	run_log(r,
+		"firewall %s: conntrack, established idle timeout %us, expired flows get %s, new "
+		"flows %s",
+		run_host(r, s->host), secs, s->reject ? "RST" : "dropped",
+		s->pickup ? "from any packet (pickup)" : "only from a SYN");
+	return 0;
+}
+
+/* The interface of host h towards host `to` (its next hop), or NULL. */
+static const char *ifname_towards(struct run *r, int h, int to)
+{
+	const struct topo *t = &r->m->topo;
+	int l = topo_next_link(t, h, to);
+
+	return l < 0 ? NULL : t->links[l].ifname[topo_link_side(t, l, h)];
+}
+
+int netcond_nat(struct run *r, const struct step *s)
+{
+	const char *dev = ifname_towards(r, s->host, s->peer);
+	char chain[64], *cmd;
+	struct cmdbuf b;
+	FILE *f;
+	int v;
+
+	snprintf(chain, sizeof(chain), "to_%s", run_host(r, s->peer));
+	f = chain_open(&b, "netcase_nat", chain, "postrouting", 100);
+	if (f && s->port_hi)
+		/* a port range needs a protocol with ports */
+		fprintf(f,
+			"  oifname \"%s\" meta l4proto { tcp, udp } counter masquerade to :%d-%d\n",
+			dev, s->port_lo, s->port_hi);
+	if (f)
+		fprintf(f, "  oifname \"%s\" counter masquerade\n }\n}\n", dev);
+	cmd = cmd_close(&b);
+	v = nft_step(r, s, s->host, cmd);
+	free(cmd);
+	if (v)
+		return v;
+	r->middlebox[s->host] = 1;
+	if (s->port_hi)
+		run_log(r, "nat %s: masquerade towards %s on %s, tcp/udp source ports %d-%d",
+			run_host(r, s->host), run_host(r, s->peer), dev, s->port_lo, s->port_hi);
+	else
+		run_log(r, "nat %s: masquerade towards %s on %s", run_host(r, s->host),
+			run_host(r, s->peer), dev);
+	return 0;
+}
+
+int netcond_mss_clamp(struct run *r, const struct step *s)
+{
+	char cmd[512], mss[32];
+	int v;
+
+	snprintf(mss, sizeof(mss), "%d", s->mss);
+	snprintf(cmd, sizeof(cmd),
+		 "table inet netcase_mss {\n chain fwd {\n  type filter hook forward priority "
+		 "mangle; policy accept;\n  tcp flags & (syn|rst) == syn counter tcp option "
+		 "maxseg size set %s\n }\n}\n",
+		 s->mss ? mss : "rt mtu");
+	v = nft_step(r, s, s->host, cmd);
+	if (!v)
+		run_log(r, "mss-clamp %s: the MSS of forwarded SYNs set to %s",
+			run_host(r, s->host), s->mss ? mss : "the route's MTU less the headers");
+	return v;
+}
+
+int netcond_flush(struct run *r, const struct step *s)
+{
+	int err = conntrack_flush(run_ns(r, s->host));
+
+	if (err) {
+		run_fail(r, "%s:%d: conntrack flush in %s: %s", r->m->file, s->line,
+			 run_host(r, s->host), strerror(-err));
+		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+	}
+	run_log(r, "flush %s: every conntrack entry forgotten", run_host(r, s->host));
+	return 0;
+}
+
+int netcond_route(struct run *r, const struct step *s)
+{
+	const struct topo *t = &r->m->topo;
+	int lv = topo_link_find(t, s->host, s->via);
+	int hs = topo_link_side(t, lv, s->host), n = 0;
+
+	for (int l = 0; l < t->nlinks; l++) {
+		int side = topo_link_side(t, l, s->peer);
+		if (side < 0)
+			continue;
+		for (int fam = 0; fam < 2; fam++) {
+			char dst[64];
+			struct ip_route rt = {
+			    .dst = dst,
+			    .gateway = fam ? t->links[lv].v6[!hs] : t->links[lv].v4[!hs],
+			    .dev = t->links[lv].ifname[hs],
+			    .replace = 1,
+			};
+			int err;
+
+			snprintf(dst, sizeof(dst), "%s/%d",
+				 fam ? t->links[l].v6[side] : t->links[l].v4[side], fam ? 128 : 32);
+			err = ip_route_add(run_ns(r, s->host), &rt);
+			if (err) {
+				run_fail(r, "%s:%d: route %s via %s in %s: %s", r->m->file, s->line,
+					 dst, rt.gateway, run_host(r, s->host), strerror(-err));
+				return VERDICT_ERROR;
+			}
+			n++;
+		}
+	}
+	run_log(r, "route %s to %s via %s: %d host routes", run_host(r, s->host),
+		run_host(r, s->peer), run_host(r, s->via), n);
 	return 0;
 }

@@ -18,5 +18,9 @@ int netcond_rule(struct run *r, const struct step *s, int idx);
 int netcond_remove(struct run *r, const struct step *s, int idx);
 int netcond_netem(struct run *r, const struct step *s, int idx);
 int netcond_firewall(struct run *r, const struct step *s);
+int netcond_nat(struct run *r, const struct step *s);
+int netcond_mss_clamp(struct run *r, const struct step *s);
+int netcond_flush(struct run *r, const struct step *s);
+int netcond_route(struct run *r, const struct step *s);
 
 #endif

@@ -78,7 +78,7 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	ok &= r->tl && r->sysf;
 	ok &= NEW_ARRAY(r->actors, m->nactors) && NEW_ARRAY(r->base, nh) &&
 	      NEW_ARRAY(r->prev, nh) && NEW_ARRAY(r->caps, m->topo.nlinks) &&
-	      NEW_ARRAY(r->firewall, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
+	      NEW_ARRAY(r->middlebox, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
 	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps);
 	if (!ok)
 		return -ENOMEM;
@@ -125,7 +125,7 @@ void run_fini(struct run *r)
 	free(r->prev);
 	free(r->caps);
 	free(r->lev);
-	free(r->firewall);
+	free(r->middlebox);
 	free(r->rule_host);
 	free(r->ns);
 	free(r->diag);

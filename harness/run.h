@@ -44,7 +44,7 @@ struct run {
 	double wall_t0; /* CLOCK_REALTIME at t0, for pcap timestamps */
 	struct ladder_event *lev;
 	int nlev, caplev;
-	int *firewall;	/* per host: 1 if a conntrack middlebox */
+	int *middlebox; /* per host: 1 if a conntrack firewall or NAT (its table is evidence) */
 	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
 	int *ns;	       /* per host: its namespace, -1 until built */

@@ -305,6 +305,14 @@ static int do_step(struct run *r, const struct step *s)
 		return netcond_netem(r, s, (int)(s - r->m->steps));
 	case STEP_FIREWALL:
 		return netcond_firewall(r, s);
+	case STEP_NAT:
+		return netcond_nat(r, s);
+	case STEP_MSSCLAMP:
+		return netcond_mss_clamp(r, s);
+	case STEP_FLUSH:
+		return netcond_flush(r, s);
+	case STEP_ROUTE:
+		return netcond_route(r, s);
 	}
 	return 0;
 }

@@ -103,7 +103,7 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 	memset(l, 0, sizeof(*l));
 	l->a = a;
 	l->b = b;
-	l->mtu = mtu;
+	l->mtu[0] = l->mtu[1] = mtu;
 	for (int s = 0; s < 2; s++) {
 		const char *peer = t->hosts[s ? a : b].name;
 
@@ -245,7 +245,8 @@ static int host_links(void *arg)
 		    .name_b = L->ifname[1],
 		    .mac_a = L->mac[0],
 		    .mac_b = L->mac[1],
-		    .mtu = L->mtu,
+		    .mtu = L->mtu[0],
+		    .mtu_b = L->mtu[1],
 		    .peer_up_by_caller = 1,
 		};
 		int err;

@@ -26,8 +26,8 @@ struct topo_host {
 };
 
 struct topo_link {
-	int a, b; /* host indexes */
-	unsigned mtu;
+	int a, b;	 /* host indexes */
+	unsigned mtu[2]; /* each end's (a, b); 0: the kernel default */
 	char ifname[2][16];
 	uint8_t mac[2][6];
 	char v4[2][16], v6[2][48]; /* without prefix length */
@@ -53,8 +53,8 @@ int topo_host_add(struct topo *t, const char *name);
 /* Index of a host by name, or -ENOENT. */
 int topo_host_find(const struct topo *t, const char *name);
 
-/* Declare a link; returns its index, -E2BIG (over TOPO_MAX_LINKS), -ENOMEM,
- * -EINVAL (a == b) or -EEXIST. */
+/* Declare a link (mtu for both ends, 0 for the default); returns its index, -E2BIG (over
+ * TOPO_MAX_LINKS), -ENOMEM, -EINVAL (a == b) or -EEXIST. */
 int topo_link_add(struct topo *t, int a, int b, unsigned mtu);
 
 /* Index of the link between a and b (either order), or -ENOENT. */

@@ -10,4 +10,7 @@
 /* Write every entry of ns's table to f, one a line; returns how many. */
 int conntrack_dump(int ns, FILE *f);
 
+/* Forget every entry of ns's table (IPv4 and IPv6), as `conntrack -F`. */
+int conntrack_flush(int ns);
+
 #endif

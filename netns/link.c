@@ -71,7 +71,7 @@ static int do_veth(void *p)
 	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
 	    !(peer = nla_nest_start(m, VETH_INFO_PEER)) ||
 	    nlmsg_append(m, &peer_ifi, sizeof(peer_ifi), NLMSG_ALIGNTO) < 0 ||
-	    put_end(m, v->name_b, v->mac_b, v->mtu, v->ns_b) < 0)
+	    put_end(m, v->name_b, v->mac_b, v->mtu_b ? v->mtu_b : v->mtu, v->ns_b) < 0)
 		goto cleanup;
 	nla_nest_end(m, peer);
 	nla_nest_end(m, data);

@@ -14,6 +14,7 @@ struct link_veth {
 	const char *name_a, *name_b;
 	const uint8_t *mac_a, *mac_b; /* 6 bytes each, or NULL for random */
 	unsigned mtu;		      /* 0: the kernel default */
+	unsigned mtu_b;		      /* b's end; 0: the same as a's */
 	int peer_up_by_caller;	      /* leave end b down: the caller ups it in a batch */
 };
 

@@ -92,7 +92,8 @@ START_TEST(t_model)
 	ck_assert_uint_eq(m->timeout_ms, 12000);
 	ck_assert_int_eq(m->topo.nhosts, 3);
 	ck_assert_int_eq(m->topo.nlinks, 2);
-	ck_assert_uint_eq(m->topo.links[0].mtu, 1400);
+	ck_assert_uint_eq(m->topo.links[0].mtu[0], 1400);
+	ck_assert_uint_eq(m->topo.links[0].mtu[1], 1400);
 	ck_assert_int_eq(m->nactors, 4);
 	a = &m->actors[0];
 	ck_assert_str_eq(a->addr, "::");

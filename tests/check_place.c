@@ -95,6 +95,12 @@ static const struct {
      "meta l4proto udp quota over 100 bytes counter drop"},
     {"rule r: on a out reject proto icmp", "meta l4proto { icmp, ipv6-icmp } counter reject"},
     {"rule r: a -> b drop", " counter drop"},
+    {"rule r: on a out drop icmp type destination-unreachable code frag-needed",
+     "icmp type 3 icmp code 4 counter drop"},
+    {"rule r: on a out drop icmpv6 type packet-too-big", "icmpv6 type 2 counter drop"},
+    {"rule r: a -> b drop icmp type 11 code 0 after 2 packets",
+     "icmp type 11 icmp code 0 numgen inc mod 2147483647 >= 2 counter drop"},
+    {"rule r: on b in reject icmpv6 type echo-request", "icmpv6 type 128 counter reject"},
 };
 
 START_TEST(t_rule_format)

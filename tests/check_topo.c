@@ -18,7 +18,8 @@ START_TEST(t_names_and_addresses)
 	ck_assert_str_eq(t.links[1].v4[0], "198.18.1.1");
 	ck_assert_str_eq(t.links[1].v4[1], "198.18.1.2");
 	ck_assert_str_eq(t.links[2].v6[1], "fd00:6e63:0:2::2");
-	ck_assert_uint_eq(t.links[1].mtu, 1400);
+	ck_assert_uint_eq(t.links[1].mtu[0], 1400);
+	ck_assert_uint_eq(t.links[1].mtu[1], 1400);
 	ck_assert_int_eq(t.links[2].mac[1][4], 2);
 	ck_assert_int_eq(t.links[2].mac[1][5], 2);
 	ck_assert_int_eq(t.hosts[1].nlinks, 3);
