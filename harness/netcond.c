@@ -506,7 +506,7 @@ int netcond_mss_clamp(struct run *r, const struct step *s)
 
 	snprintf(mss, sizeof(mss), "%d", s->mss);
 	snprintf(cmd, sizeof(cmd),
-		 "table inet netcase_mss {\n chain fwd {\n  type filter hook forward priority "
+		 "table inet netcase_mss {\n chain forward_mss {\n  type filter hook forward priority "
 		 "mangle; policy accept;\n  tcp flags & (syn|rst) == syn counter tcp option "
 		 "maxseg size set %s\n }\n}\n",
 		 s->mss ? mss : "rt mtu");
