@@ -59,6 +59,42 @@ START_TEST(t_corpus_size)
 }
 END_TEST
 
+START_TEST(t_middleboxes)
+{
+	static const char text[] = "host c gw r s\n"
+				   "link c gw mtu 1500/1400\nlink gw s\nlink c r\nlink r s\n"
+				   "nat gw masquerade towards s ports 40000-40001\n"
+				   "nat gw masquerade towards c\n"
+				   "mss-clamp gw\nmss-clamp gw 1200\nmss-clamp r pmtu\n"
+				   "route s to c via r\n"
+				   "firewall gw idle-timeout 3s expired drop pickup\n"
+				   "firewall r idle-timeout 2s expired rst\n"
+				   "flush gw\n";
+	struct case_model *m;
+	struct case_error e;
+	const struct step *s;
+
+	ck_assert_msg(case_parse("t.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(m->topo.links[0].mtu[0], 1500);
+	ck_assert_uint_eq(m->topo.links[0].mtu[1], 1400);
+	ck_assert_uint_eq(m->topo.links[1].mtu[0], 0);
+	ck_assert_int_eq(m->nsteps, 9);
+	s = m->steps;
+	ck_assert(s[0].kind == STEP_NAT && s[0].host == 1 && s[0].peer == 3);
+	ck_assert(s[0].port_lo == 40000 && s[0].port_hi == 40001);
+	ck_assert(s[1].kind == STEP_NAT && s[1].peer == 0 && s[1].port_hi == 0);
+	ck_assert(s[2].kind == STEP_MSSCLAMP && s[2].mss == 0);
+	ck_assert(s[3].kind == STEP_MSSCLAMP && s[3].mss == 1200);
+	ck_assert(s[4].kind == STEP_MSSCLAMP && s[4].host == 2 && s[4].mss == 0);
+	ck_assert(s[5].kind == STEP_ROUTE && s[5].host == 3 && s[5].peer == 0 && s[5].via == 2);
+	ck_assert(s[6].kind == STEP_FIREWALL && s[6].pickup && !s[6].reject);
+	ck_assert_uint_eq(s[6].duration_ms, 3000);
+	ck_assert(s[7].kind == STEP_FIREWALL && !s[7].pickup && s[7].reject);
+	ck_assert(s[8].kind == STEP_FLUSH && s[8].host == 1);
+	case_free(m);
+}
+END_TEST
+
 START_TEST(t_model)
 {
 	static const char text[] =
@@ -287,6 +323,7 @@ Suite *case_suite(void)
 	tcase_add_loop_test(tc, t_bad, 0, nbad);
 	tcase_add_test(tc, t_corpus_size);
 	tcase_add_test(tc, t_model);
+	tcase_add_test(tc, t_middleboxes);
 	tcase_add_test(tc, t_kernel);
 	tcase_add_test(tc, t_case_ids);
 	tcase_add_test(tc, t_rules);
