@@ -505,11 +505,12 @@ int netcond_mss_clamp(struct run *r, const struct step *s)
 	int v;
 
 	snprintf(mss, sizeof(mss), "%d", s->mss);
-	snprintf(cmd, sizeof(cmd),
-		 "table inet netcase_mss {\n chain forward_mss {\n  type filter hook forward priority "
-		 "mangle; policy accept;\n  tcp flags & (syn|rst) == syn counter tcp option "
-		 "maxseg size set %s\n }\n}\n",
-		 s->mss ? mss : "rt mtu");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "table inet netcase_mss {\n chain forward_mss {\n  type filter hook forward priority "
+	    "mangle; policy accept;\n  tcp flags & (syn|rst) == syn counter tcp option "
+	    "maxseg size set %s\n }\n}\n",
+	    s->mss ? mss : "rt mtu");
 	v = nft_step(r, s, s->host, cmd);
 	if (!v)
 		run_log(r, "mss-clamp %s: the MSS of forwarded SYNs set to %s",
