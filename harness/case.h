@@ -139,6 +139,18 @@ enum expect_kind {
 	EXPECT_RUNNING,
 	EXPECT_PRINTS,
 	EXPECT_RULE,
+	EXPECT_HISTORY, /* history(FILTER) == | includes STATE ... */
+	EXPECT_EVENTS,	/* events(KIND [and FILTER]) OP N */
+};
+
+/* The kinds of kernel event `events(KIND ...)` counts (kevent_wire.h). */
+enum event_kind {
+	EVENTS_RETRANSMIT = 2,
+	EVENTS_SYNACK_RETRANSMIT,
+	EVENTS_RESET_SENT,
+	EVENTS_RESET_RECEIVED,
+	EVENTS_DROP,
+	EVENTS_STATE = 1,
 };
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };
@@ -162,6 +174,13 @@ struct expectation {
 	enum exit_want exit_want;
 	int exit_errno;	 /* EXIT_ERROR */
 	int exit_status; /* EXIT_STATUS: the status; EXIT_SIGNAL: the signal */
+	/* history: the states wanted, in order (includes: others may come between) */
+	unsigned char states[32];
+	int nstates, includes;
+	/* events: the kind, and its state (EVENTS_STATE) or drop reason ("" any) */
+	enum event_kind ev_kind;
+	int ev_state;
+	char ev_reason[64];
 };
 
 struct step {

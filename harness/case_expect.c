@@ -152,7 +152,11 @@ static int host_kind(struct cur *c, struct expectation *e, int *colon)
 	if (!*colon && !word_is(c, "counter") && (err = need_colon(c, 0)))
 		return err;
 	*colon = 1;
-	e->kind = word_is(c, "counter") ? EXPECT_COUNTER : EXPECT_SOCKETS;
+	caselex_ws(c);
+	e->kind = word_is(c, "counter")		  ? EXPECT_COUNTER
+		  : !strncmp(c->p, "history(", 8) ? EXPECT_HISTORY
+		  : !strncmp(c->p, "events(", 7)  ? EXPECT_EVENTS
+						  : EXPECT_SOCKETS;
 	return 0;
 }
 

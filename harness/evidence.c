@@ -158,6 +158,8 @@ void evidence_write(struct run *r)
 
 	fflush(r->tl);
 	evidence_file(r, "timeline.log", r->tlbuf, r->tllen);
+	if (r->kev && !fflush(r->evlog))
+		evidence_file(r, "events.log", r->evlogbuf, r->evloglen);
 	fflush(r->sysf);
 	evidence_file(r, "sysctl.txt", r->sysctls ? r->sysctls : "", r->sysctls_len);
 	for (int h = 0; h < r->m->topo.nhosts; h++) {

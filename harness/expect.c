@@ -41,7 +41,7 @@ int expect_op_parse(struct cur *c, enum filter_cmp *op)
 }
 
 /* "OP N" with N from min on, then the end of the statement. */
-static int op_value(struct cur *c, struct expectation *e, long long min)
+int expect_op_value(struct cur *c, struct expectation *e, long long min)
 {
 	int err;
 
@@ -52,7 +52,7 @@ static int op_value(struct cur *c, struct expectation *e, long long min)
 }
 
 /* "fn(" ... ")" with balanced parentheses; *inner is malloc'd; 1 if absent. */
-static int call_args(struct cur *c, const char *fn, char **inner, const char **inner_at)
+int expect_call_args(struct cur *c, const char *fn, char **inner, const char **inner_at)
 {
 	size_t n = strlen(fn);
 	int depth = 0;
@@ -77,7 +77,7 @@ static int call_args(struct cur *c, const char *fn, char **inner, const char **i
 
 /* ---- sockets: count(FILTER) OP N | any(FILTER) | none(FILTER) ---- */
 
-static int resolve_host(void *ctx, const char *name, struct filter_addr *out, int max)
+int expect_resolve_host(void *ctx, const char *name, struct filter_addr *out, int max)
 {
 	const struct topo *t = ctx;
 	int h = topo_host_find(t, name), n = 0;
@@ -108,7 +108,7 @@ static int sockets_parse(struct cur *c, struct expectation *e)
 	int err = 1;
 
 	for (int a = AGG_COUNT; a <= AGG_NONE && err == 1; a++) {
-		err = call_args(c, aggs[a], &e->text, &inner_at);
+		err = expect_call_args(c, aggs[a], &e->text, &inner_at);
 		e->agg = a;
 	}
 	if (err == 1)
@@ -117,10 +117,10 @@ static int sockets_parse(struct cur *c, struct expectation *e)
 				    "counter NAME");
 	if (err)
 		return err;
-	if (filter_parse(e->text, resolve_host, &c->m->topo, &e->filter, &fe))
+	if (filter_parse(e->text, expect_resolve_host, &c->m->topo, &e->filter, &fe))
 		return caselex_fail(c, inner_at + fe.col - 1, "%s", fe.msg);
 	if (e->agg == AGG_COUNT)
-		return op_value(c, e, 0);
+		return expect_op_value(c, e, 0);
 	return caselex_need_end(c);
 }
 
@@ -279,7 +279,7 @@ static int packets_parse(struct cur *c, struct expectation *e)
 {
 	const char *inner_at;
 	char why[256];
-	int err = call_args(c, "count", &e->text, &inner_at);
+	int err = expect_call_args(c, "count", &e->text, &inner_at);
 
 	if (err == 1)
 		return caselex_fail(c, c->p, "expected count(PCAP-FILTER)");
@@ -287,7 +287,7 @@ static int packets_parse(struct cur *c, struct expectation *e)
 		return err;
 	if (capture_filter_compile(&c->m->topo, e->text, why, sizeof(why)))
 		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
-	return op_value(c, e, 0);
+	return expect_op_value(c, e, 0);
 }
 
 static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
@@ -570,7 +570,7 @@ static int rule_parse(struct cur *c, struct expectation *e)
 		return err;
 	if (strcmp(w, "matched"))
 		return caselex_fail(c, at, "expected 'matched' (expect rule NAME: matched OP N)");
-	return op_value(c, e, 0);
+	return expect_op_value(c, e, 0);
 }
 
 /* The packets counted by every counter of a listed chain ("counter packets N bytes M"). */
@@ -649,6 +649,10 @@ static const struct expect_ops ops[] = {
     [EXPECT_RULE] = {"rule", MODES_ALL, COLON_REQUIRED, rule_parse, rule_observe, NULL, NULL},
     [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse, running_observe,
 			NULL, NULL},
+    [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, expect_history_parse,
+			expect_history_observe, expect_history_describe, NULL},
+    [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, expect_events_parse,
+		       expect_events_observe, NULL, NULL},
 };
 
 const struct expect_ops *expect_ops_of(enum expect_kind kind)
@@ -666,8 +670,7 @@ static int expect_poll(struct run *r, const struct expectation *e, void **state,
 	int err;
 
 	for (;;) {
-		watch_actors(r);
-		watch_sockets(r);
+		watch_observe(r);
 		err = k->observe(r, e, state, ob);
 		if (err)
 			return err;

@@ -50,6 +50,21 @@ const struct expect_ops *expect_ops_of(enum expect_kind kind);
 /* The comparison at the cursor (== != < <= > >=); 0 or -EINVAL. */
 int expect_op_parse(struct cur *c, enum filter_cmp *op);
 
+/* Shared by the kinds' parsers: "OP N" (N >= min) to the end; "fn(...)"
+ * with balanced parentheses (*inner malloc'd; 1 if absent); host names in
+ * filters (ctx: the topology). */
+int expect_op_value(struct cur *c, struct expectation *e, long long min);
+int expect_call_args(struct cur *c, const char *fn, char **inner, const char **inner_at);
+int expect_resolve_host(void *ctx, const char *name, struct filter_addr *out, int max);
+
+/* The kernel-event kinds (expect_kernel.c). */
+int expect_history_parse(struct cur *c, struct expectation *e);
+int expect_history_observe(struct run *r, const struct expectation *e, void **state,
+			   struct obs *ob);
+void expect_history_describe(struct run *r, const struct expectation *e, FILE *out);
+int expect_events_parse(struct cur *c, struct expectation *e);
+int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob);
+
 /* The packets a listed nftables chain's counters counted; pure. */
 long long expect_rule_packets(const char *listing);
 

@@ -75,7 +75,9 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	r->deadline = r->t0 + m->timeout_ms / 1000.0 * r->slow;
 	r->tl = open_memstream(&r->tlbuf, &r->tllen);
 	r->sysf = open_memstream(&r->sysctls, &r->sysctls_len);
-	ok &= r->tl && r->sysf;
+	r->evlog = open_memstream(&r->evlogbuf, &r->evloglen);
+	kdb_init(&r->kdb);
+	ok &= r->tl && r->sysf && r->evlog;
 	ok &= NEW_ARRAY(r->actors, m->nactors) && NEW_ARRAY(r->base, nh) &&
 	      NEW_ARRAY(r->prev, nh) && NEW_ARRAY(r->caps, m->topo.nlinks) &&
 	      NEW_ARRAY(r->middlebox, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
@@ -112,6 +114,11 @@ void run_fini(struct run *r)
 		if (r->diag)
 			r->diag[h] = sockdiag_close(r->diag[h]);
 	}
+	r->kev = kevents_close(r->kev);
+	kdb_fini(&r->kdb);
+	if (r->evlog)
+		fclose(r->evlog);
+	free(r->evlogbuf);
 	if (r->ns)
 		topo_teardown(r->ns, m->topo.nhosts);
 	if (r->tl)

@@ -12,6 +12,8 @@
 #include "actor.h"
 #include "capture.h"
 #include "case.h"
+#include "history.h"
+#include "kevents.h"
 #include "ladder.h"
 #include "runner.h"
 #include "../netns/counters.h"
@@ -50,6 +52,14 @@ struct run {
 	int *ns;	       /* per host: its namespace, -1 until built */
 	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
 	void **estate;	       /* per step: an expectation's observation state (expect.h) */
+	/* the kernel's own record (kevents.h): NULL when unavailable, kev_why says why */
+	struct kevents *kev;
+	char kev_why[512];
+	struct kdb kdb;
+	uint64_t kev_lost; /* events lost so far (reported once each) */
+	FILE *evlog;	   /* events.log */
+	char *evlogbuf;
+	size_t evloglen;
 };
 
 /*

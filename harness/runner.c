@@ -382,6 +382,56 @@ static int write_hosts(struct run *r, int h)
 	return 0;
 }
 
+/* The kernel's record, when it can be had: a case that asserts on it
+ * SKIPs without it (or without a drop reason it names); others fall back
+ * to what polling samples. */
+static int run_kernel_events(struct run *r)
+{
+	const struct case_model *m = r->m;
+	struct utsname u;
+
+	r->kev = kevents_open(r->ns, m->topo.nhosts, r->kev_why, sizeof(r->kev_why));
+	if (r->kev)
+		run_log(r, "kernel events: observed through BPF (exact), %s",
+			kevents_exact_timewait(r->kev)
+			    ? "TIME-WAIT hand-overs included"
+			    : "TIME-WAIT hand-overs only as socket diag samples them");
+	else
+		run_log(r, "kernel events: unavailable, socket states are sampled: %s", r->kev_why);
+	uname(&u);
+	for (int i = 0; i < m->nsteps; i++) {
+		const struct step *s = &m->steps[i];
+		if (s->kind != STEP_EXPECT ||
+		    (s->expect.kind != EXPECT_HISTORY && s->expect.kind != EXPECT_EVENTS))
+			continue;
+		if (!r->kev) {
+			run_fail(r, "%s:%d: %s", m->file, s->line, r->kev_why);
+			return VERDICT_SKIP;
+		}
+		if (s->expect.ev_reason[0] &&
+		    kevents_reason_value(r->kev, s->expect.ev_reason) < 0) {
+			run_fail(r, "%s:%d: this kernel (%s) has no drop reason %s", m->file,
+				 s->line, u.release, s->expect.ev_reason);
+			return VERDICT_SKIP;
+		}
+	}
+	return 0;
+}
+
+/* Lost kernel events make histories and counts incomplete: the case fails. */
+static int run_kernel_stop(struct run *r, int verdict)
+{
+	watch_kernel(r);
+	if (!r->kev_lost)
+		return verdict;
+	fprintf(r->out,
+		"FAIL %s: the kernel-event ring buffer LOST %llu events; histories and event "
+		"counts are incomplete\n",
+		r->m->file, (unsigned long long)r->kev_lost);
+	run_fail(r, "kernel events lost: %llu", (unsigned long long)r->kev_lost);
+	return verdict == VERDICT_PASS ? VERDICT_FAIL : verdict;
+}
+
 /* The evidence folder, the topology, the counters' baseline; a verdict. */
 static int run_build(struct run *r)
 {
@@ -407,6 +457,8 @@ static int run_build(struct run *r)
 		run_log(r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
 			L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
 	}
+	if ((err = run_kernel_events(r)))
+		return err;
 	for (int h = 0; h < m->topo.nhosts; h++)
 		counters_read(r->ns[h], &r->base[h]);
 	for (int i = 0; i < m->nactors; i++)
@@ -537,6 +589,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 		watch_actors(&r);
 		watch_sockets(&r);
 		verdict = run_captures_stop(&r, verdict);
+		verdict = run_kernel_stop(&r, verdict);
 	}
 	res->verdict = verdict;
 	res->seconds = run_rel(&r);

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 
 #include "clock.h"
+#include "kevents.h"
 #include "ssfmt.h"
+
+#include <netinet/in.h>
 
 static int same_sock(const struct sockdiag_sock *a, const struct sockdiag_sock *b)
 {
@@ -21,6 +24,79 @@ static void sock_label(const struct sockdiag_sock *s, char *buf, size_t len)
 	ssfmt_endpoint(s->family, s->src, s->sport, l, sizeof(l));
 	ssfmt_endpoint(s->family, s->dst, s->dport, p, sizeof(p));
 	snprintf(buf, len, "%s %s", l, p);
+}
+
+static const char *const kind_names[] = {
+    [KEV_STATE] = "state",
+    [KEV_RETRANS] = "retransmit",
+    [KEV_SYNACK_RETRANS] = "synack-retransmit",
+    [KEV_RST_SENT] = "reset-sent",
+    [KEV_RST_RECV] = "reset-received",
+    [KEV_DROP] = "drop",
+    [KEV_TIMEWAIT] = "timewait-handover",
+};
+
+/* ss's state names, with CLOSE for 7 (a TCP socket's end, not UDP's UNCONN). */
+static const char *kstate(int st)
+{
+	return st == 7 ? "CLOSE" : sockdiag_state_name(st);
+}
+
+static void on_kevent(void *ctx, const struct kev_wire *w, int h)
+{
+	struct run *r = ctx;
+	double t = w->ts_ns / 1e9 - r->t0;
+	char l[64], p[64], what[96] = "";
+	const char *reason;
+
+	if (kdb_add(&r->kdb, t, h, w)) {
+		run_fail(r, "kernel events: out of memory");
+		return;
+	}
+	ssfmt_endpoint(w->family, w->saddr, w->sport, l, sizeof(l));
+	ssfmt_endpoint(w->family, w->daddr, w->dport, p, sizeof(p));
+	if (w->kind == KEV_STATE || w->kind == KEV_TIMEWAIT) {
+		const struct khist *hi = kdb_history_of(&r->kdb, h, w->sk);
+		int mini = w->kind == KEV_STATE && w->newstate == 7 && hi && hi->mini;
+
+		/* the ->CLOSE of a hand-over: the mini-socket's state follows */
+		snprintf(what, sizeof(what), "%s -> %s%s", kstate(w->oldstate),
+			 kstate(mini ? hi->states[hi->n - 1] : w->newstate),
+			 mini ? " (a mini-socket takes over)" : "");
+	} else if (w->kind == KEV_DROP) {
+		reason = kevents_reason_name(r->kev, w->reason);
+		snprintf(what, sizeof(what), "%s", reason ? reason : "?");
+		if (!reason)
+			snprintf(what, sizeof(what), "reason %u", w->reason);
+	}
+	fprintf(r->evlog, "%10.6f %-12s %016llx %-18s %s%s %s %s\n", t, run_host(r, h),
+		(unsigned long long)w->sk, kind_names[w->kind], what,
+		w->flags & KEV_F_PACKET ? " packet" : "", l, p);
+	if (w->kind == KEV_DROP && w->l4proto != IPPROTO_TCP)
+		return; /* IPv6 link chatter and the like: events.log only */
+	if (w->kind == KEV_STATE) {
+		run_log(r, "%s: %s %s %s [kernel, %.6fs]", run_host(r, h), l, p, what, t);
+		run_ladder_add(r, t, LADDER_STATE, h, -1, NULL, ":%u %s", w->sport,
+			       kstate(w->newstate));
+	} else if (w->kind != KEV_TIMEWAIT)
+		run_log(r, "%s: %s %s %s %s [kernel, %.6fs]", run_host(r, h), kind_names[w->kind],
+			l, p, what, t);
+}
+
+void watch_kernel(struct run *r)
+{
+	uint64_t lost;
+
+	if (!r->kev)
+		return;
+	if (kevents_poll(r->kev, on_kevent, r) < 0)
+		return;
+	lost = kevents_lost(r->kev);
+	if (lost > r->kev_lost) {
+		run_log(r, "kernel events: %llu LOST (the ring buffer was full)",
+			(unsigned long long)(lost - r->kev_lost));
+		r->kev_lost = lost;
+	}
 }
 
 /* Log every socket that appeared, changed state or vanished since the last look. */
@@ -43,7 +119,14 @@ void watch_sockets(struct run *r)
 			if (o && o->state == s->state)
 				continue;
 			sock_label(s, lab, sizeof(lab));
-			run_log(r, "%s: %s %s -> %s", run_host(r, h), lab,
+			if (r->kev && history_mini_seen(&r->kdb, h, s))
+				run_log(r,
+					"%s: %s %s [observed: the CLOSE was a hand-over to this "
+					"mini-socket]",
+					run_host(r, h), lab, sockdiag_state_name(s->state));
+			if (r->kev)
+				continue; /* the kernel's own events say it, exactly */
+			run_log(r, "%s: %s %s -> %s (sampled)", run_host(r, h), lab,
 				o ? sockdiag_state_name(o->state) : "(new)",
 				sockdiag_state_name(s->state));
 			run_ladder_add(r, run_rel(r), LADDER_STATE, h, -1, NULL, ":%u %s", s->sport,
@@ -55,9 +138,14 @@ void watch_sockets(struct run *r)
 				found = same_sock(&cur.v[i], &r->prev[h].v[j]);
 			if (found)
 				continue;
+			/* a mini-socket's end has no event: it is observed here */
+			if (r->kev && !history_gone(&r->kdb, h, &r->prev[h].v[j]))
+				continue;
 			sock_label(&r->prev[h].v[j], lab, sizeof(lab));
-			run_log(r, "%s: %s %s -> (gone)", run_host(r, h), lab,
-				sockdiag_state_name(r->prev[h].v[j].state));
+			run_log(r, "%s: %s %s -> (gone)%s", run_host(r, h), lab,
+				sockdiag_state_name(r->prev[h].v[j].state),
+				r->kev ? " [observed: a mini-socket's end has no event]"
+				       : " (sampled)");
 			run_ladder_add(r, run_rel(r), LADDER_STATE, h, -1, NULL, ":%u gone",
 				       r->prev[h].v[j].sport);
 		}
@@ -87,10 +175,16 @@ void watch_actors(struct run *r)
 	}
 }
 
-void watch_tick(struct run *r)
+void watch_observe(struct run *r)
 {
 	watch_actors(r);
+	watch_kernel(r);
 	watch_sockets(r);
+}
+
+void watch_tick(struct run *r)
+{
+	watch_observe(r);
 	if (clock_now() > r->deadline)
 		r->timed_out = 1;
 	else

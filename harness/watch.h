@@ -18,6 +18,13 @@ void watch_sockets(struct run *r);
 
 /* One tick of the timeline clock: watch, then wait TICK_MS (or mark the
  * case timed out at its deadline). */
+/* Read the kernel's events written since the last look (if observed):
+ * into the run's record, events.log and the timeline. */
+void watch_kernel(struct run *r);
+
+/* Everything above, once. */
+void watch_observe(struct run *r);
+
 void watch_tick(struct run *r);
 
 #endif

@@ -15,12 +15,12 @@
 
 START_TEST(t_ops_table)
 {
-	for (int k = EXPECT_SOCKETS; k <= EXPECT_RULE; k++) {
+	for (int k = EXPECT_SOCKETS; k <= EXPECT_EVENTS; k++) {
 		const struct expect_ops *o = expect_ops_of(k);
 		ck_assert_msg(o && o->name && o->parse && o->observe, "kind %d has ops", k);
 		ck_assert_msg(o->modes & (1u << EXPECT_ONCE), "kind %d can be checked once", k);
 	}
-	ck_assert_ptr_null(expect_ops_of(EXPECT_RULE + 1));
+	ck_assert_ptr_null(expect_ops_of(EXPECT_EVENTS + 1));
 }
 END_TEST
 

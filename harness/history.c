@@ -1,0 +1,224 @@
+#define _GNU_SOURCE
+#include "history.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+enum {
+	T_ESTABLISHED = 1,
+	T_SYN_SENT,
+	T_SYN_RECV,
+	T_FIN_WAIT1,
+	T_FIN_WAIT2,
+	T_TIME_WAIT,
+	T_CLOSE,
+	T_CLOSE_WAIT,
+	T_LAST_ACK,
+	T_LISTEN,
+	T_CLOSING
+};
+
+static const char *const names[] = {
+    [T_ESTABLISHED] = "established",
+    [T_SYN_SENT] = "syn-sent",
+    [T_SYN_RECV] = "syn-recv",
+    [T_FIN_WAIT1] = "fin-wait-1",
+    [T_FIN_WAIT2] = "fin-wait-2",
+    [T_TIME_WAIT] = "time-wait",
+    [T_CLOSE] = "closed",
+    [T_CLOSE_WAIT] = "close-wait",
+    [T_LAST_ACK] = "last-ack",
+    [T_LISTEN] = "listening",
+    [T_CLOSING] = "closing",
+};
+
+const char *history_state_name(int state)
+{
+	return state > 0 && state <= T_CLOSING ? names[state] : NULL;
+}
+
+int history_state_parse(const char *name)
+{
+	for (int i = 1; i <= T_CLOSING; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -EINVAL;
+}
+
+void kdb_init(struct kdb *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void kdb_fini(struct kdb *d)
+{
+	free(d->ev);
+	free(d->h);
+	kdb_init(d);
+}
+
+static int grow(void **v, int n, int *cap, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, (size_t)(*cap ? *cap * 2 : 64) * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
+}
+
+/* The live history of host's socket sk, or NULL. */
+static struct khist *live(struct kdb *d, int host, uint64_t sk)
+{
+	for (int i = d->nh - 1; i >= 0; i--)
+		if (d->h[i].host == host && d->h[i].sk == sk && !d->h[i].ended && !d->h[i].mini)
+			return &d->h[i];
+	return NULL;
+}
+
+static void push(struct khist *h, int state)
+{
+	if (h->n && h->states[h->n - 1] == state)
+		return;
+	if (h->n == HISTORY_MAX) {
+		h->truncated = 1;
+		return;
+	}
+	h->states[h->n++] = (uint8_t)state;
+}
+
+static void endpoints(struct khist *h, const struct kev_wire *w)
+{
+	if (w->sport || !h->last.sport)
+		h->last = *w;
+}
+
+static int is_birth(const struct kev_wire *w)
+{
+	return (w->oldstate == T_CLOSE && w->newstate != T_CLOSE) ||
+	       (w->oldstate == T_LISTEN && w->newstate == T_SYN_RECV);
+}
+
+static int follow(struct kdb *d, int host, const struct kev_wire *w)
+{
+	struct khist *h = live(d, host, w->sk);
+
+	if (w->kind == KEV_TIMEWAIT) {
+		if (h)
+			h->pending_tw = w->newstate;
+		return 0;
+	}
+	if (is_birth(w) || !h) {
+		if (h)
+			h->ended = 1; /* the pointer was reused */
+		if (grow((void **)&d->h, d->nh, &d->caph, sizeof(*d->h)))
+			return -ENOMEM;
+		h = &d->h[d->nh++];
+		memset(h, 0, sizeof(*h));
+		h->host = host;
+		h->sk = w->sk;
+		if (!is_birth(w)) /* born before the observer started */
+			push(h, w->oldstate);
+	}
+	endpoints(h, w);
+	if (w->newstate == T_CLOSE && h->pending_tw) {
+		push(h, h->pending_tw);
+		h->mini = 1;
+		return 0;
+	}
+	push(h, w->newstate);
+	if (w->newstate == T_CLOSE)
+		h->ended = 1;
+	return 0;
+}
+
+int kdb_add(struct kdb *d, double t, int host, const struct kev_wire *w)
+{
+	if (grow((void **)&d->ev, d->nev, &d->capev, sizeof(*d->ev)))
+		return -ENOMEM;
+	d->ev[d->nev].t = t;
+	d->ev[d->nev].host = host;
+	d->ev[d->nev++].w = *w;
+	if (w->kind != KEV_STATE && w->kind != KEV_TIMEWAIT)
+		return 0;
+	return follow(d, host, w);
+}
+
+static int same_ends(const struct kev_wire *w, const struct sockdiag_sock *s)
+{
+	size_t n = w->family == AF_INET ? 4 : 16;
+
+	return w->family == s->family && w->sport == s->sport && w->dport == s->dport &&
+	       !memcmp(w->saddr, s->src, n) && !memcmp(w->daddr, s->dst, n);
+}
+
+const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk)
+{
+	for (int i = d->nh - 1; i >= 0; i--)
+		if (d->h[i].host == host && d->h[i].sk == sk)
+			return &d->h[i];
+	return NULL;
+}
+
+int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s)
+{
+	if (s->inode || (s->state != T_TIME_WAIT && s->state != T_FIN_WAIT2))
+		return 0;
+	for (int i = d->nh - 1; i >= 0; i--) {
+		struct khist *h = &d->h[i];
+		int before = h->n >= 2 ? h->states[h->n - 2] : 0;
+		if (h->host != host || !h->ended || h->mini || !same_ends(&h->last, s))
+			continue;
+		if (h->states[h->n - 1] != T_CLOSE ||
+		    (before != T_FIN_WAIT1 && before != T_FIN_WAIT2 && before != T_CLOSING))
+			return 0;
+		h->n--;
+		push(h, s->state);
+		h->ended = 0;
+		h->mini = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int history_gone(struct kdb *d, int host, const struct sockdiag_sock *s)
+{
+	for (int i = d->nh - 1; i >= 0; i--) {
+		struct khist *h = &d->h[i];
+		if (h->host == host && h->mini && !h->ended && same_ends(&h->last, s)) {
+			push(h, T_CLOSE);
+			h->ended = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void history_as_sock(const struct kev_wire *w, int host, history_local_fn local, void *ctx,
+		     struct sockdiag_sock *out)
+{
+	int swap = (w->flags & KEV_F_PACKET) && local && local(ctx, host, w->family, w->daddr);
+
+	memset(out, 0, sizeof(*out));
+	out->family = (uint8_t)w->family;
+	out->protocol = w->flags & KEV_F_PACKET ? w->l4proto : 6;
+	out->state = w->kind == KEV_STATE ? w->newstate : w->newstate ? w->newstate : T_CLOSE;
+	memcpy(out->src, swap ? w->daddr : w->saddr, 16);
+	memcpy(out->dst, swap ? w->saddr : w->daddr, 16);
+	out->sport = swap ? w->dport : w->sport;
+	out->dport = swap ? w->sport : w->dport;
+}
+
+void history_format(const struct khist *h, FILE *f)
+{
+	for (int i = 0; i < h->n; i++)
+		fprintf(f, "%s%s", i ? " " : "", history_state_name(h->states[i]));
+	if (h->truncated)
+		fputs(" ...", f);
+}

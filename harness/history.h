@@ -1,0 +1,89 @@
+/*
+ * history: kernel events of a case, kept in time order, and the history
+ * of states each socket went through, built from them.  Pure: fed with
+ * events (from the BPF observer, or recorded ones in tests).
+ *
+ * A socket is told apart by the kernel's pointer, not its addresses: a new
+ * history starts at each birth (CLOSE -> SYN-SENT for a client, CLOSE ->
+ * LISTEN for a listener, LISTEN -> SYN-RECV for an accepted child).  The
+ * hand-over of a full socket to its TIME-WAIT (or orphaned FIN-WAIT-2)
+ * mini-socket is not a close: the ->CLOSE after a KEV_TIMEWAIT enters the
+ * mini-socket's state instead, and the mini-socket's end, which no event
+ * marks, is entered as `closed` when socket diag no longer shows it
+ * (history_gone()): exact births, observed ends.
+ */
+#ifndef NETCASE_HISTORY_H
+#define NETCASE_HISTORY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/types.h>
+
+#include "kevent_wire.h"
+#include "../netns/sockdiag.h"
+
+struct kevent {
+	double t; /* seconds since the case began */
+	int host;
+	struct kev_wire w;
+};
+
+#define HISTORY_MAX 32
+
+struct khist {
+	int host;
+	uint64_t sk;
+	uint8_t states[HISTORY_MAX]; /* kernel numbering; 7 is closed */
+	int n;
+	int mini;	      /* now a TIME-WAIT / FIN-WAIT-2 mini-socket */
+	int pending_tw;	      /* KEV_TIMEWAIT seen: the next ->CLOSE is the hand-over */
+	int ended;	      /* closed: no more states */
+	int truncated;	      /* more than HISTORY_MAX states came */
+	struct kev_wire last; /* the last endpoints known */
+};
+
+struct kdb {
+	struct kevent *ev;
+	int nev, capev;
+	struct khist *h;
+	int nh, caph;
+};
+
+void kdb_init(struct kdb *d);
+void kdb_fini(struct kdb *d);
+
+/* Record an event and follow its socket's history; 0 or -ENOMEM. */
+int kdb_add(struct kdb *d, double t, int host, const struct kev_wire *w);
+
+/* Socket diag shows a TIME-WAIT or FIN-WAIT-2 mini-socket (inode 0) of host:
+ * without the hand-over probe, the ->CLOSE that a history of these
+ * endpoints ended with from FIN-WAIT-1, FIN-WAIT-2 or CLOSING was the
+ * hand-over to it (observed).  Returns 1 if a history was mended. */
+int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s);
+
+/* The latest history of host's socket sk, or NULL. */
+const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk);
+
+/* Socket diag no longer shows a mini-socket of host with these endpoints:
+ * its history ends (closed).  Returns 1 if one ended. */
+int history_gone(struct kdb *d, int host, const struct sockdiag_sock *s);
+
+/* A state's name in a history, as ss names it ("syn-sent"), or NULL. */
+const char *history_state_name(int state);
+
+/* The state a name stands for (1-11), or -EINVAL. */
+int history_state_parse(const char *name);
+
+/* The endpoints and state of an event or a history, as socket diag would
+ * show them from HOST's side (its own end first): for a packet whose
+ * destination is one of the host's own addresses (local() says so), the
+ * destination is its side. */
+typedef int (*history_local_fn)(void *ctx, int host, int family, const uint8_t *addr);
+void history_as_sock(const struct kev_wire *w, int host, history_local_fn local, void *ctx,
+		     struct sockdiag_sock *out);
+
+/* "syn-sent established ..." of h into f. */
+void history_format(const struct khist *h, FILE *f);
+
+#endif
