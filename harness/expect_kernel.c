@@ -23,9 +23,9 @@ static int history_states(struct cur *c, struct expectation *e)
 	int st, err;
 
 	caselex_ws(c);
-	if (!strncmp(c->p, "==", 2) && (c->p[2] == ' ' || c->p[2] == '\t'))
+	if (!strncmp(c->p, "==", 2) && strchr(" \t", c->p[2]))
 		c->p += 2;
-	else if (!strncmp(c->p, "includes", 8) && (c->p[8] == ' ' || c->p[8] == '\t')) {
+	else if (!strncmp(c->p, "includes", 8) && strchr(" \t", c->p[8])) {
 		c->p += 8;
 		e->includes = 1;
 	} else

@@ -173,7 +173,16 @@ int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s)
 	for (int i = d->nh - 1; i >= 0; i--) {
 		struct khist *h = &d->h[i];
 		int before = h->n >= 2 ? h->states[h->n - 2] : 0;
-		if (h->host != host || !h->ended || h->mini || !same_ends(&h->last, s))
+		if (h->host != host || !same_ends(&h->last, s))
+			continue;
+		if (h->mini && !h->ended) {
+			/* an orphaned FIN-WAIT-2 mini-socket takes the peer's FIN */
+			if (h->states[h->n - 1] == s->state)
+				return 0;
+			push(h, s->state);
+			return 1;
+		}
+		if (!h->ended || h->mini)
 			continue;
 		if (h->states[h->n - 1] != T_CLOSE ||
 		    (before != T_FIN_WAIT1 && before != T_FIN_WAIT2 && before != T_CLOSING))

@@ -59,7 +59,9 @@ int kdb_add(struct kdb *d, double t, int host, const struct kev_wire *w);
 /* Socket diag shows a TIME-WAIT or FIN-WAIT-2 mini-socket (inode 0) of host:
  * without the hand-over probe, the ->CLOSE that a history of these
  * endpoints ended with from FIN-WAIT-1, FIN-WAIT-2 or CLOSING was the
- * hand-over to it (observed).  Returns 1 if a history was mended. */
+ * hand-over to it (observed); a mini-socket already in the history that
+ * shows another state (FIN-WAIT-2 -> TIME-WAIT) enters it.  Returns 1 if
+ * a history changed. */
 int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s);
 
 /* The latest history of host's socket sk, or NULL. */

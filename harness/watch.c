@@ -121,8 +121,8 @@ void watch_sockets(struct run *r)
 			sock_label(s, lab, sizeof(lab));
 			if (r->kev && history_mini_seen(&r->kdb, h, s))
 				run_log(r,
-					"%s: %s %s [observed: the CLOSE was a hand-over to this "
-					"mini-socket]",
+					"%s: %s %s [observed: a mini-socket, whose births and "
+					"states no event marks]",
 					run_host(r, h), lab, sockdiag_state_name(s->state));
 			if (r->kev)
 				continue; /* the kernel's own events say it, exactly */

@@ -56,6 +56,7 @@ int main(void)
 	srunner_add_suite(sr, expect_suite());
 	srunner_add_suite(sr, nlsock_suite());
 	srunner_add_suite(sr, actor_suite());
+	srunner_add_suite(sr, history_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,6 +16,7 @@ Suite *place_suite(void);
 Suite *expect_suite(void);
 Suite *nlsock_suite(void);
 Suite *actor_suite(void);
+Suite *history_suite(void);
 
 struct topo;
 
