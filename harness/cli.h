@@ -13,5 +13,6 @@ int cli_check(int argc, char **argv);
 int cli_list(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_shell(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "case.h"
 #include "clock.h"
+#include "ladder.h"
 #include "cli.h"
 #include "report.h"
 #include "supervisor.h"
@@ -520,4 +521,38 @@ int cli_shell(int argc, char **argv)
 	}
 	execl(sh ? sh : "/bin/sh", sh ? sh : "/bin/sh", NULL);
 	return 127;
+}
+
+/* netcase report --text DIR: a case's ladder (DIR/ladder.tsv) as text. */
+int cli_report(int argc, char **argv)
+{
+	struct ladder_event *ev = NULL;
+	char path[4200], why[128], **hosts = NULL;
+	int nh = 0, n = 0, err;
+	FILE *f;
+
+	if (argc != 3 || strcmp(argv[1], "--text")) {
+		fprintf(stderr, "usage: netcase report --text DIR (a case's evidence folder)\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/ladder.tsv", argv[2]);
+	f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr,
+			"netcase report: %s: %s (run the case with --artifacts DIR, or "
+			"let it fail, to get its evidence)\n",
+			path, strerror(errno));
+		return 1;
+	}
+	err = ladder_tsv_read(f, &hosts, &nh, &ev, &n, why, sizeof(why));
+	fclose(f);
+	if (!err)
+		ladder_text(stdout, (const char *const *)hosts, nh, ev, n, 160);
+	else
+		fprintf(stderr, "netcase report: %s: %s\n", path, why);
+	for (int h = 0; h < nh; h++)
+		free(hosts[h]);
+	free(hosts);
+	free(ev);
+	return err ? 1 : 0;
 }

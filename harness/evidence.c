@@ -36,6 +36,7 @@
 struct pkt_walk {
 	struct run *r;
 	int link;
+	struct ladder_flows flows; /* relative sequence numbers, retransmissions */
 };
 
 /* One captured frame as an arrow between the two hosts of its link. */
@@ -63,14 +64,18 @@ static void ladder_packet(void *arg, const struct pcap_pkthdr *h, const unsigned
 				  : pi.flags & PKT_FIN ? "fin"
 				  : pi.payload	       ? "data"
 						       : "ack";
+		uint32_t seq, ack;
+		int re = ladder_flow_seq(&w->flows, &pi, &seq, &ack);
+		char acks[24] = "";
+
 		pkt_flags_format(pi.flags, flags, sizeof(flags));
-		if (pi.payload)
-			run_ladder_add(w->r, t, LADDER_PACKET, from, to, cls,
-				       "%s :%u>:%u %uB win %u", flags, pi.sport, pi.dport,
-				       pi.payload, pi.window);
-		else
-			run_ladder_add(w->r, t, LADDER_PACKET, from, to, cls, "%s :%u>:%u win %u",
-				       flags, pi.sport, pi.dport, pi.window);
+		if (pi.flags & PKT_ACK)
+			snprintf(acks, sizeof(acks), " ack %u", ack);
+		run_ladder_add(w->r, t, LADDER_PACKET, from, to, cls,
+			       "%s%s :%u>:%u seq %u%s len %u win %u", re > 0 ? "RETRANS " : "",
+			       flags, pi.sport, pi.dport, seq, acks, pi.payload, pi.window);
+		if (re > 0 && w->r->nlev)
+			w->r->lev[w->r->nlev - 1].retrans = 1;
 	} else if (pi.protocol == IPPROTO_UDP) {
 		run_ladder_add(w->r, t, LADDER_PACKET, from, to, "other", "UDP :%u>:%u %uB",
 			       pi.sport, pi.dport, pi.payload);
@@ -79,25 +84,35 @@ static void ladder_packet(void *arg, const struct pcap_pkthdr *h, const unsigned
 	}
 }
 
-static void ladder_write(struct run *r, const char *path, const char *title)
+/* ladder.html, and ladder.tsv for `netcase report --text`. */
+static void ladder_write(struct run *r, const char *title)
 {
 	const char **hosts = calloc(r->m->topo.nhosts, sizeof(*hosts));
+	char path[4400];
 	FILE *f;
 
 	if (!hosts)
 		return;
 
 	for (int l = 0; l < r->m->topo.nlinks; l++) {
-		struct pkt_walk w = {r, l};
+		struct pkt_walk w = {r, l, {0}};
 		if (r->caps[l])
 			capture_foreach(r->caps[l], ladder_packet, &w);
+		ladder_flows_free(&w.flows);
 	}
 	ladder_sort(r->lev, r->nlev);
 	for (int h = 0; h < r->m->topo.nhosts; h++)
 		hosts[h] = r->m->topo.hosts[h].name;
+	snprintf(path, sizeof(path), "%s/ladder.html", r->evdir);
 	f = fopen(path, "we");
 	if (f) {
 		ladder_render(f, title, hosts, r->m->topo.nhosts, r->lev, r->nlev, 2000);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/ladder.tsv", r->evdir);
+	f = fopen(path, "we");
+	if (f) {
+		ladder_tsv_write(f, hosts, r->m->topo.nhosts, r->lev, r->nlev);
 		fclose(f);
 	}
 	free(hosts);
@@ -151,10 +166,9 @@ void evidence_file(struct run *r, const char *name, const char *text, size_t len
 
 void evidence_write(struct run *r)
 {
-	char name[128], path[4400];
+	char name[128];
 
-	snprintf(path, sizeof(path), "%s/ladder.html", r->evdir);
-	ladder_write(r, path, r->m->file);
+	ladder_write(r, r->m->file);
 
 	fflush(r->tl);
 	evidence_file(r, "timeline.log", r->tlbuf, r->tllen);

@@ -748,6 +748,8 @@ int expect_run(struct run *r, const struct step *s, int idx)
 	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
 		ok = 0; /* cut short by the case timeout */
 	run_log(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
+	run_ladder_add(r, run_rel(r), LADDER_EXPECT, -1, -1, ok ? "pass" : "fail",
+		       "%s line %d: %s (%s)", ok ? "PASS" : "FAIL", s->line, s->source, ob.text);
 	if (ok)
 		return VERDICT_PASS;
 	r->res->nfailed++;

@@ -157,22 +157,10 @@ int expect_events_parse(struct cur *c, struct expectation *e)
 
 /* ---- observing ---- */
 
-/* Whether addr is one of host's own addresses (ctx: the topology). */
+/* Whether addr is one of host's own addresses (ctx: the run). */
 static int host_local(void *ctx, int host, int family, const uint8_t *addr)
 {
-	const struct topo *t = ctx;
-	uint8_t b[16];
-
-	for (int l = 0; l < t->nlinks; l++) {
-		int s = topo_link_side(t, l, host);
-		if (s < 0)
-			continue;
-		if (inet_pton(family, family == AF_INET ? t->links[l].v4[s] : t->links[l].v6[s],
-			      b) == 1 &&
-		    !memcmp(b, addr, family == AF_INET ? 4 : 16))
-			return 1;
-	}
-	return 0;
+	return run_host_of_addr(ctx, family, addr) == host;
 }
 
 static int history_matches(const struct expectation *e, const struct khist *h)
@@ -267,7 +255,7 @@ static int event_counts(struct run *r, const struct expectation *e, const struct
 		return 0;
 	if (!e->filter)
 		return 1;
-	history_as_sock(w, ev->host, host_local, (void *)&r->m->topo, &s);
+	history_as_sock(w, ev->host, host_local, r, &s);
 	return filter_match(e->filter, &s);
 }
 

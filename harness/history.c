@@ -182,7 +182,18 @@ int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s)
 			push(h, s->state);
 			return 1;
 		}
-		if (!h->ended || h->mini)
+		if (!h->ended && !h->mini) {
+			/* socket diag was quicker than the ring buffer: the ->CLOSE
+			 * still to come is the hand-over (a full socket is never in
+			 * TIME-WAIT; one in FIN-WAIT-1 is not yet in FIN-WAIT-2) */
+			int last = h->states[h->n - 1];
+			if (h->pending_tw || (s->state == T_FIN_WAIT2 && last != T_FIN_WAIT1) ||
+			    (last != T_FIN_WAIT1 && last != T_FIN_WAIT2 && last != T_CLOSING))
+				return 0;
+			h->pending_tw = s->state;
+			return 1;
+		}
+		if (h->mini)
 			continue;
 		if (h->states[h->n - 1] != T_CLOSE ||
 		    (before != T_FIN_WAIT1 && before != T_FIN_WAIT2 && before != T_CLOSING))

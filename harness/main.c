@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	      "                         (/run/netns), a path to a netns file, or a pid;\n"
 	      "                         FILTER is ss's filter language (see netcase(1))\n"
 	      "  counters [TARGET] [NAME...]  show nstat-named counters of a namespace\n"
+	      "  report --text DIR      a case's ladder (its evidence folder) as plain text\n"
 	      "  help                   show this help\n"
 	      "  version                show the version\n"
 	      "\n"
@@ -61,9 +62,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", cli_run},		{"list", cli_list},   {"check", cli_check},
-	    {"clean", cli_clean},	{"shell", cli_shell}, {"ss", cli_ss},
-	    {"counters", cli_counters},
+	    {"run", cli_run},		{"list", cli_list},	{"check", cli_check},
+	    {"clean", cli_clean},	{"shell", cli_shell},	{"ss", cli_ss},
+	    {"counters", cli_counters}, {"report", cli_report},
 	};
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))

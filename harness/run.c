@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -194,6 +195,21 @@ int run_dump(struct run *r, int h, const struct sockdiag_req *req, struct sockdi
 			return err;
 	}
 	return sockdiag_dump_sock(r->diag[h], req, out, NULL);
+}
+
+int run_host_of_addr(const struct run *r, int family, const uint8_t *addr)
+{
+	const struct topo *t = &r->m->topo;
+	uint8_t b[16];
+
+	for (int l = 0; l < t->nlinks; l++)
+		for (int s = 0; s < 2; s++)
+			if (inet_pton(family,
+				      family == AF_INET ? t->links[l].v4[s] : t->links[l].v6[s],
+				      b) == 1 &&
+			    !memcmp(b, addr, family == AF_INET ? 4 : 16))
+				return s ? t->links[l].b : t->links[l].a;
+	return -1;
 }
 
 void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,

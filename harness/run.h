@@ -89,6 +89,9 @@ const char *run_host(struct run *r, int h);
 int run_dump(struct run *r, int h, const struct sockdiag_req *req, struct sockdiag_list *out);
 int run_ns(struct run *r, int h);
 
+/* The host with this address (AF_INET or AF_INET6, network order), or -1. */
+int run_host_of_addr(const struct run *r, int family, const uint8_t *addr);
+
 /* An event of the timeline page. */
 void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
 		    const char *cls, const char *fmt, ...) __attribute__((format(printf, 7, 8)));

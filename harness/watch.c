@@ -74,10 +74,21 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 		w->flags & KEV_F_PACKET ? " packet" : "", l, p);
 	if (w->kind == KEV_DROP && w->l4proto != IPPROTO_TCP)
 		return; /* IPv6 link chatter and the like: events.log only */
+	if (w->kind == KEV_DROP)
+		run_ladder_add(r, t, LADDER_DROP, run_host_of_addr(r, w->family, w->saddr), h, NULL,
+			       "%s :%u>:%u", what, w->sport, w->dport);
+	else if (w->kind != KEV_STATE && w->kind != KEV_TIMEWAIT)
+		run_ladder_add(r, t, LADDER_MARK, h, -1, NULL, "%s :%u", kind_names[w->kind],
+			       w->sport);
 	if (w->kind == KEV_STATE) {
 		run_log(r, "%s: %s %s %s [kernel, %.6fs]", run_host(r, h), l, p, what, t);
-		run_ladder_add(r, t, LADDER_STATE, h, -1, NULL, ":%u %s", w->sport,
-			       kstate(w->newstate));
+		/* a client's first event has no port yet: name its peer's */
+		if (w->sport)
+			run_ladder_add(r, t, LADDER_STATE, h, -1, NULL, ":%u %s", w->sport,
+				       kstate(w->newstate));
+		else
+			run_ladder_add(r, t, LADDER_STATE, h, -1, NULL, "->:%u %s", w->dport,
+				       kstate(w->newstate));
 	} else if (w->kind != KEV_TIMEWAIT)
 		run_log(r, "%s: %s %s %s %s [kernel, %.6fs]", run_host(r, h), kind_names[w->kind],
 			l, p, what, t);

@@ -116,6 +116,30 @@ START_TEST(t_handover_exact)
 }
 END_TEST
 
+/* Socket diag shows the TIME-WAIT mini-socket before the ring buffer has
+ * delivered the ->CLOSE of the hand-over. */
+START_TEST(t_handover_diag_first)
+{
+	struct kdb d;
+	struct sockdiag_sock tw = mini(6);
+	struct kev_wire close = ev(KEV_STATE, SK_CLIENT, 5, 7, 0, 8888);
+
+	kdb_init(&d);
+	client_close(&d, 0);
+	d.nh = 0; /* again, without the last event */
+	d.nev = 0;
+	client_close(&d, 0);
+	d.h[0].n--; /* as if the ->CLOSE had not come yet */
+	d.h[0].ended = 0;
+	ck_assert_int_eq(history_mini_seen(&d, 0, &tw), 1);
+	ck_assert_int_eq(history_mini_seen(&d, 0, &tw), 0);
+	kdb_add(&d, 1, 0, &close);
+	ck_assert_str_eq(format(&d.h[0]), "syn-sent established fin-wait-1 fin-wait-2 time-wait");
+	ck_assert(d.h[0].mini && !d.h[0].ended);
+	kdb_fini(&d);
+}
+END_TEST
+
 /* An orphaned FIN-WAIT-2 mini-socket that then takes the peer's FIN. */
 START_TEST(t_orphan_fin_wait_2)
 {
@@ -261,6 +285,7 @@ Suite *history_suite(void)
 	tcase_add_test(tc, t_handover_observed);
 	tcase_add_test(tc, t_handover_exact);
 	tcase_add_test(tc, t_orphan_fin_wait_2);
+	tcase_add_test(tc, t_handover_diag_first);
 	tcase_add_test(tc, t_child_and_reuse);
 	tcase_add_test(tc, t_born_before);
 	tcase_add_test(tc, t_packet_side);

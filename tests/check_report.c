@@ -1,6 +1,8 @@
 /* Report formatters: table, TAP, JUnit, and the run's exit status. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "../harness/ladder.h"
 #include "../harness/report.h"
@@ -116,6 +118,128 @@ START_TEST(t_ladder)
 }
 END_TEST
 
+/* Drops, kernel marks, verdicts and a quiet stretch, on the page and as text. */
+static struct ladder_event ev2[] = {
+    {.t = 0.1, .kind = LADDER_PACKET, .from = 0, .to = 1, .label = "SYN", .cls = "syn"},
+    {.t = 0.2, .kind = LADDER_DROP, .from = 0, .to = 1, .label = "NETFILTER_DROP :40000>:80"},
+    {.t = 3.5,
+     .kind = LADDER_PACKET,
+     .from = 0,
+     .to = 1,
+     .label = "RETRANS SYN",
+     .cls = "syn",
+     .retrans = 1},
+    {.t = 3.5, .kind = LADDER_MARK, .from = 0, .to = -1, .label = "retransmit :40000"},
+    {.t = 3.6,
+     .kind = LADDER_EXPECT,
+     .from = -1,
+     .to = -1,
+     .label = "FAIL line 9: x",
+     .cls = "fail"},
+    {.t = 3.7, .kind = LADDER_DROP, .from = -1, .to = 1, .label = "NO_SOCKET\twith a tab"},
+};
+
+START_TEST(t_ladder_kernel)
+{
+	const char *hosts[] = {"client", "server"};
+	char *buf = NULL, **h2, why[64];
+	struct ladder_event *back;
+	size_t len = 0;
+	int nh, n;
+	FILE *f = open_memstream(&buf, &len);
+
+	ladder_render(f, "k.case", hosts, 2, ev2, 6, 100);
+	fclose(f);
+	ck_assert_int_eq(count(buf, "class=\"drop\""), 2);
+	ck_assert_int_eq(count(buf, "class=\"cross\""), 2);
+	ck_assert_int_eq(count(buf, "class=\"syn retrans\""), 1);
+	ck_assert_int_eq(count(buf, "class=\"mark\""), 1);
+	ck_assert_int_eq(count(buf, "class=\"expect fail\""), 1);
+	ck_assert_msg(strstr(buf, "~ 3.300 s without events ~"), "the idle break");
+	free(buf);
+	/* the same events through ladder.tsv and back */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ladder_tsv_write(f, hosts, 2, ev2, 6);
+	fclose(f);
+	f = fmemopen(buf, len, "r");
+	ck_assert_int_eq(ladder_tsv_read(f, &h2, &nh, &back, &n, why, sizeof(why)), 0);
+	fclose(f);
+	ck_assert_int_eq(nh, 2);
+	ck_assert_int_eq(n, 6);
+	ck_assert_str_eq(h2[1], "server");
+	ck_assert(back[2].retrans && back[2].kind == LADDER_PACKET && back[1].kind == LADDER_DROP);
+	ck_assert_str_eq(back[5].label, "NO_SOCKET with a tab");
+	ck_assert_int_eq(back[5].from, -1);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ladder_text(f, (const char *const *)h2, nh, back, n, 100);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "syn") && strstr(buf, "->|   SYN"), "%s", buf);
+	ck_assert_msg(strstr(buf, "X   DROP NETFILTER_DROP"), "%s", buf);
+	ck_assert_msg(strstr(buf, "=====") && strstr(buf, "RETRANS SYN"), "%s", buf);
+	ck_assert_msg(strstr(buf, "~ 3.300 s without events ~"), "%s", buf);
+	ck_assert_msg(strstr(buf, "== FAIL line 9: x"), "%s", buf);
+	free(buf);
+	for (int i = 0; i < nh; i++)
+		free(h2[i]);
+	free(h2);
+	free(back);
+	/* not a ladder.tsv */
+	f = fmemopen("nonsense\n", 9, "r");
+	ck_assert_int_eq(ladder_tsv_read(f, &h2, &nh, &back, &n, why, sizeof(why)), -EINVAL);
+	fclose(f);
+	ck_assert_str_eq(why, "line 1: not a ladder.tsv line");
+	free(h2);
+	free(back);
+}
+END_TEST
+
+/* tcpdump's relative numbers, and a retransmission told by its range. */
+START_TEST(t_ladder_flows)
+{
+	struct ladder_flows fl = {0};
+	struct pkt_info syn = {.family = AF_INET,
+			       .sport = 40000,
+			       .dport = 80,
+			       .flags = PKT_SYN,
+			       .seq = 1000},
+			synack = {.family = AF_INET,
+				  .sport = 80,
+				  .dport = 40000,
+				  .flags = PKT_SYN | PKT_ACK,
+				  .seq = 5000,
+				  .ack = 1001},
+			data = {.family = AF_INET,
+				.sport = 40000,
+				.dport = 80,
+				.flags = PKT_ACK,
+				.seq = 1001,
+				.ack = 5001,
+				.payload = 100};
+	uint32_t seq, ack;
+
+	syn.src[0] = data.src[0] = synack.dst[0] = 1;
+	syn.dst[0] = data.dst[0] = synack.src[0] = 2;
+	ck_assert_int_eq(ladder_flow_seq(&fl, &syn, &seq, &ack), 0);
+	ck_assert(seq == 0 && ack == 0);
+	ck_assert_int_eq(ladder_flow_seq(&fl, &syn, &seq, &ack), 1); /* the SYN again */
+	ck_assert_int_eq(ladder_flow_seq(&fl, &synack, &seq, &ack), 0);
+	ck_assert(seq == 0 && ack == 1);
+	ck_assert_int_eq(ladder_flow_seq(&fl, &data, &seq, &ack), 0);
+	ck_assert(seq == 1 && ack == 1);
+	ck_assert_int_eq(ladder_flow_seq(&fl, &data, &seq, &ack), 1);
+	data.seq += 100;
+	ck_assert_int_eq(ladder_flow_seq(&fl, &data, &seq, &ack), 0);
+	ck_assert_uint_eq(seq, 101);
+	data.payload = 0; /* a pure ACK is never a retransmission */
+	data.seq -= 1;
+	ck_assert_int_eq(ladder_flow_seq(&fl, &data, &seq, &ack), 0);
+	ladder_flows_free(&fl);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -127,6 +251,8 @@ Suite *report_suite(void)
 	tcase_add_test(tc, t_junit);
 	tcase_add_test(tc, t_status);
 	tcase_add_test(tc, t_ladder);
+	tcase_add_test(tc, t_ladder_kernel);
+	tcase_add_test(tc, t_ladder_flows);
 	suite_add_tcase(s, tc);
 	return s;
 }
