@@ -42,6 +42,24 @@ static const char *kstate(int st)
 	return st == 7 ? "CLOSE" : sockdiag_state_name(st);
 }
 
+/* A full socket closed from FIN-WAIT-1, FIN-WAIT-2 or CLOSING: the kernel
+ * creates the mini-socket that takes over before that CLOSE, so socket diag
+ * shows it now if there is one (without the fentry probe this is how the
+ * hand-over is known). */
+static void mini_lookup(struct run *r, int h, const struct kev_wire *w)
+{
+	struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = (1u << 5) | (1u << 6)};
+	struct sockdiag_list l = {0};
+
+	if (kevents_exact_timewait(r->kev) || w->kind != KEV_STATE || w->newstate != 7 ||
+	    (w->oldstate != 4 && w->oldstate != 5 && w->oldstate != 11))
+		return;
+	if (!run_dump(r, h, &req, &l))
+		for (size_t i = 0; i < l.n; i++)
+			history_mini_seen(&r->kdb, h, &l.v[i]);
+	sockdiag_list_free(&l);
+}
+
 static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 {
 	struct run *r = ctx;
@@ -53,6 +71,7 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 		run_fail(r, "kernel events: out of memory");
 		return;
 	}
+	mini_lookup(r, h, w);
 	ssfmt_endpoint(w->family, w->saddr, w->sport, l, sizeof(l));
 	ssfmt_endpoint(w->family, w->daddr, w->dport, p, sizeof(p));
 	if (w->kind == KEV_STATE || w->kind == KEV_TIMEWAIT) {
@@ -113,6 +132,7 @@ void watch_kernel(struct run *r)
 /* Log every socket that appeared, changed state or vanished since the last look. */
 void watch_sockets(struct run *r)
 {
+	watch_kernel(r); /* first: what the kernel said explains what diag shows */
 	for (int h = 0; h < r->m->topo.nhosts; h++) {
 		struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = ~0u};
 		struct sockdiag_list cur = {0};
@@ -189,7 +209,6 @@ void watch_actors(struct run *r)
 void watch_observe(struct run *r)
 {
 	watch_actors(r);
-	watch_kernel(r);
 	watch_sockets(r);
 }
 
