@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Environment: NETCASE_SLOW=F widens every deadline (within, timeout) F times\n"
 	      "on a slow machine; throughout windows and kernel timers keep their length.\n"
-	      "NETCASE_BPF_DEBUG=1 prints libbpf's messages (why kernel events are off).\n"
+	      "NETCASE_KEVENTS=0 turns the kernel-event observer off; NETCASE_BPF_DEBUG=1\n"
+	      "prints libbpf's messages (why kernel events are off).\n"
 	      "ss options: -u include UDP sockets, -p show the processes holding them,\n"
 	      "-r FILE also write the raw netlink dump.\n"
 	      "See netcase(1) for details.\n",

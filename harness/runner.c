@@ -390,7 +390,13 @@ static int run_kernel_events(struct run *r)
 	const struct case_model *m = r->m;
 	struct utsname u;
 
-	r->kev = kevents_open(r->ns, m->topo.nhosts, r->kev_why, sizeof(r->kev_why));
+	const char *off = getenv("NETCASE_KEVENTS");
+
+	if (off && !strcmp(off, "0"))
+		snprintf(r->kev_why, sizeof(r->kev_why),
+			 "kernel events are turned off (NETCASE_KEVENTS=0)");
+	else
+		r->kev = kevents_open(r->ns, m->topo.nhosts, r->kev_why, sizeof(r->kev_why));
 	if (r->kev)
 		run_log(r, "kernel events: observed through BPF (exact), %s",
 			kevents_exact_timewait(r->kev)

@@ -138,6 +138,7 @@ static void fake_fini(struct fake *f)
 	fclose(f->r.tl);
 	free(f->out);
 	free(f->tl);
+	free(f->r.lev); /* the verdicts drawn on the ladder */
 }
 
 START_TEST(t_exits_judged)
