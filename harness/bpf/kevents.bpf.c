@@ -177,31 +177,8 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct s
 	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(set_state, struct sock *sk, int oldstate, int newstate)
-{
-	const struct sock_common *c;
-	__u32 netns;
-	struct kev_wire *e;
-
-	if (!sk)
-		return 0;
-	c = &sk->__sk_common;
-	netns = sk_netns(c);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, KEV_STATE);
-	if (!e)
-		return 0;
-	e->sk = (__u64)sk;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
-	from_sock(e, c);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-static __always_inline int sock_event(const struct sock *sk, __u16 kind)
+/* An event of socket sk: old and new state given, or (-1) its state now. */
+static __always_inline int sock_event(const struct sock *sk, __u16 kind, int oldstate, int newstate)
 {
 	const struct sock_common *c;
 	__u32 netns;
@@ -217,24 +194,31 @@ static __always_inline int sock_event(const struct sock *sk, __u16 kind)
 	if (!e)
 		return 0;
 	e->sk = (__u64)sk;
-	e->newstate = BPF_CORE_READ(c, skc_state);
+	e->oldstate = oldstate >= 0 ? oldstate : BPF_CORE_READ(c, skc_state);
+	e->newstate = newstate >= 0 ? newstate : BPF_CORE_READ(c, skc_state);
 	from_sock(e, c);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state, struct sock *sk, int oldstate, int newstate)
+{
+	return sock_event(sk, KEV_STATE, oldstate, newstate);
 }
 
 /* 6.1: (sk, skb), fired only for a segment that went out. */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 {
-	return sock_event(sk, KEV_RETRANS);
+	return sock_event(sk, KEV_RETRANS, 0, -1);
 }
 
 /* Later: (sk, skb, err), fired for failed attempts too. */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit3, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return err ? 0 : sock_event(sk, KEV_RETRANS);
+	return err ? 0 : sock_event(sk, KEV_RETRANS, 0, -1);
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
@@ -287,7 +271,7 @@ int BPF_PROG(send_reset, const struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(receive_reset, struct sock *sk)
 {
-	return sock_event(sk, KEV_RST_RECV);
+	return sock_event(sk, KEV_RST_RECV, 0, -1);
 }
 
 static __always_inline int drop(const struct sk_buff *skb, __u32 reason, const struct sock *rx_sk)
@@ -329,23 +313,7 @@ int BPF_PROG(kfree_skb4, struct sk_buff *skb, void *location, int reason, struct
 SEC("fentry/tcp_time_wait")
 int BPF_PROG(time_wait, struct sock *sk, int state, int timeo)
 {
-	__u32 netns;
-	struct kev_wire *e;
-
-	if (!sk)
-		return 0;
-	netns = sk_netns(&sk->__sk_common);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, KEV_TIMEWAIT);
-	if (!e)
-		return 0;
-	e->sk = (__u64)sk;
-	e->oldstate = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->newstate = state;
-	from_sock(e, &sk->__sk_common);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return sock_event(sk, KEV_TIMEWAIT, -1, state);
 }
 
 char LICENSE[] SEC("license") = "GPL";
