@@ -114,8 +114,9 @@ static const char *bracket_end(const char *p)
 }
 
 /* The copy count of "{m}", "{m,}" or "{m,n}" at p (how many times the regex
- * compiler duplicates the atom); 0 when p is not a valid bound. */
-static double bound_factor(const char **pp)
+ * compiler duplicates the atom) and its minimum in *min; 0 when p is not a
+ * valid bound. */
+static double bound_factor(const char **pp, double *min)
 {
 	char *end;
 	const char *p = *pp + 1;
@@ -134,60 +135,120 @@ static double bound_factor(const char **pp)
 	if (*end != '}')
 		return 0;
 	*pp = end;
+	*min = m;
 	return (m > n ? m : n) < 1 ? 1 : (m > n ? m : n);
+}
+
+/* One group level: its size in copies, its last atom's, and whether the
+ * branch so far (pre, then the last atom) or an earlier branch can match
+ * the empty string. */
+struct re_frame {
+	double total, last;
+	int pre, lastn, anyn;
+};
+
+struct re_walk {
+	struct re_frame f[UNITS_REGEX_DEPTH + 1];
+	unsigned d;
+	double nulls; /* copies of atoms that can match empty */
+};
+
+static void re_atom(struct re_frame *f, double size, int nullable)
+{
+	f->pre &= f->lastn;
+	f->lastn = nullable;
+	f->last = size;
+	f->total += size;
+}
+
+static void re_repeat(struct re_walk *w, double factor, int min0)
+{
+	struct re_frame *f = &w->f[w->d];
+
+	if (f->lastn)
+		w->nulls += f->last * factor;
+	f->total += f->last * (factor - 1);
+	f->last *= factor;
+	f->lastn |= min0;
+}
+
+static void re_open(struct re_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->pre = f->lastn = 1;
+}
+
+/* One character (or escape, or bracket expression) of the regex at *pp. */
+static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
+{
+	struct re_frame *f = &w->f[w->d];
+	const char *p = *pp;
+	double fac, min = 1;
+	int null;
+
+	switch (*p) {
+	case '(':
+		if (++w->d > max_depth)
+			return -ELOOP;
+		re_open(&w->f[w->d]);
+		return 0;
+	case ')':
+		if (!w->d)
+			break; /* a literal ')' in ERE */
+		null = f->anyn || (f->pre && f->lastn);
+		fac = f->total < 1 ? 1 : f->total;
+		re_atom(&w->f[--w->d], fac, null);
+		return 0;
+	case '|':
+		f->anyn |= f->pre && f->lastn;
+		f->pre = f->lastn = 1;
+		f->last = 0;
+		return 0;
+	case '*':
+	case '?':
+		f->lastn = 1;
+		return 0;
+	case '+':
+		re_repeat(w, 2, 0);
+		return 0;
+	case '{':
+		if (!(fac = bound_factor(pp, &min)))
+			break;
+		re_repeat(w, fac, min == 0);
+		return 0;
+	case '^':
+	case '$':
+		re_atom(f, 1, 1);
+		return 0;
+	case '[':
+		*pp = bracket_end(p) - 1;
+		break;
+	case '\\':
+		if (p[1])
+			++*pp;
+		break;
+	}
+	re_atom(f, 1, 0);
+	return 0;
 }
 
 int units_regex_bounded(const char *re, unsigned max_depth, double max_size)
 {
-	double total[UNITS_REGEX_DEPTH + 1] = {0}, last[UNITS_REGEX_DEPTH + 1] = {0}, f;
-	unsigned d = 0;
+	struct re_walk *w = malloc(sizeof(*w));
+	int err = 0;
 
+	if (!w)
+		return -ENOMEM;
 	if (max_depth > UNITS_REGEX_DEPTH)
 		max_depth = UNITS_REGEX_DEPTH;
-	for (const char *p = re; *p; p++) {
-		switch (*p) {
-		case '(':
-			if (++d > max_depth)
-				return -ELOOP;
-			total[d] = last[d] = 0;
-			continue;
-		case ')':
-			if (!d)
-				break; /* a literal ')' in ERE */
-			f = total[d] < 1 ? 1 : total[d];
-			d--;
-			last[d] = f;
-			total[d] += f;
-			goto check;
-		case '|':
-			last[d] = 0;
-			continue;
-		case '*':
-		case '?':
-			continue;
-		case '+':
-			f = 2;
-			goto repeat;
-		case '{':
-			if (!(f = bound_factor(&p)))
-				break;
-		repeat:
-			total[d] += last[d] * (f - 1);
-			last[d] *= f;
-			goto check;
-		case '[':
-			p = bracket_end(p) - 1;
-			break;
-		case '\\':
-			if (p[1])
-				p++;
-			break;
-		}
-		last[d] = 1;
-		total[d] += 1;
-	check:
-		if (total[d] > max_size)
-			return -E2BIG;
+	w->d = 0;
+	w->nulls = 0;
+	re_open(&w->f[0]);
+	for (const char *p = re; *p && !err; p++) {
+		err = re_step(w, &p, max_depth);
+		if (!err && (w->f[w->d].total > max_size || w->nulls > max_size / 20))
+			err = -E2BIG;
 	}
-	return 0;
+	free(w);
+	return err;
 }

@@ -72,6 +72,8 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 		return;
 	}
 	mini_lookup(r, h, w);
+	if (w->kind >= sizeof(kind_names) / sizeof(kind_names[0]) || !kind_names[w->kind])
+		return; /* a kind this side does not know: in the record, not the logs */
 	ssfmt_endpoint(w->family, w->saddr, w->sport, l, sizeof(l));
 	ssfmt_endpoint(w->family, w->daddr, w->dport, p, sizeof(p));
 	if (w->kind == KEV_STATE || w->kind == KEV_TIMEWAIT) {

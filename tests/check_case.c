@@ -208,6 +208,17 @@ static const struct {
     {"\\{50000}", 0},	     /* an escaped '{': a literal character */
     {"((((a))))", 0},
     {"a)b{20000}", -E2BIG},
+    /* repeated atoms that can match empty: quadratic in regcomp, at most 500 */
+    {"(){100}{100}", -E2BIG},
+    {"(){500}", 0},
+    {"(){501}", -E2BIG},
+    {"a?{501}", -E2BIG},
+    {"(a|){600}", -E2BIG},
+    {"(a|b){600}", 0},
+    {"(ab?){3000}", 0},
+    {"(a*b*){300}{2}", -E2BIG},
+    {"(^){600}", -E2BIG},
+    {"x*y*z*(ab)?", 0},
 };
 
 START_TEST(t_regex_bounded)
