@@ -653,7 +653,7 @@ static const struct expect_ops ops[] = {
     [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, expect_history_parse,
 			expect_history_observe, expect_history_describe, NULL},
     [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, expect_events_parse,
-		       expect_events_observe, NULL, NULL},
+		       expect_events_observe, NULL, free},
 };
 
 const struct expect_ops *expect_ops_of(enum expect_kind kind)

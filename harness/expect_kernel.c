@@ -157,12 +157,6 @@ int expect_events_parse(struct cur *c, struct expectation *e)
 
 /* ---- observing ---- */
 
-/* Whether addr is one of host's own addresses (ctx: the run). */
-static int host_local(void *ctx, int host, int family, const uint8_t *addr)
-{
-	return run_host_of_addr(ctx, family, addr) == host;
-}
-
 static int history_matches(const struct expectation *e, const struct khist *h)
 {
 	int j = 0;
@@ -184,7 +178,7 @@ static int history_selected(struct run *r, const struct expectation *e, const st
 
 	if (h->host != e->host || !h->n)
 		return 0;
-	history_as_sock(&h->last, h->host, NULL, NULL, &s);
+	history_as_sock(&h->last, 0, &s);
 	s.state = h->states[h->n - 1];
 	return filter_match(e->filter, &s);
 }
@@ -241,8 +235,7 @@ void expect_history_describe(struct run *r, const struct expectation *e, FILE *o
 		fprintf(out, "  no socket on %s matched the filter\n", run_host(r, e->host));
 }
 
-static int event_counts(struct run *r, const struct expectation *e, const struct kevent *ev,
-			int reason)
+static int event_counts(const struct expectation *e, const struct kevent *ev, int reason)
 {
 	const struct kev_wire *w = &ev->w;
 	struct sockdiag_sock s;
@@ -255,17 +248,30 @@ static int event_counts(struct run *r, const struct expectation *e, const struct
 		return 0;
 	if (!e->filter)
 		return 1;
-	history_as_sock(w, ev->host, host_local, r, &s);
+	history_as_sock(w, ev->to_host, &s);
 	return filter_match(e->filter, &s);
 }
 
+/* Events only accumulate: each tick counts just the ones since the last. */
+struct events_count {
+	int seen, reason;
+	long long n;
+};
+
 int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
-	int reason = e->ev_reason[0] && r->kev ? kevents_reason_value(r->kev, e->ev_reason) : -1;
-	long long n = 0;
+	struct events_count *st = *state;
+	long long n;
 
-	for (int i = 0; i < r->kdb.nev; i++)
-		n += event_counts(r, e, &r->kdb.ev[i], reason);
+	if (!st) {
+		if (!(st = *state = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		st->reason =
+		    e->ev_reason[0] && r->kev ? kevents_reason_value(r->kev, e->ev_reason) : -1;
+	}
+	for (; st->seen < r->kdb.nev; st->seen++)
+		st->n += event_counts(e, &r->kdb.ev[st->seen], st->reason);
+	n = st->n;
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	snprintf(ob->text, sizeof(ob->text), "%lld events", n);

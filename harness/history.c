@@ -138,12 +138,13 @@ static int follow(struct kdb *d, int host, const struct kev_wire *w)
 	return 0;
 }
 
-int kdb_add(struct kdb *d, double t, int host, const struct kev_wire *w)
+int kdb_add(struct kdb *d, double t, int host, int to_host, const struct kev_wire *w)
 {
 	if (grow((void **)&d->ev, d->nev, &d->capev, sizeof(*d->ev)))
 		return -ENOMEM;
 	d->ev[d->nev].t = t;
 	d->ev[d->nev].host = host;
+	d->ev[d->nev].to_host = to_host;
 	d->ev[d->nev++].w = *w;
 	if (w->kind != KEV_STATE && w->kind != KEV_TIMEWAIT)
 		return 0;
@@ -220,10 +221,9 @@ int history_gone(struct kdb *d, int host, const struct sockdiag_sock *s)
 	return 0;
 }
 
-void history_as_sock(const struct kev_wire *w, int host, history_local_fn local, void *ctx,
-		     struct sockdiag_sock *out)
+void history_as_sock(const struct kev_wire *w, int to_host, struct sockdiag_sock *out)
 {
-	int swap = (w->flags & KEV_F_PACKET) && local && local(ctx, host, w->family, w->daddr);
+	int swap = (w->flags & KEV_F_PACKET) && to_host;
 
 	memset(out, 0, sizeof(*out));
 	out->family = (uint8_t)w->family;

@@ -26,6 +26,7 @@
 struct kevent {
 	double t; /* seconds since the case began */
 	int host;
+	int to_host; /* a packet addressed to one of host's own addresses */
 	struct kev_wire w;
 };
 
@@ -53,8 +54,9 @@ struct kdb {
 void kdb_init(struct kdb *d);
 void kdb_fini(struct kdb *d);
 
-/* Record an event and follow its socket's history; 0 or -ENOMEM. */
-int kdb_add(struct kdb *d, double t, int host, const struct kev_wire *w);
+/* Record an event (to_host: see struct kevent) and follow its socket's
+ * history; 0 or -ENOMEM. */
+int kdb_add(struct kdb *d, double t, int host, int to_host, const struct kev_wire *w);
 
 /* Socket diag shows a TIME-WAIT or FIN-WAIT-2 mini-socket (inode 0) of host:
  * without the hand-over probe, the ->CLOSE that a history of these
@@ -78,12 +80,9 @@ const char *history_state_name(int state);
 int history_state_parse(const char *name);
 
 /* The endpoints and state of an event or a history, as socket diag would
- * show them from HOST's side (its own end first): for a packet whose
- * destination is one of the host's own addresses (local() says so), the
- * destination is its side. */
-typedef int (*history_local_fn)(void *ctx, int host, int family, const uint8_t *addr);
-void history_as_sock(const struct kev_wire *w, int host, history_local_fn local, void *ctx,
-		     struct sockdiag_sock *out);
+ * show them from the host's side (its own end first): for a packet
+ * addressed to the host (to_host), the destination is its side. */
+void history_as_sock(const struct kev_wire *w, int to_host, struct sockdiag_sock *out);
 
 /* "syn-sent established ..." of h into f. */
 void history_format(const struct khist *h, FILE *f);

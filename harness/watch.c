@@ -67,7 +67,9 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 	char l[64], p[64], what[96] = "";
 	const char *reason;
 
-	if (kdb_add(&r->kdb, t, h, w)) {
+	int to_host = (w->flags & KEV_F_PACKET) && run_host_of_addr(r, w->family, w->daddr) == h;
+
+	if (kdb_add(&r->kdb, t, h, to_host, w)) {
 		run_fail(r, "kernel events: out of memory");
 		return;
 	}
@@ -86,8 +88,9 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 			 mini ? " (a mini-socket takes over)" : "");
 	} else if (w->kind == KEV_DROP) {
 		reason = kevents_reason_name(r->kev, w->reason);
-		snprintf(what, sizeof(what), "%s", reason ? reason : "?");
-		if (!reason)
+		if (reason)
+			snprintf(what, sizeof(what), "%s", reason);
+		else
 			snprintf(what, sizeof(what), "reason %u", w->reason);
 	}
 	fprintf(r->evlog, "%10.6f %-12s %016llx %-18s %s%s %s %s\n", t, run_host(r, h),
