@@ -9,22 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* The next word must be `want`; -EINVAL naming what came instead. */
-static int keyword(struct cur *c, const char *want, const char *what)
-{
-	char w[32];
-	const char *at;
-	int err;
-
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), what)))
-		return err;
-	if (strcmp(w, want))
-		return caselex_fail(c, at, "expected %s, found '%s'", what, w);
-	return 0;
-}
-
 /* A host that forwards: a middlebox needs a link on each side. */
 static int middlebox_host(struct cur *c, int *h, const char *what)
 {
@@ -52,7 +36,7 @@ int case_net_firewall(struct cur *c)
 	int h, err, pickup = 0;
 
 	if ((err = middlebox_host(c, &h, "a firewall")) ||
-	    (err = keyword(c, "idle-timeout", "'idle-timeout'")))
+	    (err = caselex_keyword(c, "idle-timeout", "'idle-timeout'")))
 		return err;
 	caselex_ws(c);
 	at = c->p;
@@ -61,7 +45,7 @@ int case_net_firewall(struct cur *c)
 	if (ms < 1000)
 		return caselex_fail(c, at,
 				    "the idle timeout is at least 1s (conntrack counts seconds)");
-	if ((err = keyword(c, "expired", "'expired rst' or 'expired drop'")))
+	if ((err = caselex_keyword(c, "expired", "'expired rst' or 'expired drop'")))
 		return err;
 	caselex_ws(c);
 	at = c->p;
@@ -70,7 +54,7 @@ int case_net_firewall(struct cur *c)
 	if (strcmp(w, "rst") && strcmp(w, "drop"))
 		return caselex_fail(c, at, "expected rst or drop after expired, found '%s'", w);
 	if (!caselex_at_end(c)) {
-		if ((err = keyword(c, "pickup", "'pickup' or the end of the statement")))
+		if ((err = caselex_keyword(c, "pickup", "'pickup' or the end of the statement")))
 			return err;
 		pickup = 1;
 	}
@@ -95,8 +79,8 @@ int case_mbox_nat(struct cur *c)
 	char w[32];
 
 	if ((err = middlebox_host(c, &h, "a NAT")) ||
-	    (err = keyword(c, "masquerade", "'masquerade'")) ||
-	    (err = keyword(c, "towards", "'towards PEER'")))
+	    (err = caselex_keyword(c, "masquerade", "'masquerade'")) ||
+	    (err = caselex_keyword(c, "towards", "'towards PEER'")))
 		return err;
 	caselex_ws(c);
 	at = c->p;
@@ -161,7 +145,7 @@ int case_mbox_route(struct cur *c)
 	struct step *s;
 	int h, to, via, err;
 
-	if ((err = caselex_host(c, &h, 0, NULL)) || (err = keyword(c, "to", "'to TARGET'")))
+	if ((err = caselex_host(c, &h, 0, NULL)) || (err = caselex_keyword(c, "to", "'to TARGET'")))
 		return err;
 	caselex_ws(c);
 	at = c->p;
@@ -169,7 +153,7 @@ int case_mbox_route(struct cur *c)
 		return err;
 	if (to == h)
 		return caselex_fail(c, at, "a route leads to another host");
-	if ((err = keyword(c, "via", "'via NEIGHBOUR'")))
+	if ((err = caselex_keyword(c, "via", "'via NEIGHBOUR'")))
 		return err;
 	caselex_ws(c);
 	at = c->p;

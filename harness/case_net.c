@@ -238,11 +238,8 @@ static int match_icmp(struct cur *c, struct rule_spec *r, int v6)
 
 	caselex_ws(c);
 	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "'type'")))
+	if ((err = caselex_keyword(c, "type", v6 ? "'type' after icmpv6" : "'type' after icmp")))
 		return err;
-	if (strcmp(w, "type"))
-		return caselex_fail(c, at, "expected 'type' after %s, found '%s'",
-				    v6 ? "icmpv6" : "icmp", w);
 	if (r->proto != RULE_PROTO_ANY || r->flags_mode != FLAGS_NONE || r->sport_hi || r->dport_hi)
 		return caselex_fail(c, at, "an icmp type match goes with 'after' only");
 	r->proto = v6 ? RULE_PROTO_ICMPV6 : RULE_PROTO_ICMPV4;

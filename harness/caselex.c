@@ -95,6 +95,21 @@ int caselex_strip_colon(char *w)
 	return 0;
 }
 
+int caselex_keyword(struct cur *c, const char *want, const char *what)
+{
+	char w[32];
+	const char *at;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), what)))
+		return err;
+	if (strcmp(w, want))
+		return caselex_fail(c, at, "expected %s, found '%s'", what, w);
+	return 0;
+}
+
 int caselex_need_end(struct cur *c)
 {
 	if (!caselex_at_end(c))

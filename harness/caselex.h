@@ -33,6 +33,8 @@ int caselex_strip_colon(char *w);
 /* "NAME:" (the colon attached or apart) into buf; noun names it in errors. */
 int caselex_label(struct cur *c, char *buf, size_t len, const char *noun);
 int caselex_need_end(struct cur *c);
+/* The next word must be want; -EINVAL "expected WHAT, found '...'" otherwise. */
+int caselex_keyword(struct cur *c, const char *want, const char *what);
 int caselex_duration(struct cur *c, unsigned *ms, int *colon);
 int caselex_number(struct cur *c, long long *v, long long min, long long max, const char *what);
 int caselex_host(struct cur *c, int *h, int colon_ok, int *colon);
