@@ -16,7 +16,7 @@ make -j"$(nproc)" check || status=$?
 if [ $status -ne 0 ]; then
 	for f in tests/*.log cases/*/*.log; do
 		[ -f "$f" ] || continue
-		grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; cat "$f"; }
+		grep -qE '^:test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; cat "$f"; }
 	done
 	exit $status
 fi

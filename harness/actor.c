@@ -325,6 +325,11 @@ static void run_listen(const struct actor_spec *a, int ctl)
 						break;
 				continue;
 			}
+			/* a connection the kernel has established but poll() has not
+			 * yet shown is one of the listener's too: take the queue
+			 * first, so a command never races the accept */
+			while (a->accept && lconn_accept(lfd, ctl, &cs, &pf, &nc, &cap))
+				;
 			for (int i = 0; i < nc; i++)
 				if (cs[i].fd >= 0)
 					command_apply(ctl, cmd, cs[i].fd);
@@ -513,6 +518,11 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 				continue;
 			finish_err(ctl, errno);
 		}
+		/* the connections first: a connect that completed in this round
+		 * counts as connected for a command that came with it */
+		for (int i = 0; i < n; i++)
+			if (k.cs[i].fd >= 0 && pf[i + 1].revents)
+				conn_event(&k, &k.cs[i], pf[i + 1].revents);
 		if (pf[0].revents) {
 			command(ctl, cmd, sizeof(cmd));
 			for (int i = 0; i < n; i++)
@@ -522,9 +532,6 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 			if (command_ends(cmd))
 				finish_ok(ctl);
 		}
-		for (int i = 0; i < n; i++)
-			if (k.cs[i].fd >= 0 && pf[i + 1].revents)
-				conn_event(&k, &k.cs[i], pf[i + 1].revents);
 		if (!k.live) {
 			if (k.first_err)
 				finish_err(ctl, k.first_err);
