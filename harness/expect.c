@@ -722,6 +722,8 @@ static void expect_report(struct run *r, const struct step *s, const struct obs 
 	if (e->mode == EXPECT_THROUGHOUT)
 		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", elapsed,
 			e->duration_ms / 1000.0, ob->text);
+	else if (e->mode == EXPECT_WITHIN && ob->final)
+		fprintf(r->out, "  observed when it could no longer come true: %s\n", ob->text);
 	else
 		fprintf(r->out, "  observed%s: %s\n",
 			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob->text);

@@ -174,6 +174,30 @@ START_TEST(t_exits_judged)
 }
 END_TEST
 
+/* An exit with another result ends a `within` at once, and says so. */
+START_TEST(t_exits_final)
+{
+	struct case_error e;
+	int err;
+	struct case_model *m = parse_one("expect c exits within 3s: ok", &e, &err);
+	const struct step *s = &m->steps[m->nsteps - 1];
+	struct fake f;
+
+	ck_assert_msg(err == 0, "%s", e.msg);
+	fake_init(&f, m);
+	f.actors[1].pid = 4242;
+	f.actors[1].exited = 1;
+	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "status 6");
+	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
+	fflush(f.r.out);
+	ck_assert_msg(strstr(f.out, "  observed when it could no longer come true: "), "%s", f.out);
+	ck_assert_msg(strstr(f.out, "status 6"), "%s", f.out);
+	ck_assert_msg(!strstr(f.out, "at the deadline"), "%s", f.out);
+	fake_fini(&f);
+	case_free(m);
+}
+END_TEST
+
 START_TEST(t_running_judged)
 {
 	struct case_error e;
@@ -242,6 +266,7 @@ Suite *expect_suite(void)
 	tcase_add_test(tc, t_ops_table);
 	tcase_add_loop_test(tc, t_kinds_and_modes, 0, sizeof(stmts) / sizeof(stmts[0]));
 	tcase_add_test(tc, t_exits_judged);
+	tcase_add_test(tc, t_exits_final);
 	tcase_add_test(tc, t_running_judged);
 	tcase_add_test(tc, t_rule_kind);
 	suite_add_tcase(s, tc);
