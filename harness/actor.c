@@ -299,7 +299,8 @@ static void run_listen(const struct actor_spec *a, int ctl)
 	lfd = listen_socket(a, ctl);
 	report(ctl, "listening%s", "");
 	for (;;) {
-		int timeout = -1;
+		/* connections accepted while handling this round have no revents yet */
+		int timeout = -1, polled = nc;
 
 		pf[0] = (struct pollfd){ctl, POLLIN, 0};
 		pf[1] = (struct pollfd){lfd, a->accept ? POLLIN : 0, 0};
@@ -338,7 +339,7 @@ static void run_listen(const struct actor_spec *a, int ctl)
 				finish_ok(ctl);
 			}
 		}
-		for (int i = 0; i < nc; i++) {
+		for (int i = 0; i < polled; i++) {
 			struct lconn *c = &cs[i];
 			short re = pf[i + 2].revents;
 
