@@ -113,18 +113,19 @@ static const char *bracket_end(const char *p)
 	return *p ? p + 1 : p;
 }
 
-/* The copy count of "{m}", "{m,}" or "{m,n}" at p (how many times the regex
- * compiler duplicates the atom) and its minimum in *min; 0 when p is not a
- * valid bound. */
+/* The copy count of "{m}", "{m,}", "{m,n}" or glibc's "{,n}" (m = 0) at p
+ * (how many times the regex compiler duplicates the atom) and its minimum in
+ * *min; 0 when p is not a valid bound. */
 static double bound_factor(const char **pp, double *min)
 {
-	char *end;
-	const char *p = *pp + 1;
-	double m, n;
+	char *end = (char *)*pp + 1;
+	const char *p = end;
+	double m = 0, n;
 
-	if (*p < '0' || *p > '9')
+	if (*p >= '0' && *p <= '9')
+		m = strtod(p, &end);
+	else if (*p != ',')
 		return 0;
-	m = strtod(p, &end);
 	n = m;
 	if (*end == ',') {
 		p = end + 1;

@@ -201,6 +201,10 @@ static const struct {
     {"(ab){5001}", -E2BIG},
     {"a{9999,}", 0},
     {"a{2,10001}", -E2BIG},
+    {"a{,10000}", 0}, /* glibc's {,n}: at most n */
+    {"a{,10001}", -E2BIG},
+    {"(a{,861}){200}", -E2BIG}, /* found by fuzzing: 2 GB in regcomp */
+    {"(ab{,}){600}", 0},
     {"[{]{20000}", -E2BIG},
     {"[]{]*{100000", 0}, /* '{' not closed: a literal, as regcomp takes it */
     {"[[:alpha:]]{10000}", 0},
