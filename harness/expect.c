@@ -435,8 +435,9 @@ static int prints_regex(struct cur *c, struct expectation *e)
 		return caselex_fail(c, at,
 				    "regular expression too large: its repetitions expand to more "
 				    "than %d copies (nested {N} bounds multiply), or more than %d "
-				    "of what can match the empty string",
-				    EXPECT_REGEX_SIZE, EXPECT_REGEX_SIZE / 20);
+				    "of what can match the empty string (anchors, starred atoms, "
+				    "empty groups)",
+				    EXPECT_REGEX_SIZE, EXPECT_REGEX_SIZE / 100);
 	err = regcomp(&re, out, REG_EXTENDED | REG_NOSUB);
 	if (err) {
 		regerror(err, &re, why, sizeof(why));

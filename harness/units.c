@@ -140,37 +140,50 @@ static double bound_factor(const char **pp, double *min)
 	return (m > n ? m : n) < 1 ? 1 : (m > n ? m : n);
 }
 
-/* One group level: its size in copies, its last atom's, and whether the
- * branch so far (pre, then the last atom) or an earlier branch can match
- * the empty string. */
+/* One group level: its size in copies, how many of those copies can match
+ * the empty string (anchors, starred atoms, empty groups: regcomp's closure
+ * over them grows quadratically and faster), the same two for its last
+ * atom, and whether the branch so far (pre, then the last atom) or an earlier
+ * branch can match the empty string. */
 struct re_frame {
-	double total, last;
+	double total, last, nul, lastnul;
 	int pre, lastn, anyn;
 };
 
 struct re_walk {
 	struct re_frame f[UNITS_REGEX_DEPTH + 1];
 	unsigned d;
-	double nulls; /* copies of atoms that can match empty */
 };
 
-static void re_atom(struct re_frame *f, double size, int nullable)
+/* An atom of size copies, inner of them nullable; a nullable atom counts whole. */
+static void re_atom(struct re_frame *f, double size, int nullable, double inner)
 {
 	f->pre &= f->lastn;
 	f->lastn = nullable;
 	f->last = size;
+	f->lastnul = nullable ? size : inner;
 	f->total += size;
+	f->nul += f->lastnul;
 }
 
-static void re_repeat(struct re_walk *w, double factor, int min0)
+/* The last atom may now match empty ('*', '?', a bound from 0). */
+static void re_nullable(struct re_frame *f)
 {
-	struct re_frame *f = &w->f[w->d];
+	if (!f->lastn) {
+		f->nul += f->last - f->lastnul;
+		f->lastnul = f->last;
+	}
+	f->lastn = 1;
+}
 
-	if (f->lastn)
-		w->nulls += f->last * factor;
+static void re_repeat(struct re_frame *f, double factor, int min0)
+{
+	if (min0)
+		re_nullable(f);
 	f->total += f->last * (factor - 1);
 	f->last *= factor;
-	f->lastn |= min0;
+	f->nul += f->lastnul * (factor - 1);
+	f->lastnul *= factor;
 }
 
 static void re_open(struct re_frame *f)
@@ -198,28 +211,28 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 			break; /* a literal ')' in ERE */
 		null = f->anyn || (f->pre && f->lastn);
 		fac = f->total < 1 ? 1 : f->total;
-		re_atom(&w->f[--w->d], fac, null);
+		re_atom(&w->f[--w->d], fac, null, f->nul);
 		return 0;
 	case '|':
 		f->anyn |= f->pre && f->lastn;
 		f->pre = f->lastn = 1;
-		f->last = 0;
+		f->last = f->lastnul = 0;
 		return 0;
 	case '*':
 	case '?':
-		f->lastn = 1;
+		re_nullable(f);
 		return 0;
 	case '+':
-		re_repeat(w, 2, 0);
+		re_repeat(f, 2, 0);
 		return 0;
 	case '{':
 		if (!(fac = bound_factor(pp, &min)))
 			break;
-		re_repeat(w, fac, min == 0);
+		re_repeat(f, fac, min == 0);
 		return 0;
 	case '^':
 	case '$':
-		re_atom(f, 1, 1);
+		re_atom(f, 1, 1, 0);
 		return 0;
 	case '[':
 		*pp = bracket_end(p) - 1;
@@ -229,7 +242,7 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 			++*pp;
 		break;
 	}
-	re_atom(f, 1, 0);
+	re_atom(f, 1, 0, 0);
 	return 0;
 }
 
@@ -243,11 +256,10 @@ int units_regex_bounded(const char *re, unsigned max_depth, double max_size)
 	if (max_depth > UNITS_REGEX_DEPTH)
 		max_depth = UNITS_REGEX_DEPTH;
 	w->d = 0;
-	w->nulls = 0;
 	re_open(&w->f[0]);
 	for (const char *p = re; *p && !err; p++) {
 		err = re_step(w, &p, max_depth);
-		if (!err && (w->f[w->d].total > max_size || w->nulls > max_size / 20))
+		if (!err && (w->f[w->d].total > max_size || w->f[w->d].nul > max_size / 100))
 			err = -E2BIG;
 	}
 	free(w);

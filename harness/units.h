@@ -28,9 +28,10 @@ int units_errno_parse(const char *name);
  * memory and stack: glibc's regcomp() recurses once per group and copies an
  * atom once per count of a bound, so nested bounds multiply ("a{300}{300}"
  * is 90,000 copies), and copies of what can match the empty string cost it
- * quadratic time and memory ("(){100}{100}" takes 1.5 GB).  0, -ELOOP when
- * groups nest deeper than max_depth (at most UNITS_REGEX_DEPTH), -E2BIG when
- * the copies exceed max_size or those that can match empty max_size / 20. */
+ * quadratic time and memory or worse ("(){100}{100}" takes 1.5 GB, 2000
+ * '^' in a row 10 GB).  0, -ELOOP when groups nest deeper than max_depth (at
+ * most UNITS_REGEX_DEPTH), -E2BIG when the copies exceed max_size or those
+ * that can match empty max_size / 100. */
 #define UNITS_REGEX_DEPTH 200
 int units_regex_bounded(const char *re, unsigned max_depth, double max_size);
 
