@@ -436,8 +436,8 @@ static int prints_regex(struct cur *c, struct expectation *e)
 				    "regular expression too large: its repetitions expand to more "
 				    "than %d copies (nested {N} bounds multiply), or more than %d "
 				    "of what can match the empty string (anchors, starred atoms, "
-				    "empty groups)",
-				    EXPECT_REGEX_SIZE, EXPECT_REGEX_SIZE / 100);
+				    "empty groups), or a group has more than %d alternatives",
+				    EXPECT_REGEX_SIZE, EXPECT_REGEX_SIZE / 100, UNITS_REGEX_ALTS);
 	err = regcomp(&re, out, REG_EXTENDED | REG_NOSUB);
 	if (err) {
 		regerror(err, &re, why, sizeof(why));

@@ -148,6 +148,7 @@ static double bound_factor(const char **pp, double *min)
 struct re_frame {
 	double total, last, nul, lastnul;
 	int pre, lastn, anyn;
+	unsigned alts; /* its branches: regcomp's closure over them is quadratic */
 };
 
 struct re_walk {
@@ -214,6 +215,8 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 		re_atom(&w->f[--w->d], fac, null, f->nul);
 		return 0;
 	case '|':
+		if (++f->alts >= UNITS_REGEX_ALTS)
+			return -E2BIG;
 		f->anyn |= f->pre && f->lastn;
 		f->pre = f->lastn = 1;
 		f->last = f->lastnul = 0;

@@ -30,9 +30,11 @@ int units_errno_parse(const char *name);
  * is 90,000 copies), and copies of what can match the empty string cost it
  * quadratic time and memory or worse ("(){100}{100}" takes 1.5 GB, 2000
  * '^' in a row 10 GB).  0, -ELOOP when groups nest deeper than max_depth (at
- * most UNITS_REGEX_DEPTH), -E2BIG when the copies exceed max_size or those
- * that can match empty max_size / 100. */
+ * most UNITS_REGEX_DEPTH), -E2BIG when the copies exceed max_size, those
+ * that can match empty max_size / 100, or a group's alternatives
+ * UNITS_REGEX_ALTS (9000 of them take 624 MB). */
 #define UNITS_REGEX_DEPTH 200
+#define UNITS_REGEX_ALTS  1000
 int units_regex_bounded(const char *re, unsigned max_depth, double max_size);
 
 #endif

@@ -245,6 +245,24 @@ START_TEST(t_regex_bounded)
 }
 END_TEST
 
+/* One group's alternatives: regcomp's closure over them is quadratic. */
+START_TEST(t_regex_alternatives)
+{
+	char alts[2 * UNITS_REGEX_ALTS + 4];
+	size_t n = 0;
+
+	for (int i = 0; i < UNITS_REGEX_ALTS - 1; i++) {
+		alts[n++] = 'a';
+		alts[n++] = '|';
+	}
+	alts[n++] = 'a';
+	alts[n] = '\0';
+	ck_assert_int_eq(units_regex_bounded(alts, 100, 10000), 0);
+	strcpy(alts + n, "|a");
+	ck_assert_int_eq(units_regex_bounded(alts, 100, 10000), -E2BIG);
+}
+END_TEST
+
 START_TEST(t_rules)
 {
 	static const char text[] =
@@ -348,6 +366,7 @@ Suite *case_suite(void)
 	tcase_add_test(tc, t_case_ids);
 	tcase_add_test(tc, t_rules);
 	tcase_add_loop_test(tc, t_regex_bounded, 0, sizeof(regexes) / sizeof(regexes[0]));
+	tcase_add_test(tc, t_regex_alternatives);
 	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
 	suite_add_tcase(s, tc);
 	return s;
