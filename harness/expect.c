@@ -431,6 +431,11 @@ static int prints_regex(struct cur *c, struct expectation *e)
 	if (err == -ELOOP)
 		return caselex_fail(c, at, "regular expression nests groups deeper than %d",
 				    EXPECT_REGEX_DEPTH);
+	if (err == -EDOM)
+		return caselex_fail(c, at,
+				    "regular expression repeats what can already match the empty "
+				    "string (as in (a*)*, a??, (x|)+ or ^*): regcomp() may take "
+				    "exponential time; drop the extra operator");
 	if (err)
 		return caselex_fail(c, at,
 				    "regular expression too large: its repetitions expand to more "

@@ -223,14 +223,23 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 		return 0;
 	case '*':
 	case '?':
+		/* on what can match empty already: an epsilon loop or another
+		 * empty wrapper, which regcomp's closure may take exponential
+		 * time over ((a*)*, a??, and so on, nested) */
+		if (f->lastn)
+			return -EDOM;
 		re_nullable(f);
 		return 0;
 	case '+':
+		if (f->lastn)
+			return -EDOM;
 		re_repeat(f, 2, 0);
 		return 0;
 	case '{':
 		if (!(fac = bound_factor(pp, &min)))
 			break;
+		if (f->lastn && (*pp)[-1] == ',')
+			return -EDOM; /* {m,}: unbounded, a loop */
 		re_repeat(f, fac, min == 0);
 		return 0;
 	case '^':

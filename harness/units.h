@@ -32,7 +32,9 @@ int units_errno_parse(const char *name);
  * '^' in a row 10 GB).  0, -ELOOP when groups nest deeper than max_depth (at
  * most UNITS_REGEX_DEPTH), -E2BIG when the copies exceed max_size, those
  * that can match empty max_size / 100, or a group's alternatives
- * UNITS_REGEX_ALTS (9000 of them take 624 MB). */
+ * UNITS_REGEX_ALTS (9000 of them take 624 MB), and -EDOM when '*', '?', '+'
+ * or an unbounded {m,} applies to what can already match empty (nested, such
+ * loops cost regcomp() exponential time: a 282-byte case took minutes). */
 #define UNITS_REGEX_DEPTH 200
 #define UNITS_REGEX_ALTS  1000
 int units_regex_bounded(const char *re, unsigned max_depth, double max_size);

@@ -228,6 +228,17 @@ static const struct {
     {"^.*(foo|bar)?[0-9]+ ms$", 0},
     {"(ab)?{50}", 0}, /* 2 copies each */
     {"(ab)?{51}", -E2BIG},
+    /* '*', '?', '+', {m,} on what can match empty: nested, exponential */
+    {"(a*)*", -EDOM},
+    {"a??", -EDOM},
+    {"a*?", -EDOM}, /* a lazy quantifier from PCRE: ERE has none */
+    {"(x|)+", -EDOM},
+    {"^*", -EDOM},
+    {"(a?){3,}", -EDOM},
+    {"(a?){3}", 0},
+    {"(a*b)*", 0},
+    {"a+?", 0},
+    {"(ab?)+", 0},
 };
 
 START_TEST(t_regex_bounded)
