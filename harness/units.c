@@ -113,10 +113,11 @@ static const char *bracket_end(const char *p)
 	return *p ? p + 1 : p;
 }
 
-/* The copy count of "{m}", "{m,}", "{m,n}" or glibc's "{,n}" (m = 0) at p
- * (how many times the regex compiler duplicates the atom) and its minimum in
- * *min; 0 when p is not a valid bound. */
-static double bound_factor(const char **pp, double *min)
+/* The bound "{m}", "{m,}", "{m,n}" or glibc's "{,n}" (m = 0) at *pp: how
+ * many copies of the atom the regex compiler makes (max(m, n), m + 1 for
+ * {m,}) and how many of those are optional (n - m, each one a nested "?";
+ * the star of {m,}; all of them when m is 0).  0 when it is not a bound. */
+static int bound_parse(const char **pp, double *copies, double *optional)
 {
 	char *end = (char *)*pp + 1;
 	const char *p = end;
@@ -136,8 +137,9 @@ static double bound_factor(const char **pp, double *min)
 	if (*end != '}')
 		return 0;
 	*pp = end;
-	*min = m;
-	return (m > n ? m : n) < 1 ? 1 : (m > n ? m : n);
+	*copies = (m > n ? m : n) < 1 ? 1 : (m > n ? m : n);
+	*optional = m < 1 ? *copies : n > m ? n - m : 0;
+	return 1;
 }
 
 /* One group level: its size in copies, how many of those copies can match
@@ -177,14 +179,18 @@ static void re_nullable(struct re_frame *f)
 	f->lastn = 1;
 }
 
-static void re_repeat(struct re_frame *f, double factor, int min0)
+/* The last atom repeated: copies of it, optional of them (those can match
+ * empty whatever the atom is; the others keep its own nullable copies). */
+static void re_repeat(struct re_frame *f, double copies, double optional)
 {
-	if (min0)
-		re_nullable(f);
-	f->total += f->last * (factor - 1);
-	f->last *= factor;
-	f->nul += f->lastnul * (factor - 1);
-	f->lastnul *= factor;
+	double lastnul = f->lastnul * (copies - optional) + f->last * optional;
+
+	if (optional >= copies)
+		f->lastn = 1;
+	f->total += f->last * (copies - 1);
+	f->last *= copies;
+	f->nul += lastnul - f->lastnul;
+	f->lastnul = lastnul;
 }
 
 static void re_open(struct re_frame *f)
@@ -198,7 +204,7 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 {
 	struct re_frame *f = &w->f[w->d];
 	const char *p = *pp;
-	double fac, min = 1;
+	double fac, opt;
 	int null;
 
 	switch (*p) {
@@ -233,14 +239,14 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 	case '+':
 		if (f->lastn)
 			return -EDOM;
-		re_repeat(f, 2, 0);
+		re_repeat(f, 2, 1); /* x+ is x x* */
 		return 0;
 	case '{':
-		if (!(fac = bound_factor(pp, &min)))
+		if (!bound_parse(pp, &fac, &opt))
 			break;
 		if (f->lastn && (*pp)[-1] == ',')
 			return -EDOM; /* {m,}: unbounded, a loop */
-		re_repeat(f, fac, min == 0);
+		re_repeat(f, fac, opt);
 		return 0;
 	case '^':
 	case '$':

@@ -201,6 +201,10 @@ static const struct {
     {"(ab){5001}", -E2BIG},
     {"a{9999,}", 0},
     {"a{2,10001}", -E2BIG},
+    {"x{1,101}", 0},
+    {"x{1,102}", -E2BIG}, /* 101 optional copies: x{1,10000} takes 771 MB */
+    {"(ab){1,5000}", -E2BIG},
+    {"x{5000,5050}", 0},
     {"a{,100}", 0},		/* glibc's {,n}: at most n, each copy optional */
     {"a{,101}", -E2BIG},	/* a{,10000} takes 771 MB */
     {"(a{,861}){200}", -E2BIG}, /* found by fuzzing: 2 GB in regcomp */
