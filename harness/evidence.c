@@ -1,9 +1,9 @@
 #define _GNU_SOURCE
 #include "clock.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -133,22 +133,23 @@ int evidence_mkdirs(const char *path)
 	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+static int rmtree_entry(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP || type == FTW_DNR)
+		rmdir(p);
+	else
+		unlink(p);
+	return 0;
+}
+
+/* Removes path and all below it, what programs wrote there through
+ * ${evidence} too; a symlink is removed, never followed, and no other
+ * filesystem is entered. */
 void evidence_rmtree(const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(path);
+	nftw(path, rmtree_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 void evidence_file(struct run *r, const char *name, const char *text, size_t len)
