@@ -169,16 +169,6 @@ static void re_atom(struct re_frame *f, double size, int nullable, double inner)
 	f->nul += f->lastnul;
 }
 
-/* The last atom may now match empty ('*', '?', a bound from 0). */
-static void re_nullable(struct re_frame *f)
-{
-	if (!f->lastn) {
-		f->nul += f->last - f->lastnul;
-		f->lastnul = f->last;
-	}
-	f->lastn = 1;
-}
-
 /* The last atom repeated: copies of it, optional of them (those can match
  * empty whatever the atom is; the others keep its own nullable copies). */
 static void re_repeat(struct re_frame *f, double copies, double optional)
@@ -234,7 +224,7 @@ static int re_step(struct re_walk *w, const char **pp, unsigned max_depth)
 		 * time over ((a*)*, a??, and so on, nested) */
 		if (f->lastn)
 			return -EDOM;
-		re_nullable(f);
+		re_repeat(f, 1, 1); /* one copy, optional: a? is a{0,1}, a* its loop */
 		return 0;
 	case '+':
 		if (f->lastn)
