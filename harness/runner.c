@@ -93,6 +93,9 @@ void runner_case_id(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, p);
 }
 
+/* How long the links of a built topology may take to carry packets. */
+#define READY_TIMEOUT_S 10.0
+
 /* ---- steps ---- */
 
 static void free_vec(char **v)
@@ -458,6 +461,15 @@ static int run_build(struct run *r)
 		return err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
 	}
 	run_log(r, "topology built: %d hosts, %d links", m->topo.nhosts, m->topo.nlinks);
+	/* a veth sends into noop_qdisc until link-watch attaches its qdisc */
+	err = topo_wait_ready(&m->topo, r->ns, READY_TIMEOUT_S * r->slow, why, sizeof(why));
+	if (err) {
+		run_fail(r, "%s: the topology was not ready after %.0fs: %s", m->file,
+			 READY_TIMEOUT_S * r->slow, why);
+		return VERDICT_ERROR;
+	}
+	run_log(r, "links ready: every device up with its qdisc attached%s%s%s",
+		why[0] ? " (waited for " : "", why, why[0] ? ")" : "");
 	for (int l = 0; l < m->topo.nlinks; l++) {
 		const struct topo_link *L = &m->topo.links[l];
 		run_log(r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,

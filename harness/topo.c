@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "topo.h"
 #include "cleanup.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,9 @@
 #include "../netns/link.h"
 #include "../netns/ns.h"
 #include "../netns/sysctl.h"
+
+/* The first link end's interface index: past lo and what a case adds (ifb). */
+#define TOPO_IFINDEX0 1000
 
 void topo_init(struct topo *t)
 {
@@ -248,6 +253,9 @@ static int host_links(void *arg)
 		    .mtu = L->mtu[0],
 		    .mtu_b = L->mtu[1],
 		    .peer_up_by_caller = 1,
+		    /* unequal, so the kernel activates both ends at once (link.h) */
+		    .ifindex_a = TOPO_IFINDEX0 + 2 * l,
+		    .ifindex_b = TOPO_IFINDEX0 + 2 * l + 1,
 		};
 		int err;
 
@@ -502,6 +510,83 @@ int topo_build(const struct topo *t, int *ns, char *why, size_t len)
 	/* a build that fails halfway leaves nothing: the namespaces go with all in them */
 	if (err)
 		topo_teardown(ns, n);
+	return err;
+}
+
+/* Host h's devices ready (1), not yet (0, why says what), or -errno. */
+static int host_ready(const struct topo *t, const int *ns, int h, char *why, size_t len)
+{
+	char what[128];
+	int err = link_unready(ns[h], what, sizeof(what));
+
+	if (err > 0)
+		snprintf(why, len, "host %s: %s", t->hosts[h].name, what);
+	else if (err < 0)
+		snprintf(why, len, "host %s: devices: %s", t->hosts[h].name, strerror(-err));
+	return err < 0 ? err : !err;
+}
+
+/* Look at host h again after a change (or the deadline): 1 when it left the wait. */
+static int ready_again(const struct topo *t, const int *ns, int h, struct pollfd *pf, int *err,
+		       char *why, size_t len)
+{
+	int ok = host_ready(t, ns, h, why, len);
+
+	if (ok < 0)
+		*err = ok;
+	if (ok > 0)
+		pf->fd = -1; /* poll() skips it from now on */
+	return ok > 0;
+}
+
+int topo_wait_ready(const struct topo *t, const int *ns, double timeout_s, char *why, size_t len)
+{
+	int n = t->nhosts, err = 0, left = n;
+	_cleanup_free_ struct pollfd *pf = calloc(n ? n : 1, sizeof(*pf));
+	_cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(*fds));
+	double end = clock_now() + timeout_s;
+	char first[256];
+
+	if (!pf || !fds)
+		return -ENOMEM;
+	/* subscribe first, then look: a change after the look wakes the poll */
+	for (int h = 0; h < n; h++) {
+		fds[h] = link_watch_open(ns[h]);
+		pf[h] = (struct pollfd){.fd = fds[h], .events = POLLIN};
+		if (fds[h] < 0 && !err) {
+			err = fds[h];
+			snprintf(why, len, "host %s: link notifications: %s", t->hosts[h].name,
+				 strerror(-err));
+		}
+	}
+	for (int h = 0; h < n && !err; h++)
+		left -= ready_again(t, ns, h, &pf[h], &err, why, len);
+	snprintf(first, sizeof(first), "%s", left ? why : "");
+	while (!err && left) {
+		double wait = end - clock_now();
+		int k = wait > 0 ? poll(pf, n, (int)(wait * 1000) + 1) : 0;
+
+		if (k < 0 && errno != EINTR)
+			err = -errno;
+		for (int h = 0; h < n && k > 0 && !err; h++) {
+			if (pf[h].fd < 0 || !(pf[h].revents & POLLIN))
+				continue;
+			link_watch_drain(pf[h].fd);
+			left -= ready_again(t, ns, h, &pf[h], &err, why, len);
+		}
+		if (k == 0 && !err) {
+			/* the deadline: name the first host still waiting, as it is now */
+			for (int h = 0; h < n && !err; h++)
+				if (pf[h].fd >= 0 && !ready_again(t, ns, h, &pf[h], &err, why, len))
+					err = -ETIMEDOUT;
+			left = 0;
+		}
+	}
+	for (int h = 0; h < n; h++)
+		if (fds[h] >= 0)
+			close(fds[h]);
+	if (!err)
+		snprintf(why, len, "%s", first);
 	return err;
 }
 

@@ -71,6 +71,16 @@ int topo_link_find(const struct topo *t, int a, int b);
 int topo_build(const struct topo *t, int *ns, char *why, size_t len);
 
 /*
+ * Wait until every device of the built topology carries packets (each
+ * namespace's up devices operationally up with their real qdisc attached:
+ * link_unready()), woken by the kernel's link notifications, for at most
+ * timeout_s seconds.  0, with what was waited for first in why ("" when all
+ * was ready at the first look); -ETIMEDOUT with "host H: DEVICE: what it
+ * lacks" in why; or -errno.
+ */
+int topo_wait_ready(const struct topo *t, const int *ns, double timeout_s, char *why, size_t len);
+
+/*
  * The routes host h gets: each sends 2^bits consecutive links, from link
  * `link` on, through link `via` (one route per family).  Link k's prefixes
  * are the k-th /24 of 198.18.0.0/15 and the k-th /64 of fd00:6e63:0::/48,

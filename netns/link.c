@@ -10,6 +10,9 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <linux/veth.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <netlink/cache.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <string.h>
@@ -48,8 +51,11 @@ static int put_end(struct nl_msg *m, const char *name, const uint8_t *mac, unsig
 static int do_veth(void *p)
 {
 	const struct link_veth *v = ((struct link_op *)p)->veth;
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
-	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC,
+				.ifi_index = v->ifindex_a,
+				.ifi_flags = IFF_UP,
+				.ifi_change = IFF_UP};
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC, .ifi_index = v->ifindex_b};
 	struct nlattr *info, *data, *peer;
 	struct nl_msg *m = NULL;
 	struct nl_sock *sk;
@@ -240,4 +246,87 @@ int link_offloads_set(int ns, const char *name, int on)
 	struct link_op op = {.name = name, .on = on};
 
 	return ns_call(ns, do_offloads, &op);
+}
+
+int link_watch_open(int ns)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd = ns_socket(ns, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void link_watch_drain(int fd)
+{
+	char buf[8192];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS)
+		; /* ENOBUFS: changes were lost, which only means: look again */
+}
+
+struct unready_op {
+	char *what;
+	size_t len;
+	int found;
+};
+
+/* What keeps device l from carrying packets, or NULL if nothing. */
+static const char *link_lack(struct rtnl_link *l)
+{
+	const char *q = rtnl_link_get_qdisc(l);
+	uint8_t op = rtnl_link_get_operstate(l);
+
+	if (!(rtnl_link_get_flags(l) & IFF_UP) || (rtnl_link_get_flags(l) & IFF_LOOPBACK))
+		return NULL;
+	if (op != IF_OPER_UP && op != IF_OPER_UNKNOWN)
+		return "not operationally up";
+	if (!q || !strcmp(q, "noop"))
+		return "no qdisc attached yet (noop)";
+	return NULL;
+}
+
+static void unready_one(struct nl_object *o, void *arg)
+{
+	struct unready_op *op = arg;
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	const char *lack = op->found ? NULL : link_lack(l);
+
+	if (!lack)
+		return;
+	op->found = 1;
+	snprintf(op->what, op->len, "%s: %s", rtnl_link_get_name(l), lack);
+}
+
+static int do_unready(void *p)
+{
+	struct unready_op *op = p;
+	struct nl_cache *cache = NULL;
+	struct nl_sock *sk;
+	int err;
+
+	sk = nlsock_route(&err);
+	if (!sk)
+		return err;
+	err = nlsock_errno(rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache));
+	if (err)
+		return err;
+	nl_cache_foreach(cache, unready_one, op);
+	nl_cache_free(cache);
+	return op->found;
+}
+
+int link_unready(int ns, char *what, size_t len)
+{
+	struct unready_op op = {.what = what, .len = len};
+
+	if (len)
+		what[0] = '\0';
+	return ns_call(ns, do_unready, &op);
 }

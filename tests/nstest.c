@@ -487,8 +487,27 @@ START_TEST(t_links)
 {
 	const char *dev = T.links[0].ifname[0];
 	struct ip_route r = {.dst = "203.0.113.0/24", .gateway = "198.18.0.2", .rto_min_ms = 10};
-	char *out;
+	char *out, what[128];
 	int err;
+
+	/* ready: both ends up with a qdisc; unequal indexes; a down peer is seen */
+	err = topo_wait_ready(&T, NS, 5, what, sizeof(what));
+	ck_assert_msg(!err, "ready: %s", what);
+	ck_assert_int_eq(link_index(NS[C], dev), 1000);
+	ck_assert_int_eq(link_index(NS[S], T.links[0].ifname[1]), 1001);
+	err = link_set(NS[S], T.links[0].ifname[1], 0, 0);
+	ck_assert_msg(!err, "down: %s", strerror(-err));
+	err = link_unready(NS[C], what, sizeof(what));
+	ck_assert_msg(err == 1 && strstr(what, dev) && strstr(what, "not operationally up"),
+		      "a veth whose peer is down is not ready: %d %s", err, what);
+	err = link_set(NS[S], T.links[0].ifname[1], 1, 0);
+	ck_assert_msg(!err, "up: %s", strerror(-err));
+	err = topo_wait_ready(&T, NS, 5, what, sizeof(what));
+	ck_assert_msg(!err, "ready again: %s", what);
+	ck_assert_int_eq(link_unready(NS[C], what, sizeof(what)), 0);
+	out = run_in(C, (char *const[]){"ip", "-o", "link", "show", "dev", (char *)dev, NULL});
+	ck_assert_msg(out && strstr(out, "qdisc noqueue") && strstr(out, "state UP"), "ip link: %s",
+		      out);
 
 	err = link_ifb_add(NS[C], "ifbtest");
 	ck_assert_msg(!err && link_index(NS[C], "ifbtest") > 0, "ifb: %s", strerror(-err));
