@@ -669,23 +669,35 @@ const struct expect_ops *expect_ops_of(enum expect_kind kind)
 
 /* ---- judging ---- */
 
+struct judging {
+	const struct expectation *e;
+	void **state;
+	struct obs *ob;
+};
+
+/* After each round of the loop: observe; 1 when the mode's condition is
+ * settled, -errno when the observer failed. */
+static int judge_round(struct run *r, void *ctx)
+{
+	struct judging *j = ctx;
+	const struct expectation *e = j->e;
+	int err = expect_ops_of(e->kind)->observe(r, e, j->state, j->ob);
+
+	if (err)
+		return err;
+	return e->mode == EXPECT_ONCE ||
+	       (e->mode == EXPECT_WITHIN && (j->ob->ok || j->ob->final)) ||
+	       (e->mode == EXPECT_THROUGHOUT && !j->ob->ok);
+}
+
 /* Observe until the mode's condition is settled; 0 or -errno from the observer. */
 static int expect_poll(struct run *r, const struct expectation *e, void **state, struct obs *ob,
 		       double end)
 {
-	const struct expect_ops *k = expect_ops_of(e->kind);
-	int err;
+	struct judging j = {e, state, ob};
+	int d = watch_until(r, e->mode == EXPECT_ONCE ? 0 : end, judge_round, &j);
 
-	for (;;) {
-		watch_observe(r);
-		err = k->observe(r, e, state, ob);
-		if (err)
-			return err;
-		if (e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && (ob->ok || ob->final)) ||
-		    (e->mode == EXPECT_THROUGHOUT && !ob->ok) || clock_now() >= end || r->timed_out)
-			return 0;
-		watch_tick(r);
-	}
+	return d < 0 ? d : 0;
 }
 
 static int expect_unobservable(struct run *r, const struct step *s, int err)

@@ -263,6 +263,11 @@ int kevents_poll(struct kevents *k, kevents_cb cb, void *ctx)
 	return err < 0 ? err : k->got;
 }
 
+int kevents_fd(const struct kevents *k)
+{
+	return ring_buffer__epoll_fd(k->rb);
+}
+
 uint64_t kevents_lost(const struct kevents *k)
 {
 	return k->skel->bss->lost;

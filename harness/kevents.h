@@ -29,6 +29,10 @@ struct kevents *kevents_open(const int *ns, int n, char *why, size_t len);
 typedef void (*kevents_cb)(void *ctx, const struct kev_wire *e, int host);
 int kevents_poll(struct kevents *k, kevents_cb cb, void *ctx);
 
+/* A descriptor that polls readable when events are waiting (the ring
+ * buffer's epoll fd), so a loop can sleep until the kernel writes one. */
+int kevents_fd(const struct kevents *k);
+
 /* Events the ring buffer had no room for (each one fails the case). */
 uint64_t kevents_lost(const struct kevents *k);
 

@@ -82,15 +82,22 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	ok &= NEW_ARRAY(r->actors, m->nactors) && NEW_ARRAY(r->base, nh) &&
 	      NEW_ARRAY(r->prev, nh) && NEW_ARRAY(r->caps, m->topo.nlinks) &&
 	      NEW_ARRAY(r->middlebox, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
-	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps);
+	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps) &&
+	      NEW_ARRAY(r->watched, nh) && NEW_ARRAY(r->dirty, nh) &&
+	      NEW_ARRAY(r->pfd, m->nactors + 1);
 	if (!ok)
 		return -ENOMEM;
 	for (int h = 0; h < nh; h++)
 		r->ns[h] = -1;
 	for (int i = 0; i < m->nsteps; i++)
 		r->rule_host[i] = -1;
-	for (int i = 0; i < m->nactors; i++)
+	for (int i = 0; i < m->nactors; i++) {
 		r->actors[i].ctl = -1;
+		r->watched[m->actors[i].host] = 1;
+	}
+	for (int i = 0; i < m->nsteps; i++)
+		if (m->steps[i].kind == STEP_EXPECT && m->steps[i].expect.kind == EXPECT_SOCKETS)
+			r->watched[m->steps[i].expect.host] = 1;
 	runner_case_id(m->file, id, sizeof(id));
 	snprintf(r->evdir, sizeof(r->evdir), "%s/%s",
 		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
@@ -138,6 +145,9 @@ void run_fini(struct run *r)
 	free(r->ns);
 	free(r->diag);
 	free(r->estate);
+	free(r->watched);
+	free(r->dirty);
+	free(r->pfd);
 	memset(r, 0, sizeof(*r));
 }
 

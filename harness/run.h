@@ -7,6 +7,7 @@
 #ifndef NETCASE_RUN_H
 #define NETCASE_RUN_H
 
+#include <poll.h>
 #include <stdio.h>
 
 #include "actor.h"
@@ -49,7 +50,13 @@ struct run {
 	int *middlebox; /* per host: 1 if a conntrack firewall or NAT (its table is evidence) */
 	int *rule_host; /* per step: where a STEP_RULE was placed */
 	struct case_result *res;
-	int *ns;	       /* per host: its namespace, -1 until built */
+	int *ns; /* per host: its namespace, -1 until built */
+	/* per host: sockets are watched there (an actor runs there or an
+	 * expectation looks there); with kernel events, only after an event
+	 * there (dirty) or while it holds mini-sockets, whose ends have none */
+	unsigned char *watched, *dirty;
+	struct pollfd *pfd;    /* what the loop waits on: the kernel's events, the actors */
+	unsigned dump_failed;  /* socket dumps of the watcher that failed */
 	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
 	void **estate;	       /* per step: an expectation's observation state (expect.h) */
 	/* the kernel's own record (kevents.h): NULL when unavailable, kev_why says why */

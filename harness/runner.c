@@ -162,6 +162,15 @@ static int exec_expand(struct run *r, const struct actor_spec *a, struct actor_s
 	return 0;
 }
 
+/* A listener is done getting ready: it listens, or it ended. */
+static int listening(struct run *r, void *ctx)
+{
+	const struct actor_run *a = ctx;
+
+	(void)r;
+	return a->exited || !strcmp(a->event, "listening");
+}
+
 static int do_start(struct run *r, const struct step *s)
 {
 	const struct actor_spec *a = &r->m->actors[s->actor];
@@ -210,9 +219,7 @@ static int do_start(struct run *r, const struct step *s)
 		target[0] ? " -> " : "", target);
 	if (a->kind == ACTOR_LISTEN) {
 		/* the next step may connect: wait for the listen() */
-		double end = clock_now() + 2 * r->slow;
-		while (!run->exited && strcmp(run->event, "listening") && clock_now() < end)
-			watch_tick(r);
+		watch_until(r, clock_now() + 2 * r->slow, listening, run);
 		if (run->exited) {
 			run_fail(r, "%s:%d: %s could not listen: %s", r->m->file, s->line, a->name,
 				 run->result);
@@ -293,8 +300,7 @@ static int do_step(struct run *r, const struct step *s)
 	case STEP_SLEEP: {
 		double end = clock_now() + s->duration_ms / 1000.0;
 		run_log(r, "sleep %ums", s->duration_ms);
-		while (clock_now() < end && !r->timed_out)
-			watch_tick(r);
+		watch_until(r, end, NULL, NULL);
 		return 0;
 	}
 	case STEP_CUT:

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "watch.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -69,6 +70,7 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 
 	int to_host = (w->flags & KEV_F_PACKET) && run_host_of_addr(r, w->family, w->daddr) == h;
 
+	r->dirty[h] = 1; /* what socket diag shows there may have changed */
 	if (kdb_add(&r->kdb, t, h, to_host, w)) {
 		run_fail(r, "kernel events: out of memory");
 		return;
@@ -134,6 +136,28 @@ void watch_kernel(struct run *r)
 	}
 }
 
+/* A mini-socket (TIME-WAIT, or an orphan's FIN-WAIT-2: no inode): no event
+ * marks its end, only socket diag sees it go. */
+static int holds_minis(const struct sockdiag_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].inode && (l->v[i].state == 6 || l->v[i].state == 5))
+			return 1;
+	return 0;
+}
+
+/* Whether host h's sockets are worth a dump now: where sockets are watched,
+ * always if only sampling tells; with the kernel's events, only after one
+ * there or while minis live there. */
+static int worth_a_look(struct run *r, int h)
+{
+	if (!r->watched[h])
+		return 0;
+	if (!r->kev)
+		return 1;
+	return r->dirty[h] || holds_minis(&r->prev[h]);
+}
+
 /* Log every socket that appeared, changed state or vanished since the last look. */
 void watch_sockets(struct run *r)
 {
@@ -142,8 +166,15 @@ void watch_sockets(struct run *r)
 		struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = ~0u};
 		struct sockdiag_list cur = {0};
 		char lab[160];
+		int err;
 
-		if (run_dump(r, h, &req, &cur)) {
+		if (!worth_a_look(r, h))
+			continue;
+		r->dirty[h] = 0;
+		if ((err = run_dump(r, h, &req, &cur))) {
+			if (!r->dump_failed++)
+				run_log(r, "%s: socket dump failed: %s (further failures unlogged)",
+					run_host(r, h), strerror(-err));
 			sockdiag_list_free(&cur);
 			continue;
 		}
@@ -217,11 +248,41 @@ void watch_observe(struct run *r)
 	watch_sockets(r);
 }
 
-void watch_tick(struct run *r)
+/* Sleep until the kernel writes an event, an actor reports, or until (at
+ * most TICK_MS: exits, counters and samples have no descriptor to wake on). */
+static void watch_wait(struct run *r, double until)
 {
-	watch_observe(r);
-	if (clock_now() > r->deadline)
-		r->timed_out = 1;
-	else
-		poll(NULL, 0, TICK_MS);
+	int n = 0, ms;
+
+	if (r->kev)
+		r->pfd[n++] = (struct pollfd){.fd = kevents_fd(r->kev), .events = POLLIN};
+	for (int i = 0; i < r->m->nactors; i++)
+		if (r->actors[i].ctl >= 0 && !r->actors[i].exited)
+			r->pfd[n++] = (struct pollfd){.fd = r->actors[i].ctl, .events = POLLIN};
+	ms = (int)((until - clock_now()) * 1000 + 0.999);
+	if (ms > TICK_MS)
+		ms = TICK_MS;
+	if (ms > 0)
+		poll(r->pfd, n, ms);
+}
+
+int watch_until(struct run *r, double end, watch_done_fn done, void *ctx)
+{
+	for (;;) {
+		double now;
+		int d;
+
+		watch_observe(r);
+		d = done ? done(r, ctx) : 0;
+		if (d)
+			return d;
+		now = clock_now();
+		if (now > r->deadline) {
+			r->timed_out = 1;
+			return 0;
+		}
+		if (now >= end)
+			return 0;
+		watch_wait(r, end < r->deadline ? end : r->deadline);
+	}
 }

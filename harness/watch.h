@@ -1,9 +1,15 @@
 /*
- * watch: the polling observer of a running case.  Every tick (TICK_MS) it
- * reaps the actors that ended, reads their reports, and logs each socket
- * that appeared, changed state or vanished on any host since the last
- * look (socket diag), onto the timeline and the ladder page.  What lasts
- * less than a tick is not seen: the timeline says "sampled".
+ * watch: the observer of a running case, and the one loop every wait of the
+ * timeline goes through (an expectation, a sleep, a listener getting ready).
+ * Each round it reaps the actors that ended, reads their reports and the
+ * kernel's events, and logs each socket that appeared, changed state or
+ * vanished on the hosts where sockets are watched, onto the timeline and
+ * the ladder page; then it sleeps until the kernel or an actor has
+ * something to say, TICK_MS at most.  Without the kernel's events, socket
+ * states are samples: what lasts less than a round is not seen, and the
+ * timeline says "sampled".  With them, a host's sockets are dumped only
+ * after an event there (or while it holds mini-sockets), so a round costs
+ * the same in a line of 200 hosts as in a pair.
  */
 #ifndef NETCASE_WATCH_H
 #define NETCASE_WATCH_H
@@ -13,11 +19,9 @@
 /* Reap ended actors and read pending reports from the live ones. */
 void watch_actors(struct run *r);
 
-/* Log every socket change on every host since the last call. */
+/* Log every socket change on the watched hosts since the last call. */
 void watch_sockets(struct run *r);
 
-/* One tick of the timeline clock: watch, then wait TICK_MS (or mark the
- * case timed out at its deadline). */
 /* Read the kernel's events written since the last look (if observed):
  * into the run's record, events.log and the timeline. */
 void watch_kernel(struct run *r);
@@ -25,6 +29,15 @@ void watch_kernel(struct run *r);
 /* Everything above, once. */
 void watch_observe(struct run *r);
 
-void watch_tick(struct run *r);
+/* Asked after each round: 0 to go on, anything else to stop with it. */
+typedef int (*watch_done_fn)(struct run *r, void *ctx);
+
+/*
+ * Observe round after round until done (may be NULL) returns non-zero,
+ * the time end (CLOCK_MONOTONIC seconds) has come, or the case's deadline
+ * (then r->timed_out is set).  There is always one round, so an end in the
+ * past observes once.  Returns done's last value (0 at the end).
+ */
+int watch_until(struct run *r, double end, watch_done_fn done, void *ctx);
 
 #endif

@@ -99,46 +99,31 @@ START_TEST(t_kinds_and_modes)
 }
 END_TEST
 
-/* A run around model m with nothing built: enough for the actor kinds. */
+/* A run of model m as run_init() makes it, with nothing built: enough for
+ * the actor kinds (no namespace, so socket watching has nothing to dump). */
 struct fake {
 	struct run r;
 	struct runner_opts o;
 	struct case_result res;
-	struct actor_run actors[2];
-	int ns[2];
-	struct nl_sock *diag[2];
-	void *estate[16];
-	struct sockdiag_list prev[2];
-	char *out, *tl;
-	size_t outlen, tllen;
+	FILE *outf;
+	char *out;
+	size_t outlen;
 };
 
 static void fake_init(struct fake *f, const struct case_model *m)
 {
 	memset(f, 0, sizeof(*f));
-	f->r.m = m;
-	f->r.o = &f->o;
-	f->r.res = &f->res;
-	f->r.actors = f->actors;
-	f->r.ns = f->ns;
-	f->r.diag = f->diag;
-	f->r.estate = f->estate;
-	f->r.prev = f->prev;
-	f->ns[0] = f->ns[1] = -1; /* socket watching finds no namespace: nothing logged */
-	f->r.out = open_memstream(&f->out, &f->outlen);
-	f->r.tl = open_memstream(&f->tl, &f->tllen);
-	f->r.deadline = 1e12;
-	f->r.slow = 1;
-	ck_assert(f->r.out && f->r.tl);
+	f->outf = open_memstream(&f->out, &f->outlen);
+	ck_assert(f->outf);
+	ck_assert_int_eq(run_init(&f->r, m, &f->o, f->outf, &f->res), 0);
 }
 
 static void fake_fini(struct fake *f)
 {
-	fclose(f->r.out);
-	fclose(f->r.tl);
+	expect_release(&f->r);
+	run_fini(&f->r);
+	fclose(f->outf);
 	free(f->out);
-	free(f->tl);
-	free(f->r.lev); /* the verdicts drawn on the ladder */
 }
 
 START_TEST(t_exits_judged)
@@ -152,20 +137,20 @@ START_TEST(t_exits_judged)
 	ck_assert_msg(err == 0, "%s", e.msg);
 	fake_init(&f, m);
 	/* c still running: the expectation fails and says why */
-	f.actors[1].pid = 4242;
+	f.r.actors[1].pid = 4242;
 	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
-	fflush(f.r.out);
+	fflush(f.outf);
 	ck_assert_msg(strstr(f.out, "FAIL t.case:8: expect c exits: error ECONNRESET\n"), "%s",
 		      f.out);
 	ck_assert_msg(strstr(f.out, "  observed: still running\n"), "%s", f.out);
 	ck_assert_int_eq(f.res.nexpect, 1);
 	ck_assert_int_eq(f.res.nfailed, 1);
 	/* exited with another result: still a failure */
-	f.actors[1].exited = 1;
-	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "error ETIMEDOUT");
+	f.r.actors[1].exited = 1;
+	snprintf(f.r.actors[1].result, sizeof(f.r.actors[1].result), "error ETIMEDOUT");
 	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
 	/* the wanted result passes */
-	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "error ECONNRESET");
+	snprintf(f.r.actors[1].result, sizeof(f.r.actors[1].result), "error ECONNRESET");
 	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_PASS);
 	ck_assert_int_eq(f.res.nexpect, 3);
 	ck_assert_int_eq(f.res.nfailed, 2);
@@ -185,11 +170,11 @@ START_TEST(t_exits_final)
 
 	ck_assert_msg(err == 0, "%s", e.msg);
 	fake_init(&f, m);
-	f.actors[1].pid = 4242;
-	f.actors[1].exited = 1;
-	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "status 6");
+	f.r.actors[1].pid = 4242;
+	f.r.actors[1].exited = 1;
+	snprintf(f.r.actors[1].result, sizeof(f.r.actors[1].result), "status 6");
 	ck_assert_int_eq(expect_run(&f.r, s, m->nsteps - 1), VERDICT_FAIL);
-	fflush(f.r.out);
+	fflush(f.outf);
 	ck_assert_msg(strstr(f.out, "  observed when it could no longer come true: "), "%s", f.out);
 	ck_assert_msg(strstr(f.out, "status 6"), "%s", f.out);
 	ck_assert_msg(!strstr(f.out, "at the deadline"), "%s", f.out);
@@ -214,11 +199,11 @@ START_TEST(t_running_judged)
 	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
 	ck_assert(!ob.ok);
 	ck_assert_str_eq(ob.text, "not started");
-	f.actors[1].pid = 4242;
+	f.r.actors[1].pid = 4242;
 	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
 	ck_assert(ob.ok);
-	f.actors[1].exited = 1;
-	snprintf(f.actors[1].result, sizeof(f.actors[1].result), "signal KILL");
+	f.r.actors[1].exited = 1;
+	snprintf(f.r.actors[1].result, sizeof(f.r.actors[1].result), "signal KILL");
 	ck_assert_int_eq(k->observe(&f.r, x, &st, &ob), 0);
 	ck_assert(!ob.ok);
 	ck_assert_str_eq(ob.text, "exited: signal KILL");
