@@ -653,7 +653,7 @@ int actor_poll(struct actor_run *run)
 {
 	char buf[128];
 	int got = 0;
-	ssize_t n;
+	ssize_t n = -1;
 
 	while (run->ctl >= 0 && (n = read(run->ctl, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
@@ -665,6 +665,12 @@ int actor_poll(struct actor_run *run)
 		if (!strncmp(buf, "result ", 7))
 			snprintf(run->result, sizeof(run->result), "%s", buf + 7);
 		got = 1;
+	}
+	if (run->ctl >= 0 && n == 0) {
+		/* its end is closed (an exec'd program's, or the actor is gone):
+		 * nothing more comes, and a loop polling it would only spin */
+		close(run->ctl);
+		run->ctl = -1;
 	}
 	return got;
 }

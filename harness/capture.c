@@ -2,16 +2,20 @@
 #include "capture.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../netns/ns.h"
 
-#define SNAPLEN 262
+#define SNAPLEN		262
+#define CAPTURE_IDLE_MS 10
 
 struct pkt {
 	struct pcap_pkthdr h;
@@ -27,6 +31,10 @@ struct capture {
 	struct pkt *pkts;
 	size_t n, cap;
 	unsigned recv, drop;
+	/* CLOCK_REALTIME, pcap's clock: every packet that reached the ring
+	 * buffer before it is kept (the start of the last pcap_dispatch() that
+	 * returned; infinity once stopped) */
+	double caught_up;
 };
 
 static const char *pcap_words[] = {
@@ -164,6 +172,7 @@ struct capture_filter {
 	struct bpf_program prog;
 	size_t seen;
 	long count;
+	double last; /* the last matching packet's time */
 };
 
 int capture_filter_new(const struct topo *t, const char *text, struct capture_filter **out,
@@ -239,6 +248,11 @@ static int do_open(void *arg)
 		a->p = NULL;
 		return -EIO;
 	}
+	if (pcap_setnonblock(a->p, 1, a->err) < 0 || pcap_get_selectable_fd(a->p) < 0) {
+		pcap_close(a->p);
+		a->p = NULL;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -264,15 +278,34 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h, const un
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Non-blocking: each pass takes everything the ring buffer holds, so a pass
+ * that began at T has kept every packet stamped before T - the watermark
+ * stamped expectations wait for.  Between passes it sleeps until a packet
+ * comes, CAPTURE_IDLE_MS at most (libpcap's own timeout does not bound an
+ * immediate-mode wait).
+ */
 static void *loop(void *arg)
 {
 	struct capture *c = arg;
+	struct pollfd pf = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
 
 	while (__atomic_load_n(&c->running, __ATOMIC_ACQUIRE)) {
-		int r = pcap_dispatch(c->p, -1, on_packet, (unsigned char *)c);
+		struct timespec ts;
+		double started;
+		int r;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		started = ts.tv_sec + ts.tv_nsec / 1e9;
+		r = pcap_dispatch(c->p, -1, on_packet, (unsigned char *)c);
 		if (r < 0)
 			break;
+		pthread_mutex_lock(&c->lock);
+		c->caught_up = started;
+		pthread_mutex_unlock(&c->lock);
 		pcap_dump_flush(c->d);
+		if (!r)
+			poll(&pf, 1, CAPTURE_IDLE_MS);
 	}
 	return NULL;
 }
@@ -322,13 +355,24 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
 	return pcap_offline_filter(&f->prog, h, data) != 0;
 }
 
-long capture_filter_count(struct capture *c, struct capture_filter *f)
+static double pkt_time(const struct pcap_pkthdr *h)
+{
+	return h->ts.tv_sec + h->ts.tv_usec / 1e6;
+}
+
+long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
+			  int *complete)
 {
 	pthread_mutex_lock(&c->lock);
-	for (; f->seen < c->n; f->seen++)
-		f->count +=
-		    pcap_offline_filter(&f->prog, &c->pkts[f->seen].h, c->pkts[f->seen].data) != 0;
+	for (; f->seen < c->n && pkt_time(&c->pkts[f->seen].h) <= until; f->seen++)
+		if (pcap_offline_filter(&f->prog, &c->pkts[f->seen].h, c->pkts[f->seen].data)) {
+			f->count++;
+			f->last = pkt_time(&c->pkts[f->seen].h);
+		}
+	/* a packet kept after until, or a look at the ring begun after it */
+	*complete = f->seen < c->n || c->caught_up >= until;
 	pthread_mutex_unlock(&c->lock);
+	*last = f->last;
 	return f->count;
 }
 
@@ -356,6 +400,7 @@ int capture_stop(struct capture *c, unsigned *received, unsigned *dropped)
 		}
 		pcap_dump_close(c->d);
 		c->d = NULL;
+		c->caught_up = INFINITY; /* nothing more comes */
 	}
 	*received = c->recv;
 	*dropped = c->drop;

@@ -39,9 +39,16 @@ struct pcap_pkthdr;
 int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthdr *h,
 			 const unsigned char *data);
 
-/* The captured packets f matches; each call looks only at the packets
- * captured since the last one (f remembers where it stopped). */
-long capture_filter_count(struct capture *c, struct capture_filter *f);
+/*
+ * The captured packets f matches among those stamped up to until (pcap's
+ * clock: CLOCK_REALTIME seconds); each call looks only at the packets
+ * captured since the last one (f remembers where it stopped).  *last: the
+ * last match's stamp (0: none); *complete: whether every packet stamped up
+ * to until is in (a later one is kept, or the capture looked at its ring
+ * buffer after until), else more may still come.
+ */
+long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
+			  int *complete);
 
 struct pcap_pkthdr;
 

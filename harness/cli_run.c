@@ -146,32 +146,45 @@ static void on_signal(int sig)
 }
 
 static const char run_usage[] =
-    "Usage: netcase run [-j N] [--shard K/N] [--keep] [--artifacts DIR] [--tap] [--junit FILE]\n"
-    "                   [-v] CASE-or-DIR...\n";
+    "Usage: netcase run [-j N] [--shard K/N] [--repeat N] [--until-fail] [--keep]\n"
+    "                   [--artifacts DIR] [--tap] [--junit FILE] [-v | --explain]\n"
+    "                   CASE-or-DIR...\n";
+
+/* --until-fail without --repeat stops after this many runs at most. */
+#define UNTIL_FAIL_MAX 100
 
 struct run_args {
 	struct runner_opts ro;
-	int jobs, shard_k, shard_n, tap;
+	int jobs, shard_k, shard_n, tap, repeat, until_fail;
 	const char *junit;
 };
+
+/* The environment's settings (netcase(1), ENVIRONMENT), read here once. */
+static void runner_opts_env(struct runner_opts *o)
+{
+	const char *kev = getenv("NETCASE_KEVENTS"), *rt = getenv("NETCASE_REALTIME");
+
+	o->slow = runner_slow_parse(getenv("NETCASE_SLOW"));
+	o->no_kevents = kev && !strcmp(kev, "0");
+	o->bpf_debug = getenv("NETCASE_BPF_DEBUG") != NULL;
+	o->realtime = rt && !strcmp(rt, "1");
+}
 
 /* Options into a; 0, 1 after --help, or 2 (usage printed). */
 static int run_args_parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"shard", required_argument, NULL, 's'},
-	    {"keep", no_argument, NULL, 'k'},
-	    {"artifacts", required_argument, NULL, 'a'},
-	    {"tap", no_argument, NULL, 't'},
-	    {"junit", required_argument, NULL, 'J'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"jobs", required_argument, NULL, 'j'},   {"shard", required_argument, NULL, 's'},
+	    {"keep", no_argument, NULL, 'k'},	      {"artifacts", required_argument, NULL, 'a'},
+	    {"tap", no_argument, NULL, 't'},	      {"junit", required_argument, NULL, 'J'},
+	    {"repeat", required_argument, NULL, 'r'}, {"until-fail", no_argument, NULL, 'u'},
+	    {"verbose", no_argument, NULL, 'v'},      {"explain", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int opt;
 
 	*a = (struct run_args){.jobs = 1, .shard_k = 1, .shard_n = 1};
+	runner_opts_env(&a->ro);
 	while ((opt = getopt_long(argc, argv, "+j:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -188,6 +201,16 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 		case 'k':
 			a->ro.keep = 1;
 			break;
+		case 'r':
+			a->repeat = atoi(optarg);
+			if (a->repeat < 1) {
+				fprintf(stderr, "netcase run: --repeat takes a number >= 1\n");
+				return 2;
+			}
+			break;
+		case 'u':
+			a->until_fail = 1;
+			break;
 		case 'a':
 			a->ro.artifacts = optarg;
 			break;
@@ -200,6 +223,9 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 		case 'v':
 			a->ro.verbose = 1;
 			break;
+		case 'e':
+			a->ro.explain = 1;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -210,6 +236,8 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 	}
 	if (a->jobs < 1)
 		a->jobs = 1;
+	if (!a->repeat)
+		a->repeat = a->until_fail ? UNTIL_FAIL_MAX : 1;
 	if (optind >= argc) {
 		fputs(run_usage, stderr);
 		return 2;
@@ -294,12 +322,12 @@ static void kill_late(struct supervised *sv, int next, int all)
 
 /* Run n cases, jobs at a time, until all finished or a signal came. */
 static void run_all(struct supervised *sv, struct report_entry *rep, int n,
-		    const struct run_args *a)
+		    const struct run_args *a, const struct runner_opts *ro)
 {
 	int next = 0, running = 0, finished = 0, status, tty = isatty(STDOUT_FILENO);
 
 	while ((next < n || running) && !interrupted) {
-		finished += start_more(sv, rep, &next, n, &running, a->jobs, &a->ro);
+		finished += start_more(sv, rep, &next, n, &running, a->jobs, ro);
 		if (tty) {
 			printf("\r\033[K[%d/%d] %d running", finished, n, running);
 			fflush(stdout);
@@ -325,10 +353,14 @@ static void run_all(struct supervised *sv, struct report_entry *rep, int n,
 	}
 }
 
-/* The table, TAP and JUnit; the exit status. */
-static int summary(const struct report_entry *rep, int n, const struct run_args *a)
+/* The table (with --repeat, each case's pass rate), TAP and JUnit over
+ * every run; the exit status. */
+static int summary(const struct report_entry *rep, int n, int reps, const struct run_args *a)
 {
-	report_table(stdout, rep, n);
+	if (reps > 1 || a->until_fail)
+		report_rates(stdout, rep, n / reps, reps);
+	else
+		report_table(stdout, rep, n);
 	if (a->tap)
 		report_tap(stdout, rep, n);
 	if (a->junit) {
@@ -341,6 +373,61 @@ static int summary(const struct report_entry *rep, int n, const struct run_args 
 		}
 	}
 	return report_status(rep, n);
+}
+
+/* Whether any of n results is a failure or an error. */
+static int any_failed(const struct report_entry *rep, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (rep[i].res.verdict == VERDICT_FAIL || rep[i].res.verdict == VERDICT_ERROR)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every case a->repeat times (once without --repeat), each run's evidence
+ * in a folder of its own (repeat-K); with --until-fail, no run after the
+ * first that failed.  *rep grows to a block of n results per run.  Returns
+ * the runs made, or -1 out of memory.
+ */
+static int run_repeated(struct supervised *sv, struct report_entry **rep, int n,
+			const struct run_args *a)
+{
+	struct report_entry *all = *rep;
+	int k;
+
+	if (a->repeat > 1) {
+		all = realloc(all, (size_t)n * a->repeat * sizeof(*all));
+		if (!all)
+			return -1;
+		*rep = all;
+	}
+	for (k = 0; k < a->repeat && !interrupted; k++) {
+		struct runner_opts ro = a->ro;
+		struct report_entry *block = all + (size_t)k * n;
+		char sub[32];
+
+		if (a->repeat > 1) {
+			snprintf(sub, sizeof(sub), "repeat-%d", k + 1);
+			ro.subdir = sub;
+			printf("== run %d of %s%d\n", k + 1, a->until_fail ? "at most " : "",
+			       a->repeat);
+		}
+		for (int i = 0; i < n; i++) {
+			if (k) {
+				block[i] = (struct report_entry){0};
+				snprintf(block[i].id, sizeof(block[i].id), "%s", all[i].id);
+				sv[i] = (struct supervised){
+				    .path = sv[i].path, .model = sv[i].model, .report_fd = -1};
+			}
+		}
+		run_all(sv, block, n, a, &ro);
+		if (a->until_fail && any_failed(block, n)) {
+			k++;
+			break;
+		}
+	}
+	return k;
 }
 
 /* Without the privilege to make namespaces every case is a SKIP, naming why. */
@@ -360,7 +447,7 @@ int cli_run(int argc, char **argv)
 	struct supervised *sv = NULL;
 	struct report_entry *rep = NULL;
 	char run_id[32], why[256];
-	int err, n = 0;
+	int err, n = 0, reps;
 
 	err = run_args_parse(argc, argv, &a);
 	if (err)
@@ -379,7 +466,7 @@ int cli_run(int argc, char **argv)
 		goto out;
 	if (ns_privilege_setup(why, sizeof(why))) {
 		skip_all(rep, n, why);
-		err = summary(rep, n, &a);
+		err = summary(rep, n, 1, &a);
 		goto out;
 	}
 	snprintf(run_id, sizeof(run_id), "%d", (int)getpid());
@@ -387,14 +474,18 @@ int cli_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	run_all(sv, rep, n, &a);
+	reps = run_repeated(sv, &rep, n, &a);
+	if (reps < 0) {
+		err = 2;
+		goto out;
+	}
 	if (interrupted) {
 		fprintf(stderr, "\nnetcase: interrupted; every case's processes and namespaces are "
 				"gone with its supervisor\n");
 		err = 128 + interrupted;
 		goto out;
 	}
-	err = summary(rep, n, &a);
+	err = summary(rep, n * reps, reps, &a);
 out:
 	for (int i = 0; sv && i < n; i++) {
 		case_free(sv[i].model);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -23,6 +24,10 @@
 
 #define MODES_ALL	     ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
 #define MODES_NOT_THROUGHOUT ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN))
+
+/* How long stamped evidence (a capture's packets) may take to come in after
+ * the time it is judged up to, before the expectation is undecided. */
+#define CATCHUP_S 2.0
 
 int expect_op_parse(struct cur *c, enum filter_cmp *op)
 {
@@ -293,8 +298,9 @@ static int packets_parse(struct cur *c, struct expectation *e)
 static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	char why[256];
+	double last;
 	long n;
-	int err;
+	int err, complete;
 
 	if (!r->caps[e->link]) {
 		snprintf(ob->text, sizeof(ob->text), "that link is not captured (add 'capture')");
@@ -308,9 +314,14 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 		if (err)
 			return err;
 	}
-	n = capture_filter_count(r->caps[e->link], *state);
+	/* pcap stamps with CLOCK_REALTIME: converted through the pair of clocks
+	 * read together when the case began */
+	n = capture_filter_count(r->caps[e->link], *state, r->wall_t0 + r->until, &last, &complete);
+	ob->wait = !complete;
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
+	if (n && ob->ok)
+		ob->stamp = last - r->wall_t0;
 	snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
 	return 0;
 }
@@ -389,8 +400,9 @@ static int exits_observe(struct run *r, const struct expectation *e, void **stat
 		snprintf(ob->text, sizeof(ob->text), "still running");
 	} else {
 		/* it ended: the verdict cannot change any more */
-		double after = a->ended - r->expect_t0;
+		double after = a->ended - r->due;
 		ob->final = 1;
+		ob->stamp = a->ended;
 		ob->ok = !strcmp(a->result, want) && (!e->min_ms || after * 1000 >= e->min_ms);
 		if (e->min_ms && after * 1000 < e->min_ms)
 			snprintf(ob->text, sizeof(ob->text),
@@ -648,7 +660,7 @@ static const struct expect_ops ops[] = {
     [EXPECT_COUNTER] = {"counter", MODES_NOT_THROUGHOUT, COLON_OPTIONAL, counter_parse,
 			counter_observe, NULL, NULL},
     [EXPECT_PACKETS] = {"packet", MODES_ALL, COLON_REQUIRED, packets_parse, packets_observe, NULL,
-			packets_release},
+			packets_release, .stamped = 1},
     [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
 		      NULL, NULL},
     [EXPECT_PRINTS] = {"prints", MODES_NOT_THROUGHOUT, COLON_REQUIRED, prints_parse, prints_observe,
@@ -659,7 +671,7 @@ static const struct expect_ops ops[] = {
     [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, expect_history_parse,
 			expect_history_observe, expect_history_describe, NULL},
     [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, expect_events_parse,
-		       expect_events_observe, NULL, free},
+		       expect_events_observe, NULL, free, .stamped = 1},
 };
 
 const struct expect_ops *expect_ops_of(enum expect_kind kind)
@@ -671,32 +683,75 @@ const struct expect_ops *expect_ops_of(enum expect_kind kind)
 
 struct judging {
 	const struct expectation *e;
+	int stamped;
 	void **state;
-	struct obs *ob;
+	struct obs *ob;	    /* the last observation */
+	struct obs decided; /* the last one that decided (lay in the window) */
+	int ndeciding, settled;
+	double due, end; /* the window, run-relative (end == due: at this point) */
 };
 
-/* After each round of the loop: observe; 1 when the mode's condition is
- * settled, -errno when the observer failed. */
+/* A deciding observation; 1 when it settles the mode. */
+static int decide(struct judging *j)
+{
+	const struct expectation *e = j->e;
+	const struct obs *ob = j->ob;
+
+	j->decided = *ob;
+	j->ndeciding++;
+	return e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && (ob->ok || ob->final)) ||
+	       (e->mode == EXPECT_THROUGHOUT && !ob->ok);
+}
+
+/* After each round of the loop: observe, and decide by the observation's
+ * stamps or its interval; 1 when settled, -errno when the observer failed. */
 static int judge_round(struct run *r, void *ctx)
 {
 	struct judging *j = ctx;
-	const struct expectation *e = j->e;
-	int err = expect_ops_of(e->kind)->observe(r, e, j->state, j->ob);
+	struct obs *ob = j->ob;
+	int err;
 
+	ob->wait = ob->final = 0;
+	ob->stamp = -1;
+	err = expect_ops_of(j->e->kind)->observe(r, j->e, j->state, ob);
 	if (err)
 		return err;
-	return e->mode == EXPECT_ONCE ||
-	       (e->mode == EXPECT_WITHIN && (j->ob->ok || j->ob->final)) ||
-	       (e->mode == EXPECT_THROUGHOUT && !j->ob->ok);
+	ob->t0 = r->round_t0;
+	ob->t1 = run_rel(r);
+	if (ob->stamp < 0)
+		ob->stamp = ob->t1;
+	if (j->stamped) {
+		/* what is in is all stamped up to the end, and a prefix of it:
+		 * it held (within) or failed (throughout) at its last stamp */
+		if ((j->e->mode == EXPECT_WITHIN && (ob->ok || ob->final)) ||
+		    (j->e->mode == EXPECT_THROUGHOUT && !ob->ok))
+			return decide(j);
+		/* otherwise only a complete look after the end decides */
+		if (ob->wait || ob->t0 < j->end)
+			return 0;
+		decide(j);
+		return 1;
+	}
+	if (j->e->mode == EXPECT_ONCE)
+		return decide(j);
+	/* a sample decides only inside the window: within, one begun by its
+	 * end; throughout, one over before its end */
+	if (j->e->mode == EXPECT_WITHIN ? ob->t0 <= j->end : ob->t1 <= j->end)
+		return decide(j);
+	return 1; /* past the window: what decided is in j->decided */
 }
 
-/* Observe until the mode's condition is settled; 0 or -errno from the observer. */
-static int expect_poll(struct run *r, const struct expectation *e, void **state, struct obs *ob,
-		       double end)
+/* Judge e over its window [due, end]: 0 with j->decided filled in (none when
+ * j->ndeciding is 0: the harness looked too late), or -errno. */
+static int expect_poll(struct run *r, struct judging *j)
 {
-	struct judging j = {e, state, ob};
-	int d = watch_until(r, e->mode == EXPECT_ONCE ? 0 : end, judge_round, &j);
+	double catchup = r->t0 + (j->end > run_rel(r) ? j->end : run_rel(r)) + CATCHUP_S * r->slow;
+	int d = watch_until(r, j->e->mode == EXPECT_ONCE ? 0 : r->t0 + j->end, judge_round, j);
 
+	/* stamped evidence: a complete look after the window's end settles it */
+	if (!d && j->stamped && !r->timed_out)
+		d = watch_until(r, catchup, judge_round, j);
+	j->settled = d > 0;
 	return d < 0 ? d : 0;
 }
 
@@ -731,15 +786,17 @@ static void describe_kept(struct run *r, const struct step *s, const struct expe
 	free(buf);
 }
 
-static void expect_report(struct run *r, const struct step *s, const struct obs *ob, double elapsed)
+static void expect_report(struct run *r, const struct step *s, const struct judging *j)
 {
 	const struct expectation *e = &s->expect;
 	const struct expect_ops *k = expect_ops_of(e->kind);
+	const struct obs *ob = &j->decided;
 
 	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
 	if (e->mode == EXPECT_THROUGHOUT)
-		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n", elapsed,
-			e->duration_ms / 1000.0, ob->text);
+		fprintf(r->out, "  became false after %.3fs of %.3fs: %s\n",
+			(j->stamped ? ob->stamp : ob->t1) - j->due, e->duration_ms / 1000.0,
+			ob->text);
 	else if (e->mode == EXPECT_WITHIN && ob->final)
 		fprintf(r->out, "  observed when it could no longer come true: %s\n", ob->text);
 	else
@@ -750,31 +807,73 @@ static void expect_report(struct run *r, const struct step *s, const struct obs 
 	run_fail(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob->text);
 }
 
+/* No observation decided: the harness looked after the window, or stamped
+ * evidence never caught up with it.  An ERROR, never the kernel's FAIL. */
+static int expect_undecided(struct run *r, const struct step *s, const struct judging *j)
+{
+	const struct obs *ob = j->ob;
+
+	if (j->stamped)
+		run_fail(r,
+			 "%s:%d: the evidence was not all in %.3fs after the window's end "
+			 "(%.3fs): nothing decided",
+			 r->m->file, s->line, ob->t1 - j->end, j->end);
+	else
+		run_fail(r,
+			 "%s:%d: no sample inside the window [%.3fs, %.3fs]: the harness first "
+			 "looked at %.3fs, %.0f ms late",
+			 r->m->file, s->line, j->due, j->end, ob->t0, (ob->t0 - j->end) * 1000);
+	fprintf(r->out, "ERROR %s\n", r->res->reason);
+	run_log(r, "expect (line %d) UNDECIDED: %s", s->line, r->res->reason);
+	return VERDICT_ERROR;
+}
+
 int expect_run(struct run *r, const struct step *s, int idx)
 {
 	const struct expectation *e = &s->expect;
-	/* a `within` deadline widens with NETCASE_SLOW; a `throughout` window never */
-	double start = clock_now(),
-	       end = start + e->duration_ms / 1000.0 * (e->mode == EXPECT_WITHIN ? r->slow : 1);
 	struct obs ob = {0};
+	/* the window starts at the stamp of what came before; a `within`
+	 * deadline widens with NETCASE_SLOW, a `throughout` window never */
+	struct judging j = {.e = e,
+			    .stamped = expect_ops_of(e->kind)->stamped,
+			    .state = &r->estate[idx],
+			    .ob = &ob,
+			    .due = r->due,
+			    .end = r->due + (e->mode == EXPECT_ONCE
+						 ? 0
+						 : e->duration_ms / 1000.0 *
+						       (e->mode == EXPECT_WITHIN ? r->slow : 1))};
 	int err, ok;
 
 	r->res->nexpect++;
-	r->expect_t0 = run_rel(r);
-	err = expect_poll(r, e, &r->estate[idx], &ob, end);
+	r->until = j.end;
+	err = expect_poll(r, &j);
+	r->until = INFINITY;
 	if (err)
 		return expect_unobservable(r, s, err);
 	watch_sockets(r); /* what the expectation saw goes into the timeline too */
-	ok = ob.ok;
-	if (e->mode == EXPECT_THROUGHOUT && ok && clock_now() < end)
+	if (!j.ndeciding || (j.stamped && !j.settled))
+		return expect_undecided(r, s, &j);
+	ok = j.decided.ok;
+	if (e->mode == EXPECT_THROUGHOUT && ok && !j.settled && j.decided.t1 < j.end &&
+	    r->timed_out)
 		ok = 0; /* cut short by the case timeout */
-	run_log(r, "expect (line %d) %s: %s", s->line, ok ? "passed" : "FAILED", ob.text);
+	/* what comes next is due at this one's stamp: when its evidence made it
+	 * true, the end of its window, or its own point in time */
+	if (e->mode == EXPECT_WITHIN && ok)
+		r->due = j.decided.stamp > j.due ? j.decided.stamp : j.due;
+	else if (e->mode != EXPECT_ONCE)
+		r->due = j.end;
+	run_log(r, "expect (line %d) %s: %s [%s %.3fs]", s->line, ok ? "passed" : "FAILED",
+		j.decided.text, j.stamped ? "stamped" : "sampled",
+		j.stamped ? j.decided.stamp : j.decided.t1);
 	run_ladder_add(r, run_rel(r), LADDER_EXPECT, -1, -1, ok ? "pass" : "fail",
-		       "%s line %d: %s (%s)", ok ? "PASS" : "FAIL", s->line, s->source, ob.text);
+		       "%s line %d: %s (%s)", ok ? "PASS" : "FAIL", s->line, s->source,
+		       j.decided.text);
 	if (ok)
 		return VERDICT_PASS;
 	r->res->nfailed++;
-	expect_report(r, s, &ob, clock_now() - start);
+	expect_report(r, s, &j);
 	return VERDICT_FAIL;
 }
 

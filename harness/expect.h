@@ -26,6 +26,10 @@ struct obs {
 	long long value;
 	int ok;
 	int final; /* it can no longer come true (an actor ended otherwise): stop waiting */
+	int wait;  /* stamped evidence up to r->until is not all in yet: look again */
+	/* when it was seen: the round's interval [t0, t1] (set by the judge) and
+	 * the stamp of the evidence that made it true (the kind's, or t1) */
+	double t0, t1, stamp;
 	char text[256];
 };
 
@@ -42,6 +46,11 @@ struct expect_ops {
 	/* more context for a failure report (may be NULL) */
 	void (*describe)(struct run *r, const struct expectation *e, FILE *out);
 	void (*release)(void *state); /* may be NULL */
+	/* judged by stamps: observe counts only evidence stamped up to
+	 * r->until (the kernel's or the capture's clock), so a late look
+	 * decides as an early one; others are samples, deciding only a window
+	 * their round's interval lies in */
+	int stamped;
 };
 
 /* The ops of a kind. */

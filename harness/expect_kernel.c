@@ -256,6 +256,7 @@ static int event_counts(const struct expectation *e, const struct kevent *ev, in
 struct events_count {
 	int seen, reason;
 	long long n;
+	double last; /* the last counted event's stamp */
 };
 
 int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
@@ -269,11 +270,17 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 		st->reason =
 		    e->ev_reason[0] && r->kev ? kevents_reason_value(r->kev, e->ev_reason) : -1;
 	}
-	for (; st->seen < r->kdb.nev; st->seen++)
-		st->n += event_counts(e, &r->kdb.ev[st->seen], st->reason);
+	/* the ring buffer was read in this round, after until: all is in */
+	for (; st->seen < r->kdb.nev && r->kdb.ev[st->seen].t <= r->until; st->seen++)
+		if (event_counts(e, &r->kdb.ev[st->seen], st->reason)) {
+			st->n++;
+			st->last = r->kdb.ev[st->seen].t;
+		}
 	n = st->n;
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
+	if (ob->ok && n)
+		ob->stamp = st->last;
 	snprintf(ob->text, sizeof(ob->text), "%lld events", n);
 	return 0;
 }

@@ -36,10 +36,16 @@ struct kevents {
 
 /* libbpf's own messages: the last warning is kept for the reason. */
 static char last_warning[256];
+static int debug;
+
+void kevents_debug(int on)
+{
+	debug = on;
+}
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (getenv("NETCASE_BPF_DEBUG")) {
+	if (debug) {
 		va_list copy;
 
 		va_copy(copy, ap);

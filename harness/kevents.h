@@ -20,6 +20,9 @@
 
 struct kevents;
 
+/* Copy libbpf's messages to stderr (NETCASE_BPF_DEBUG) or not. */
+void kevents_debug(int on);
+
 /* Observe the namespaces ns[0..n) (host i is ns[i]).  NULL with the reason
  * in why (what is missing, and what to do) when it cannot. */
 struct kevents *kevents_open(const int *ns, int n, char *why, size_t len);

@@ -27,16 +27,20 @@ static void counts(const struct report_entry *e, int n, int *p, int *f, int *s, 
 
 void report_table(FILE *f, const struct report_entry *e, int n)
 {
-	int p, fl, s, x, w = 4;
+	int p, fl, s, x, w = 4, late = 0;
 
 	for (int i = 0; i < n; i++)
 		if ((int)strlen(e[i].id) > w)
 			w = (int)strlen(e[i].id);
-	fprintf(f, "\n%-*s  %-6s %8s  %s\n", w, "case", "result", "time", "expectations");
+	fprintf(f, "\n%-*s  %-6s %8s %9s  %s\n", w, "case", "result", "time", "late",
+		"expectations");
 	for (int i = 0; i < n; i++) {
 		const struct case_result *r = &e[i].res;
-		fprintf(f, "%-*s  %-6s %7.2fs  %d/%d", w, e[i].id, report_verdict_name(r->verdict),
-			r->seconds, r->nexpect - r->nfailed, r->nexpect);
+		fprintf(f, "%-*s  %-6s %7.2fs %7.1fms  %d/%d", w, e[i].id,
+			report_verdict_name(r->verdict), r->seconds, r->late_ms,
+			r->nexpect - r->nfailed, r->nexpect);
+		if (r->late_ms > e[late].res.late_ms)
+			late = i;
 		if (r->verdict != VERDICT_PASS && r->reason[0])
 			fprintf(f, "  %s", r->reason);
 		fputc('\n', f);
@@ -46,6 +50,40 @@ void report_table(FILE *f, const struct report_entry *e, int n)
 	if (x)
 		fprintf(f, " (%d of the failures are errors)", x);
 	fputc('\n', f);
+	if (n && e[late].res.late_ms > 0)
+		fprintf(f, "latest step: %.1f ms after it was due (%s line %d; budget %d ms)\n",
+			e[late].res.late_ms, e[late].id, e[late].res.late_line,
+			RUNNER_LATE_BUDGET_MS);
+}
+
+void report_rates(FILE *f, const struct report_entry *e, int n, int reps)
+{
+	int w = 4, flaky = 0;
+
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(e[i].id) > w)
+			w = (int)strlen(e[i].id);
+	fprintf(f, "\n%-*s  %4s %5s %5s %5s %5s  %s\n", w, "case", "runs", "pass", "fail", "error",
+		"skip", "pass rate");
+	for (int i = 0; i < n; i++) {
+		int c[4];
+
+		counts(e + i, 1, &c[0], &c[1], &c[2], &c[3]);
+		for (int k = 1; k < reps; k++) {
+			int d[4];
+			counts(e + (size_t)k * n + i, 1, &d[0], &d[1], &d[2], &d[3]);
+			for (int j = 0; j < 4; j++)
+				c[j] += d[j];
+		}
+		fprintf(f, "%-*s  %4d %5d %5d %5d %5d  ", w, e[i].id, reps, c[0], c[1], c[3], c[2]);
+		if (c[0] + c[1] + c[3])
+			fprintf(f, "%.0f%%\n", 100.0 * c[0] / (c[0] + c[1] + c[3]));
+		else
+			fprintf(f, "-\n");
+		flaky += c[0] && c[1] + c[3];
+	}
+	fprintf(f, "\n%d run%s of %d case%s; %d case%s passed some runs and not others\n", reps,
+		reps == 1 ? "" : "s", n, n == 1 ? "" : "s", flaky, flaky == 1 ? "" : "s");
 }
 
 void report_tap(FILE *f, const struct report_entry *e, int n)

@@ -24,6 +24,12 @@ void report_table(FILE *f, const struct report_entry *e, int n);
 void report_tap(FILE *f, const struct report_entry *e, int n);
 void report_junit(FILE *f, const struct report_entry *e, int n);
 
+/*
+ * --repeat: e holds reps blocks of the same n cases; per case, its runs,
+ * how many ended in each verdict and its pass rate (a skip is neither).
+ */
+void report_rates(FILE *f, const struct report_entry *e, int n, int reps);
+
 /* The run's exit status: 0 all passed, 1 a failure, 99 an error, 77 all skipped. */
 int report_status(const struct report_entry *e, int n);
 

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -72,8 +73,10 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	r->t0 = clock_now();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
-	r->slow = runner_slow();
+	r->slow = o->slow ? o->slow : 1;
 	r->deadline = r->t0 + m->timeout_ms / 1000.0 * r->slow;
+	r->until = INFINITY;
+	r->late_step = r->fail_step = -1;
 	r->tl = open_memstream(&r->tlbuf, &r->tllen);
 	r->sysf = open_memstream(&r->sysctls, &r->sysctls_len);
 	r->evlog = open_memstream(&r->evlogbuf, &r->evloglen);
@@ -99,8 +102,9 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 		if (m->steps[i].kind == STEP_EXPECT && m->steps[i].expect.kind == EXPECT_SOCKETS)
 			r->watched[m->steps[i].expect.host] = 1;
 	runner_case_id(m->file, id, sizeof(id));
-	snprintf(r->evdir, sizeof(r->evdir), "%s/%s",
-		 o->artifacts ? o->artifacts : "netcase-artifacts", id);
+	snprintf(r->evdir, sizeof(r->evdir), "%s/%s%s%s",
+		 o->artifacts ? o->artifacts : "netcase-artifacts", o->subdir ? o->subdir : "",
+		 o->subdir ? "/" : "", id);
 	run_abs_paths(r);
 	return 0;
 }

@@ -33,8 +33,16 @@ struct run {
 	char evdir_abs[4096]; /* the same, absolute (${evidence}) */
 	char casedir[4096];   /* the case file's folder, absolute (${casedir}) */
 	double t0, deadline;
-	double expect_t0; /* when the expectation being judged began (run-relative) */
-	double slow;	  /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */
+	/* The case's clock (run-relative seconds, CLOCK_MONOTONIC): due is when
+	 * the next step is due - the stamp of what came before it; until bounds
+	 * the kernel-stamped evidence an expectation counts (its window's end,
+	 * or its own point in time); round_t0 is when the loop's round began.
+	 * late_max is the latest any step began after it was due (late_step:
+	 * its index, -1 for none over the budget). */
+	double due, until, round_t0;
+	double late_max, late_over; /* the largest; the first over the budget */
+	int late_line, late_step, fail_step;
+	double slow; /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */
 	int timed_out;
 	struct actor_run *actors;
 	struct counters *base;

@@ -9,6 +9,7 @@
 #include "units.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -55,9 +56,8 @@ const char *const runner_fast_timers[][2] = {
     {NULL, NULL},
 };
 
-double runner_slow(void)
+double runner_slow_parse(const char *s)
 {
-	const char *s = getenv("NETCASE_SLOW");
 	char *end;
 	double v;
 
@@ -297,12 +297,12 @@ static int do_step(struct run *r, const struct step *s)
 		run_log(r, "%s %s%s", cmds[s->kind], an, err ? ": not running" : "");
 		return 0;
 	}
-	case STEP_SLEEP: {
-		double end = clock_now() + s->duration_ms / 1000.0;
+	case STEP_SLEEP:
+		/* from the stamp of what came before, not from when we got here */
 		run_log(r, "sleep %ums", s->duration_ms);
-		watch_until(r, end, NULL, NULL);
+		r->due += s->duration_ms / 1000.0;
+		watch_until(r, r->t0 + r->due, NULL, NULL);
 		return 0;
-	}
 	case STEP_CUT:
 	case STEP_RESTORE:
 		return netcond_cut(r, s, s->kind == STEP_RESTORE);
@@ -399,13 +399,13 @@ static int run_kernel_events(struct run *r)
 	const struct case_model *m = r->m;
 	struct utsname u;
 
-	const char *off = getenv("NETCASE_KEVENTS");
-
-	if (off && !strcmp(off, "0"))
+	if (r->o->no_kevents)
 		snprintf(r->kev_why, sizeof(r->kev_why),
 			 "kernel events are turned off (NETCASE_KEVENTS=0)");
-	else
+	else {
+		kevents_debug(r->o->bpf_debug);
 		r->kev = kevents_open(r->ns, m->topo.nhosts, r->kev_why, sizeof(r->kev_why));
+	}
 	if (r->kev)
 		run_log(r, "kernel events: observed through BPF (exact), %s",
 			kevents_exact_timewait(r->kev)
@@ -447,6 +447,31 @@ static int run_kernel_stop(struct run *r, int verdict)
 	return verdict == VERDICT_PASS ? VERDICT_FAIL : verdict;
 }
 
+/*
+ * packetdrill's way of being on time under load, on request
+ * (NETCASE_REALTIME=1): the supervisor - the timeline and the observer - at
+ * the lowest real-time priority when there is more than one CPU (one CPU
+ * would leave the case's programs none).  Its children, the actors and the
+ * threads it starts, are reset to normal scheduling (SCHED_RESET_ON_FORK).
+ * Not the default: measured at -j 8 under stress-ng --cpu 2, it did not
+ * lower the largest step lateness (15-170 ms with it, 50-72 ms without)
+ * and left the case's programs, which stay normal, later against the
+ * harness (close/time-wait's server closed after its delayed ACK).
+ */
+static void run_realtime(struct run *r)
+{
+	struct sched_param sp = {.sched_priority = 1};
+
+	if (!r->o->realtime)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		run_log(r, "scheduling: normal (one CPU)");
+	else if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) < 0)
+		run_log(r, "scheduling: normal (SCHED_RR: %s)", strerror(errno));
+	else
+		run_log(r, "scheduling: SCHED_RR priority 1 (its programs: normal)");
+}
+
 /* The evidence folder, the topology, the counters' baseline; a verdict. */
 static int run_build(struct run *r)
 {
@@ -454,6 +479,7 @@ static int run_build(struct run *r)
 	char why[512];
 	int err = run_kernel_check(r);
 
+	run_realtime(r);
 	if (err)
 		return err;
 	err = evidence_mkdirs(r->evdir);
@@ -491,7 +517,48 @@ static int run_build(struct run *r)
 			return VERDICT_ERROR;
 		}
 	watch_sockets(r);
+	r->due = run_rel(r); /* the first step is due now: everything is ready */
 	return VERDICT_PASS;
+}
+
+/* How late acting step i began against when it was due; the largest is
+ * kept.  (An expectation is judged by its window and its stamps instead,
+ * a sleep ends at its own stamp.) */
+static void step_lateness(struct run *r, int i)
+{
+	double late = run_rel(r) - r->due;
+
+	if (r->m->steps[i].kind == STEP_EXPECT || r->m->steps[i].kind == STEP_SLEEP)
+		return;
+	if (late * 1000 >= RUNNER_LATE_LOG_MS)
+		run_log(r, "line %d began %.1f ms after it was due (%.3fs)", r->m->steps[i].line,
+			late * 1000, r->due);
+	if (late > r->late_max) {
+		r->late_max = late;
+		r->late_line = r->m->steps[i].line;
+	}
+	if (late * 1000 > RUNNER_LATE_BUDGET_MS && r->late_step < 0) {
+		r->late_step = i;
+		r->late_over = late;
+	}
+}
+
+/* A verdict the harness's lateness may have decided is an ERROR: a step
+ * beyond the budget before the first failure (or in a passing case). */
+static int lateness_verdict(struct run *r, int verdict)
+{
+	const struct step *s;
+
+	if (r->late_step < 0 || (verdict != VERDICT_PASS && verdict != VERDICT_FAIL) ||
+	    (r->fail_step >= 0 && r->fail_step < r->late_step))
+		return verdict;
+	s = &r->m->steps[r->late_step];
+	run_fail(r,
+		 "%s:%d: the harness was late: the step began %.0f ms after it was due "
+		 "(budget %d ms), so the verdict is not the kernel's",
+		 r->m->file, s->line, r->late_over * 1000, RUNNER_LATE_BUDGET_MS);
+	fprintf(r->out, "ERROR %s\n", r->res->reason);
+	return VERDICT_ERROR;
 }
 
 /* Every step in order; a failed expectation goes on, anything worse stops. */
@@ -509,13 +576,20 @@ static int run_timeline(struct run *r)
 			len--;
 		run_ladder_add(r, run_rel(r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
 			       m->steps[i].line, (int)len, src);
+		step_lateness(r, i);
 		v = do_step(r, &m->steps[i]);
+		/* an acting step is stamped when it took effect: now */
+		if (m->steps[i].kind != STEP_EXPECT && m->steps[i].kind != STEP_SLEEP)
+			r->due = run_rel(r);
 		if (v == VERDICT_FAIL) {
 			verdict = VERDICT_FAIL;
+			if (r->fail_step < 0)
+				r->fail_step = i;
 		} else if (v) {
 			return v;
 		}
 	}
+	verdict = lateness_verdict(r, verdict);
 	if (r->timed_out) {
 		run_fail(r, "%s: the case timed out after %.1fs (timeout %ums)", m->file,
 			 run_rel(r), m->timeout_ms);
@@ -557,6 +631,18 @@ static int run_captures_stop(struct run *r, int verdict)
 static void run_evidence(struct run *r, int verdict)
 {
 	int built = r->m->topo.nhosts && r->ns[0] >= 0;
+
+	if ((verdict == VERDICT_FAIL || verdict == VERDICT_ERROR) && r->o->explain &&
+	    !r->o->verbose && fflush(r->tl) == 0 && r->tlbuf) {
+		/* the timeline, for a log that outlives the evidence (CI) */
+		fprintf(r->out, "  timeline of %s:\n", r->m->file);
+		for (const char *l = r->tlbuf, *nl; *l; l = nl + 1) {
+			nl = strchr(l, '\n');
+			if (!nl)
+				nl = l + strlen(l) - 1;
+			fprintf(r->out, "  %.*s\n", (int)(nl - l), l);
+		}
+	}
 
 	if (verdict != VERDICT_PASS || r->o->artifacts) {
 		if (built)
@@ -617,6 +703,8 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	}
 	res->verdict = verdict;
 	res->seconds = run_rel(&r);
+	res->late_ms = r.late_max * 1000;
+	res->late_line = r.late_line;
 	run_evidence(&r, verdict);
 	expect_release(&r);
 	run_end_processes(&r);

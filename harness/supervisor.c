@@ -41,7 +41,7 @@ int supervisor_start(struct supervised *s, const struct runner_opts *o)
 		goto fail;
 	if (s->pid == 0)
 		supervise(s, o);
-	s->deadline = clock_now() + s->model->timeout_ms / 1000.0 * runner_slow() + 20;
+	s->deadline = clock_now() + s->model->timeout_ms / 1000.0 * (o->slow ? o->slow : 1) + 20;
 	return 0;
 fail:
 	/* what was made goes again: the caller has nothing to free */

@@ -272,6 +272,7 @@ int watch_until(struct run *r, double end, watch_done_fn done, void *ctx)
 		double now;
 		int d;
 
+		r->round_t0 = run_rel(r);
 		watch_observe(r);
 		d = done ? done(r, ctx) : 0;
 		if (d)

@@ -15,6 +15,8 @@ static struct report_entry entries[3] = {
 	     .nexpect = 5,
 	     .nfailed = 1,
 	     .seconds = 3.1,
+	     .late_ms = 12.5,
+	     .late_line = 7,
 	     .reason = "x.case:3: expect c exits: ok (observed: \"<error>\" & more)"}},
     {.id = "netem/loss", .res = {.verdict = VERDICT_SKIP, .reason = "no sch_netem"}},
 };
@@ -30,12 +32,41 @@ static char *render(void (*fn)(FILE *, const struct report_entry *, int), int n)
 	return buf;
 }
 
+/* --repeat: two runs of two cases, one flaky */
+START_TEST(t_rates)
+{
+	struct report_entry e[4] = {
+	    {.id = "a/steady", .res = {.verdict = VERDICT_PASS}},
+	    {.id = "b/flaky", .res = {.verdict = VERDICT_PASS}},
+	    {.id = "a/steady", .res = {.verdict = VERDICT_PASS}},
+	    {.id = "b/flaky", .res = {.verdict = VERDICT_ERROR}},
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report_rates(f, e, 2, 2);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "case      runs  pass  fail error  skip  pass rate\n"), "%s",
+		      buf);
+	ck_assert_msg(strstr(buf, "a/steady     2     2     0     0     0  100%\n"), "%s", buf);
+	ck_assert_msg(strstr(buf, "b/flaky      2     1     0     1     0  50%\n"), "%s", buf);
+	ck_assert_msg(strstr(buf, "\n2 runs of 2 cases; 1 case passed some runs and not others\n"),
+		      "%s", buf);
+	free(buf);
+}
+END_TEST
+
 START_TEST(t_table)
 {
 	char *t = render(report_table, 3);
 
-	ck_assert_msg(strstr(t, "accept/overflow  PASS      3.05s  6/6"), "%s", t);
-	ck_assert_msg(strstr(t, "syn/blackhole    FAIL      3.10s  4/5  x.case:3"), "%s", t);
+	ck_assert_msg(strstr(t, "accept/overflow  PASS      3.05s     0.0ms  6/6"), "%s", t);
+	ck_assert_msg(strstr(t, "syn/blackhole    FAIL      3.10s    12.5ms  4/5  x.case:3"), "%s",
+		      t);
+	ck_assert_msg(strstr(t, "latest step: 12.5 ms after it was due (syn/blackhole line 7; "
+				"budget 250 ms)\n"),
+		      "%s", t);
 	ck_assert_msg(strstr(t, "\n1 passed, 1 failed, 1 skipped\n"), "closing line: %s", t);
 	free(t);
 }
@@ -247,6 +278,7 @@ Suite *report_suite(void)
 
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, t_table);
+	tcase_add_test(tc, t_rates);
 	tcase_add_test(tc, t_tap);
 	tcase_add_test(tc, t_junit);
 	tcase_add_test(tc, t_status);

@@ -438,7 +438,7 @@ START_TEST(t_burst)
 	socklen_t len;
 	char why[256], path[] = "/tmp/nstest-burst-XXXXXX";
 	unsigned rcv = 0, drop = 0;
-	long seen = 0, last = -1;
+	long seen = 0;
 	int fd, sfd, tmp = mkstemp(path), err;
 
 	close(tmp);
@@ -467,17 +467,23 @@ START_TEST(t_burst)
 		sent += n > 0 ? n : 0;
 	}
 	double secs = clock_now() - t0;
-	/* wait (at most 5 s) until the count stops growing */
-	double end = clock_now() + 5;
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	/* wait (at most 5 s) until the capture says it holds every packet
+	 * stamped before the last send returned */
+	double end = clock_now() + 5, until = wall.tv_sec + wall.tv_nsec / 1e9, stamp;
+	int complete = 0;
 	struct capture_filter *cf;
 	ck_assert_msg(!capture_filter_new(&T, "udp and dst port 9", &cf, why, sizeof(why)),
 		      "filter: %s", why);
-	while (cf && clock_now() < end && (seen = capture_filter_count(cap, cf)) != last) {
-		last = seen;
-		if (seen >= sent)
+	while (cf && clock_now() < end) {
+		seen = capture_filter_count(cap, cf, until, &stamp, &complete);
+		if (complete)
 			break;
-		poll(NULL, 0, 100);
+		poll(NULL, 0, 10);
 	}
+	ck_assert_msg(complete, "the capture caught up with the burst's end");
+	ck_assert_msg(seen == 0 || stamp <= until, "only packets stamped up to the end counted");
 	capture_filter_free(cf);
 	capture_stop(cap, &rcv, &drop);
 	printf("burst: %d datagrams in %.3f s (%.0f packets/s); captured %ld, libpcap counted "
