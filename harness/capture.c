@@ -172,7 +172,9 @@ struct capture_filter {
 	struct bpf_program prog;
 	size_t seen;
 	long count;
-	double last; /* the last matching packet's time */
+	double last;	/* the last matching packet's time */
+	double *stamps; /* every matching packet's time, count of them */
+	long cap;
 };
 
 int capture_filter_new(const struct topo *t, const char *text, struct capture_filter **out,
@@ -211,6 +213,7 @@ struct capture_filter *capture_filter_free(struct capture_filter *f)
 {
 	if (f) {
 		pcap_freecode(&f->prog);
+		free(f->stamps);
 		free(f);
 	}
 	return NULL;
@@ -355,6 +358,11 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
 	return pcap_offline_filter(&f->prog, h, data) != 0;
 }
 
+const double *capture_filter_stamps(const struct capture_filter *f)
+{
+	return f->stamps;
+}
+
 static double pkt_time(const struct pcap_pkthdr *h)
 {
 	return h->ts.tv_sec + h->ts.tv_usec / 1e6;
@@ -366,8 +374,16 @@ long capture_filter_count(struct capture *c, struct capture_filter *f, double un
 	pthread_mutex_lock(&c->lock);
 	for (; f->seen < c->n && pkt_time(&c->pkts[f->seen].h) <= until; f->seen++)
 		if (pcap_offline_filter(&f->prog, &c->pkts[f->seen].h, c->pkts[f->seen].data)) {
-			f->count++;
+			if (f->count == f->cap) {
+				long cap = f->cap ? 2 * f->cap : 64;
+				double *v = realloc(f->stamps, cap * sizeof(*v));
+				if (!v)
+					break; /* counted again at the next look */
+				f->stamps = v;
+				f->cap = cap;
+			}
 			f->last = pkt_time(&c->pkts[f->seen].h);
+			f->stamps[f->count++] = f->last;
 		}
 	/* a packet kept after until, or a look at the ring begun after it */
 	*complete = f->seen < c->n || c->caught_up >= until;

@@ -50,6 +50,9 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
 long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
 			  int *complete);
 
+/* The stamps of the packets capture_filter_count() counted, in order. */
+const double *capture_filter_stamps(const struct capture_filter *f);
+
 struct pcap_pkthdr;
 
 /* Call fn for every packet kept so far, in capture order. */

@@ -109,6 +109,42 @@ static int st_timeout(struct cur *c)
 	return err ? err : caselex_need_end(c);
 }
 
+/* tolerance DURATION [PERCENT%] | PERCENT%: of timing assertions. */
+static int st_tolerance(struct cur *c)
+{
+	int n = 0;
+
+	while (!caselex_at_end(c)) {
+		char w[32], *end;
+		const char *at;
+		unsigned ms;
+		double pct;
+
+		caselex_ws(c);
+		at = c->p;
+		if (caselex_word(c, w, sizeof(w), "a duration or a percentage") || n++ == 2)
+			return n > 2 ? caselex_fail(c, at,
+						    "tolerance takes a duration and a "
+						    "percentage, no more")
+				     : -EINVAL;
+		if (strchr(w, '%')) {
+			pct = strtod(w, &end);
+			if (end == w || strcmp(end, "%") || !(pct >= 0) || pct > 100)
+				return caselex_fail(
+				    c, at, "expected a percentage (12.5%%), found '%s'", w);
+			c->m->tol_frac = pct / 100;
+		} else if (units_duration_parse(w, &ms)) {
+			return caselex_fail(c, at,
+					    "expected a duration (4ms) or a percentage "
+					    "(12.5%%), found '%s'",
+					    w);
+		} else {
+			c->m->tol_abs = ms / 1000.0;
+		}
+	}
+	return n ? 0 : caselex_fail(c, c->p, "tolerance takes a duration, a percentage or both");
+}
+
 /* "6.8" into 6008; -EINVAL. */
 static int kernel_version(const char *s, int *v)
 {
@@ -379,6 +415,7 @@ static const struct statement {
     {"host", st_host, "declare hosts (network namespaces)"},
     {"link", st_link, "a veth pair between two hosts"},
     {"timeout", st_timeout, "bound the whole case"},
+    {"tolerance", st_tolerance, "of timing assertions: tolerance 10ms 25% (4ms 12.5%)"},
     {"kernel", st_kernel, "the kernels a case holds for (kernel >= 6.8): SKIP elsewhere"},
     {"sysctl", st_sysctl, "set a net.* sysctl in a host"},
     {"timers", st_timers, "a profile of short TCP timers"},
@@ -506,6 +543,8 @@ int case_parse(const char *file, const char *text, struct case_model **out, stru
 	m->file = strdup(file);
 	m->intent = intent_of(text);
 	m->timeout_ms = 60000;
+	m->tol_abs = 0.004; /* packetdrill's: 4 ms or 12.5% of the gap */
+	m->tol_frac = 0.125;
 	r = m->file && m->intent ? parse_lines(&c, text) : -ENOMEM;
 	if (r == -ENOMEM)
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", file);

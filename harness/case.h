@@ -153,7 +153,18 @@ enum event_kind {
 	EVENTS_STATE = 1,
 };
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
-enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE };
+enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE, AGG_TIMES, AGG_GAPS };
+
+/* times(...) / gaps(...) == ... (timing.h) */
+#define TIMING_MAX 32
+
+struct timing {
+	int gaps;			 /* gaps(...): 1; times(...): 0 */
+	int n;				 /* entries */
+	double v[TIMING_MAX];		 /* seconds, or the factor of a ratio */
+	unsigned char ratio[TIMING_MAX]; /* v[i] is "xN": N times the gap before */
+};
+
 enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS, EXIT_SIGNAL };
 
 struct expectation {
@@ -181,6 +192,7 @@ struct expectation {
 	enum event_kind ev_kind;
 	int ev_state;
 	char ev_reason[64];
+	struct timing timing; /* agg AGG_TIMES, AGG_GAPS */
 };
 
 struct step {
@@ -206,6 +218,8 @@ struct case_model {
 	char *file;
 	char *intent; /* the first comment block, for `netcase list` */
 	unsigned timeout_ms;
+	/* the tolerance of timing assertions: seconds, fraction of the gap */
+	double tol_abs, tol_frac;
 	/* `kernel OP X.Y`: the kernels the case holds for (nkernel of them, ANDed) */
 	struct kernel_req {
 		enum filter_cmp op;

@@ -155,8 +155,10 @@ static int host_kind(struct cur *c, struct expectation *e, int *colon)
 	caselex_ws(c);
 	e->kind = word_is(c, "counter")		  ? EXPECT_COUNTER
 		  : !strncmp(c->p, "history(", 8) ? EXPECT_HISTORY
-		  : !strncmp(c->p, "events(", 7)  ? EXPECT_EVENTS
-						  : EXPECT_SOCKETS;
+		  : !strncmp(c->p, "events(", 7) || !strncmp(c->p, "times(", 6) ||
+			  !strncmp(c->p, "gaps(", 5)
+		      ? EXPECT_EVENTS
+		      : EXPECT_SOCKETS;
 	return 0;
 }
 

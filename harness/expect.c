@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "timing.h"
 #include "cleanup.h"
 #include "evidence.h"
 #include "clock.h"
@@ -280,19 +281,55 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 
 /* ---- packets A B: count(PCAP-FILTER) OP N ---- */
 
+/* count(...), times(...) or gaps(...): which, into e->agg; 1 if none. */
+int expect_timing_call(struct cur *c, struct expectation *e, const char *count_fn,
+		       const char **inner_at)
+{
+	int err = expect_call_args(c, count_fn, &e->text, inner_at);
+
+	e->agg = AGG_COUNT;
+	if (err == 1 && !(err = expect_call_args(c, "times", &e->text, inner_at)))
+		e->agg = AGG_TIMES;
+	if (err == 1 && !(err = expect_call_args(c, "gaps", &e->text, inner_at)))
+		e->agg = AGG_GAPS;
+	e->timing.gaps = e->agg == AGG_GAPS;
+	if (!err && e->agg != AGG_COUNT && e->mode == EXPECT_THROUGHOUT)
+		return caselex_fail(c, *inner_at,
+				    "times and gaps are judged once or within T, not "
+				    "throughout");
+	return err;
+}
+
 static int packets_parse(struct cur *c, struct expectation *e)
 {
 	const char *inner_at;
 	char why[256];
-	int err = expect_call_args(c, "count", &e->text, &inner_at);
+	int err = expect_timing_call(c, e, "count", &inner_at);
 
 	if (err == 1)
-		return caselex_fail(c, c->p, "expected count(PCAP-FILTER)");
+		return caselex_fail(c, c->p,
+				    "expected count(PCAP-FILTER), times(PCAP-FILTER) or "
+				    "gaps(PCAP-FILTER)");
 	if (err)
 		return err;
 	if (capture_filter_compile(&c->m->topo, e->text, why, sizeof(why)))
 		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
+	if (e->agg != AGG_COUNT)
+		return timing_parse(c, &e->timing);
 	return expect_op_value(c, e, 0);
+}
+
+void expect_timing_judge(struct run *r, const struct expectation *e, const double *s, int n,
+			 struct obs *ob)
+{
+	struct timing_tol tol = {r->m->tol_abs, r->m->tol_frac, r->slow};
+	char why[200];
+
+	ob->value = n;
+	ob->ok = timing_judge(&e->timing, &tol, s, n, why, sizeof(why));
+	snprintf(ob->text, sizeof(ob->text), "%s", why);
+	if (ob->ok && n)
+		ob->stamp = s[n - 1];
 }
 
 static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
@@ -318,6 +355,17 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 	 * read together when the case began */
 	n = capture_filter_count(r->caps[e->link], *state, r->wall_t0 + r->until, &last, &complete);
 	ob->wait = !complete;
+	if (e->agg != AGG_COUNT) {
+		const double *w = capture_filter_stamps(*state);
+		double *s = malloc((n ? n : 1) * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		for (long i = 0; i < n; i++)
+			s[i] = w[i] - r->wall_t0;
+		expect_timing_judge(r, e, s, (int)n, ob);
+		free(s);
+		return 0;
+	}
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	if (n && ob->ok)
@@ -671,7 +719,7 @@ static const struct expect_ops ops[] = {
     [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, expect_history_parse,
 			expect_history_observe, expect_history_describe, NULL},
     [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, expect_events_parse,
-		       expect_events_observe, NULL, free, .stamped = 1},
+		       expect_events_observe, NULL, expect_events_release, .stamped = 1},
 };
 
 const struct expect_ops *expect_ops_of(enum expect_kind kind)

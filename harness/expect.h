@@ -73,6 +73,16 @@ int expect_history_observe(struct run *r, const struct expectation *e, void **st
 void expect_history_describe(struct run *r, const struct expectation *e, FILE *out);
 int expect_events_parse(struct cur *c, struct expectation *e);
 int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob);
+void expect_events_release(void *state);
+
+/* count_fn(...), times(...) or gaps(...) at the cursor: e->agg and e->text
+ * set; 0, 1 when none, or -errno. */
+int expect_timing_call(struct cur *c, struct expectation *e, const char *count_fn,
+		       const char **inner_at);
+
+/* Judge the stamps s[0..n) (run-relative, ascending) against e's timing. */
+void expect_timing_judge(struct run *r, const struct expectation *e, const double *s, int n,
+			 struct obs *ob);
 
 /* The packets a listed nftables chain's counters counted; pure. */
 long long expect_rule_packets(const char *listing);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "expect.h"
+#include "timing.h"
 #include "history.h"
 
 /* The states after "==" or "includes", to the end of the statement. */
@@ -146,12 +147,18 @@ static int events_inner(struct cur *c, struct expectation *e, const char *at)
 int expect_events_parse(struct cur *c, struct expectation *e)
 {
 	const char *inner_at;
-	int err = expect_call_args(c, "events", &e->text, &inner_at);
+	int err = expect_timing_call(c, e, "events", &inner_at);
 
 	if (err)
-		return err == 1 ? caselex_fail(c, c->p, "expected events(KIND [and FILTER])") : err;
+		return err == 1
+			   ? caselex_fail(c, c->p,
+					  "expected events(KIND [and FILTER]), times(KIND [and "
+					  "FILTER]) or gaps(KIND [and FILTER])")
+			   : err;
 	if ((err = events_inner(c, e, inner_at)))
 		return err;
+	if (e->agg != AGG_COUNT)
+		return timing_parse(c, &e->timing);
 	return expect_op_value(c, e, 0);
 }
 
@@ -256,8 +263,19 @@ static int event_counts(const struct expectation *e, const struct kevent *ev, in
 struct events_count {
 	int seen, reason;
 	long long n;
-	double last; /* the last counted event's stamp */
+	double last;	/* the last counted event's stamp */
+	double *stamps; /* every counted event's (times, gaps) */
+	long long cap;
 };
+
+void expect_events_release(void *state)
+{
+	struct events_count *st = state;
+
+	if (st)
+		free(st->stamps);
+	free(st);
+}
 
 int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
@@ -273,9 +291,21 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 	/* the ring buffer was read in this round, after until: all is in */
 	for (; st->seen < r->kdb.nev && r->kdb.ev[st->seen].t <= r->until; st->seen++)
 		if (event_counts(e, &r->kdb.ev[st->seen], st->reason)) {
-			st->n++;
+			if (st->n == st->cap) {
+				long long cap = st->cap ? 2 * st->cap : 64;
+				double *v = realloc(st->stamps, cap * sizeof(*v));
+				if (!v)
+					return -ENOMEM;
+				st->stamps = v;
+				st->cap = cap;
+			}
 			st->last = r->kdb.ev[st->seen].t;
+			st->stamps[st->n++] = st->last;
 		}
+	if (e->agg != AGG_COUNT) {
+		expect_timing_judge(r, e, st->stamps, (int)st->n, ob);
+		return 0;
+	}
 	n = st->n;
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);

@@ -11,6 +11,7 @@
 #include "../harness/case.h"
 #include "../harness/expect.h"
 #include "../harness/run.h"
+#include "../harness/timing.h"
 #include "suites.h"
 
 START_TEST(t_ops_table)
@@ -64,6 +65,20 @@ static const struct {
     {"expect b count(state established) == 1", EXPECT_SOCKETS, EXPECT_ONCE,
      "8:10: expected ':' before the condition"},
     {"expect c exits ok", EXPECT_EXITS, EXPECT_ONCE, "8:16: expected ':' before the condition"},
+    {"expect packets a b: gaps(tcp) == 1s 2s x2", EXPECT_PACKETS, EXPECT_ONCE, NULL},
+    {"expect packets a b within 9s: times(tcp) == 0s 1s 3s", EXPECT_PACKETS, EXPECT_WITHIN, NULL},
+    {"expect a: gaps(retransmit and dport = :80) == 200ms x2", EXPECT_EVENTS, EXPECT_ONCE, NULL},
+    {"expect a within 5s: times(synack-retransmit) == 0s 2s", EXPECT_EVENTS, EXPECT_WITHIN, NULL},
+    {"expect packets a b throughout 1s: gaps(tcp) == 1s", EXPECT_PACKETS, EXPECT_THROUGHOUT,
+     "8:40: times and gaps are judged once or within T, not throughout"},
+    {"expect packets a b: times(tcp) == 1s 2s", EXPECT_PACKETS, EXPECT_ONCE,
+     "8:32: times are counted from the first match: the first is 0s"},
+    {"expect a: gaps(retransmit) == x2 1s", EXPECT_EVENTS, EXPECT_ONCE,
+     "8:31: a ratio (x2) follows a gap: gaps(...) == 1s x2"},
+    {"expect a: gaps(retransmit) >= 1s", EXPECT_EVENTS, EXPECT_ONCE,
+     "8:28: times and gaps are compared with '==', found '>='"},
+    {"expect a: gaps(retransmit) == 1q", EXPECT_EVENTS, EXPECT_ONCE,
+     "8:31: expected a time (1s, 200ms) or a ratio (x2), found '1q'"},
 };
 
 static const char preamble[] = "host a\nhost b\nlink a b\ncapture a b\n"
@@ -125,6 +140,49 @@ static void fake_fini(struct fake *f)
 	fclose(f->outf);
 	free(f->out);
 }
+
+/* The tolerance rule and its messages, on recorded stamps (SYN backoff). */
+START_TEST(t_timing_judged)
+{
+	struct case_error e;
+	int err;
+	struct case_model *m = parse_one("expect packets a b: gaps(tcp) == 1s 1s 2s x2", &e, &err);
+	const struct timing *t = &m->steps[m->nsteps - 1].expect.timing;
+	struct timing_tol tol = TIMING_TOL_DEFAULT;
+	/* measured on 6.18: 1.024 s gaps (jiffies), then 2.016 s, 4.256 s */
+	const double ok[] = {0.168, 1.192, 2.216, 4.232, 8.488};
+	const double late[] = {0.168, 1.192, 2.216, 4.600};
+	char why[200];
+
+	ck_assert_msg(err == 0, "%s", e.msg);
+	ck_assert_int_eq(timing_wanted(t), 5);
+	ck_assert_msg(timing_judge(t, &tol, ok, 5, why, sizeof(why)), "%s", why);
+	/* 12.5% of 2 s is 0.25 s: 2.384 s is too late */
+	ck_assert(!timing_judge(t, &tol, late, 4, why, sizeof(why)));
+	ck_assert_str_eq(why, "match 4 expected at 4.216s (2.000s after the one before), happened "
+			      "at 4.600s; tolerance 0.250s");
+	/* x2: twice the gap observed before (2.016 s), not the one written */
+	const double ratio[] = {0.168, 1.192, 2.216, 4.232, 7.0};
+	ck_assert(!timing_judge(t, &tol, ratio, 5, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "match 5 expected at 8.264s (4.032s after"), "%s", why);
+	ck_assert(!timing_judge(t, &tol, ok, 3, why, sizeof(why)));
+	ck_assert_str_eq(why, "3 matches of the 5 wanted");
+	const double more[] = {0.168, 1.192, 2.216, 4.232, 8.488, 16.9};
+	ck_assert(!timing_judge(t, &tol, more, 6, why, sizeof(why)));
+	ck_assert_str_eq(why, "6 matches where 5 were wanted: one more at 16.900s");
+	/* widened (NETCASE_SLOW=2): 0.5 s */
+	tol.widen = 2;
+	ck_assert_msg(timing_judge(t, &tol, late, 4, why, sizeof(why)) == 0 &&
+			  !strstr(why, "tolerance"),
+		      "%s", why);
+	/* the abs floor: 4 ms around a 10 ms gap */
+	struct timing small = {.gaps = 1, .n = 1, .v = {0.010}};
+	tol = TIMING_TOL_DEFAULT;
+	ck_assert(timing_judge(&small, &tol, (const double[]){1.0, 1.0135}, 2, why, sizeof(why)));
+	ck_assert(!timing_judge(&small, &tol, (const double[]){1.0, 1.0145}, 2, why, sizeof(why)));
+	case_free(m);
+}
+END_TEST
 
 START_TEST(t_exits_judged)
 {
@@ -251,6 +309,7 @@ Suite *expect_suite(void)
 	tcase_add_test(tc, t_ops_table);
 	tcase_add_loop_test(tc, t_kinds_and_modes, 0, sizeof(stmts) / sizeof(stmts[0]));
 	tcase_add_test(tc, t_exits_judged);
+	tcase_add_test(tc, t_timing_judged);
 	tcase_add_test(tc, t_exits_final);
 	tcase_add_test(tc, t_running_judged);
 	tcase_add_test(tc, t_rule_kind);
