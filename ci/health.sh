@@ -2,7 +2,7 @@
 # Code health, measured: no source file over 800 lines, no function over 80
 # (kernel style, so a body runs from a "{" in column 1 to the next "}" in
 # column 1), and the layers stay layered: nothing in libnetns.a calls into
-# libharness.a.  Run from the top of the tree, after a build (for the nm part;
+# libharness.a, and no files of harness/ and netns/ use each other in a circle.  Run from the top of the tree, after a build (for the nm part;
 # BUILD=dir when the build is elsewhere).
 set -eu
 status=0
@@ -37,6 +37,37 @@ if [ -f "$build/libnetns.a" ] && [ -f "$build/libharness.a" ]; then
 		status=1
 	fi
 fi
+# the files of harness/ and netns/ form an acyclic graph by use: A uses B
+# when A's object refers to a symbol B's defines (calls, and the addresses
+# of callbacks taken, as in expect.c's ops table); the command (main.c,
+# cli_*.c) sits on top and is left out.  Files are peeled off while some
+# uses no file left or no file left uses it; what remains lies on a circle.
+objs=$(ls "$build"/harness/*.o "$build"/netns/*.o 2>/dev/null | grep -v -e '/main\.o$' -e '/cli_[a-z_]*\.o$' -e '\.bpf\.o$' || true)
+if [ -n "$objs" ]; then
+	cyc=$(for o in $objs; do
+		f=$(basename "$o" .o)
+		nm --defined-only "$o" 2>/dev/null | awk -v f="$f" '$2 ~ /^[TDBRC]$/ { print "D", f, $3 }'
+		nm -u "$o" 2>/dev/null | awk -v f="$f" '{ print "U", f, $NF }'
+	done | awk '
+		$1 == "D" { def[$3] = $2; files[$2] = 1; next }
+		{ use[NR] = $2 " " $3 }
+		END {
+			for (i in use) { split(use[i], u, " ")
+				if ((u[2] in def) && def[u[2]] != u[1]) edge[u[1] SUBSEP def[u[2]]] = 1 }
+			do { changed = 0
+				for (f in files) { out = 0; inc = 0
+					for (e in edge) { split(e, p, SUBSEP)
+						if (p[1] == f && (p[2] in files)) out = 1
+						if (p[2] == f && (p[1] in files)) inc = 1 }
+					if (!out || !inc) { delete files[f]; changed = 1 } }
+			} while (changed)
+			for (f in files) printf "%s ", f
+		}')
+	if [ -n "$cyc" ]; then
+		echo "health: these files use each other in a circle: $cyc"
+		status=1
+	fi
+fi
 nfiles=$(echo "$files" | wc -w)
-[ $status -eq 0 ] && echo "health: $nfiles files under 800 lines, every function under 80, layers clean"
+[ $status -eq 0 ] && echo "health: $nfiles files under 800 lines, every function under 80, layers clean, no circle of uses"
 exit $status

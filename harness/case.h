@@ -250,4 +250,11 @@ int case_load(const char *path, struct case_model **out, struct case_error *err)
 /* Accepts NULL; returns NULL. */
 struct case_model *case_free(struct case_model *m);
 
+/* The case's id for reports and evidence: its path without ".case", with
+ * the part up to "cases/" removed ("accept/overflow"); an absolute path is
+ * taken relative to the current folder when below it, from a cases/
+ * folder on it ("/src/cases/close/x.case" is "close/x"), else by its file
+ * name ("/abs/path/x.case" is "x"). */
+void case_id(const char *path, char *buf, size_t len);
+
 #endif

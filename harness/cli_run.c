@@ -263,7 +263,7 @@ static int load_shard(const struct paths *p, const struct run_args *a, struct su
 			fprintf(stderr, "%s\n", ce.msg);
 			bad = 1;
 		}
-		runner_case_id(p->v[i], rep[n].id, sizeof(rep[n].id));
+		case_id(p->v[i], rep[n].id, sizeof(rep[n].id));
 		n++;
 	}
 	*count = n;
@@ -543,7 +543,7 @@ int cli_list(int argc, char **argv)
 		struct case_model *m;
 		struct case_error ce;
 
-		runner_case_id(p.v[i], id, sizeof(id));
+		case_id(p.v[i], id, sizeof(id));
 		if (case_load(p.v[i], &m, &ce)) {
 			printf("%-32s (does not parse: %s)\n", id, ce.msg);
 			continue;

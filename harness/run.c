@@ -101,7 +101,7 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	for (int i = 0; i < m->nsteps; i++)
 		if (m->steps[i].kind == STEP_EXPECT && m->steps[i].expect.kind == EXPECT_SOCKETS)
 			r->watched[m->steps[i].expect.host] = 1;
-	runner_case_id(m->file, id, sizeof(id));
+	case_id(m->file, id, sizeof(id));
 	snprintf(r->evdir, sizeof(r->evdir), "%s/%s%s%s",
 		 o->artifacts ? o->artifacts : "netcase-artifacts", o->subdir ? o->subdir : "",
 		 o->subdir ? "/" : "", id);

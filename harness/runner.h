@@ -52,13 +52,6 @@ struct case_result {
 int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
 	       struct case_result *res);
 
-/* The case's id for reports and evidence: its path without ".case", with
- * the part up to "cases/" removed ("accept/overflow"); an absolute path is
- * taken relative to the current folder when below it, from a cases/
- * folder on it ("/src/cases/close/x.case" is "close/x"), else by its file
- * name ("/abs/path/x.case" is "x"). */
-void runner_case_id(const char *path, char *buf, size_t len);
-
 /*
  * The tolerance factor NETCASE_SLOW (a number >= 1, default 1; s is the
  * variable's text or NULL): on a slow machine it widens every deadline

@@ -349,19 +349,19 @@ START_TEST(t_case_ids)
 {
 	char id[256], cwd[4096], path[4200];
 
-	runner_case_id("cases/accept/overflow.case", id, sizeof(id));
+	case_id("cases/accept/overflow.case", id, sizeof(id));
 	ck_assert_str_eq(id, "accept/overflow");
-	runner_case_id("./cases/close/four-way.case", id, sizeof(id));
+	case_id("./cases/close/four-way.case", id, sizeof(id));
 	ck_assert_str_eq(id, "close/four-way");
-	runner_case_id("/nowhere/at/all/x.case", id, sizeof(id));
+	case_id("/nowhere/at/all/x.case", id, sizeof(id));
 	ck_assert_str_eq(id, "x");
-	runner_case_id("/nowhere/src/cases/close/x.case", id, sizeof(id));
+	case_id("/nowhere/src/cases/close/x.case", id, sizeof(id));
 	ck_assert_str_eq(id, "close/x");
-	runner_case_id("mine/y.case", id, sizeof(id));
+	case_id("mine/y.case", id, sizeof(id));
 	ck_assert_str_eq(id, "mine/y");
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(path, sizeof(path), "%s/sub/z.case", cwd);
-	runner_case_id(path, id, sizeof(id));
+	case_id(path, id, sizeof(id));
 	ck_assert_str_eq(id, "sub/z");
 }
 END_TEST
