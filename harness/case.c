@@ -109,36 +109,29 @@ static int st_timeout(struct cur *c)
 	return err ? err : caselex_need_end(c);
 }
 
-/* tolerance DURATION [PERCENT%] | PERCENT%: of timing assertions. */
+/* tolerance [DURATION] [PERCENT%]: of timing assertions. */
 static int st_tolerance(struct cur *c)
 {
 	int n = 0;
 
 	while (!caselex_at_end(c)) {
-		char w[32], *end;
-		const char *at;
-		unsigned ms;
-		double pct;
+		size_t len;
+		unsigned ms, ppm;
+		int err;
 
 		caselex_ws(c);
-		at = c->p;
-		if (caselex_word(c, w, sizeof(w), "a duration or a percentage") || n++ == 2)
-			return n > 2 ? caselex_fail(c, at,
-						    "tolerance takes a duration and a "
-						    "percentage, no more")
-				     : -EINVAL;
-		if (strchr(w, '%')) {
-			pct = strtod(w, &end);
-			if (end == w || strcmp(end, "%") || !(pct >= 0) || pct > 100)
-				return caselex_fail(
-				    c, at, "expected a percentage (12.5%%), found '%s'", w);
-			c->m->tol_frac = pct / 100;
-		} else if (units_duration_parse(w, &ms)) {
-			return caselex_fail(c, at,
-					    "expected a duration (4ms) or a percentage "
-					    "(12.5%%), found '%s'",
-					    w);
+		if (n++ == 2)
+			return caselex_fail(c, c->p,
+					    "tolerance takes a duration and a percentage, "
+					    "no more");
+		len = strcspn(c->p, " \t#");
+		if (memchr(c->p, '%', len)) {
+			if ((err = caselex_percent(c, &ppm)))
+				return err;
+			c->m->tol_frac = ppm / 1e6;
 		} else {
+			if ((err = caselex_duration(c, &ms, NULL)))
+				return err;
 			c->m->tol_abs = ms / 1000.0;
 		}
 	}

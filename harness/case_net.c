@@ -395,26 +395,6 @@ int case_net_remove(struct cur *c)
 	return 0;
 }
 
-/* "2%", "0.5%" into parts per million. */
-static int percent(struct cur *c, unsigned *ppm)
-{
-	char w[32], *end;
-	const char *at;
-	double v;
-	int err;
-
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "a percentage such as 2%")))
-		return err;
-	v = strtod(w, &end);
-	if (end == w || strcmp(end, "%") || v < 0 || v > 100)
-		return caselex_fail(c, at, "expected a percentage from 0%% to 100%%, found '%s'",
-				    w);
-	*ppm = (unsigned)(v * 10000 + 0.5);
-	return 0;
-}
-
 int case_net_netem(struct cur *c)
 {
 	struct step *s;
@@ -451,13 +431,13 @@ int case_net_netem(struct cur *c)
 		else if (!strcmp(w, "jitter"))
 			err = caselex_duration(c, &s->netem.jitter_ms, NULL);
 		else if (!strcmp(w, "loss"))
-			err = percent(c, &s->netem.loss_ppm);
+			err = caselex_percent(c, &s->netem.loss_ppm);
 		else if (!strcmp(w, "duplicate"))
-			err = percent(c, &s->netem.duplicate_ppm);
+			err = caselex_percent(c, &s->netem.duplicate_ppm);
 		else if (!strcmp(w, "reorder"))
-			err = percent(c, &s->netem.reorder_ppm);
+			err = caselex_percent(c, &s->netem.reorder_ppm);
 		else if (!strcmp(w, "corrupt"))
-			err = percent(c, &s->netem.corrupt_ppm);
+			err = caselex_percent(c, &s->netem.corrupt_ppm);
 		else if (!strcmp(w, "seed"))
 			err = caselex_number(c, &s->netem.seed, 0, 0xffffffffLL, "a seed");
 		else if (!strcmp(w, "rate")) {

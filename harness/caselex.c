@@ -318,3 +318,23 @@ int caselex_label(struct cur *c, char *buf, size_t len, const char *noun)
 	c->p++;
 	return 0;
 }
+
+/* "2%", "0.5%" into parts per million. */
+int caselex_percent(struct cur *c, unsigned *ppm)
+{
+	char w[32], *end;
+	const char *at;
+	double v;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "a percentage such as 2%")))
+		return err;
+	v = strtod(w, &end);
+	if (end == w || strcmp(end, "%") || v < 0 || v > 100)
+		return caselex_fail(c, at, "expected a percentage from 0%% to 100%%, found '%s'",
+				    w);
+	*ppm = (unsigned)(v * 10000 + 0.5);
+	return 0;
+}

@@ -28,6 +28,9 @@ int caselex_at_end(struct cur *c);
 size_t caselex_peek(struct cur *c, char *buf, size_t len);
 /* Read a word; fails naming what was expected when there is none. */
 int caselex_word(struct cur *c, char *buf, size_t len, const char *what);
+
+/* "2%", "0.5%" (0 to 100) into parts per million; 0 or -EINVAL. */
+int caselex_percent(struct cur *c, unsigned *ppm);
 /* Strip a trailing ':' from w; 1 if there was one. */
 int caselex_strip_colon(char *w);
 /* "NAME:" (the colon attached or apart) into buf; noun names it in errors. */
