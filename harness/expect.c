@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <regex.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -15,10 +14,7 @@
 #include "capture.h"
 #include "timing.h"
 #include "cleanup.h"
-#include "evidence.h"
-#include "clock.h"
 #include "units.h"
-#include "watch.h"
 #include "../netns/counters.h"
 #include "../netns/nft.h"
 #include "../netns/sockdiag.h"
