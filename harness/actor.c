@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -544,17 +545,31 @@ static void run_connect(const struct actor_spec *a, const char *target, int ctl)
 /*
  * In the exec actor's child: the case's names through a private /etc/hosts
  * (a mount namespace of its own, made private first so nothing propagates
- * back to the machine's), the folder and the environment.  A failure is
- * reported as the actor's result and ends it.
+ * back to the machine's), the folder and the environment.  The hosts file
+ * is opened after the unshare, from the working folder that the unshare
+ * moved into the new namespace: a bind mount's source must be one of the
+ * namespace's own mounts.  A failure is reported as the actor's result and
+ * ends it.
  */
-static void exec_prepare(const struct actor_spec *a, const char *hosts, int ctl)
+static void exec_prepare(const struct actor_spec *a, int dir, const char *hosts, int ctl)
 {
-	if (hosts) {
-		if (unshare(CLONE_NEWNS) < 0 ||
+	if (dir >= 0) {
+		char cwd[PATH_MAX], src[32];
+		int back = getcwd(cwd, sizeof(cwd)) != NULL, fd = -1;
+
+		if (fchdir(dir) < 0 || unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount(hosts, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
+		    (fd = open(hosts, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    snprintf(src, sizeof(src), "/proc/self/fd/%d", fd) < 0 ||
+		    mount(src, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
 			report(ctl, "result exec failed: the case's /etc/hosts: %s",
 			       strerror(errno));
+			_exit(127);
+		}
+		close(fd);
+		close(dir);
+		if (back && chdir(cwd) < 0) {
+			report(ctl, "result exec failed: back in %s", cwd);
 			_exit(127);
 		}
 	}
@@ -566,9 +581,33 @@ static void exec_prepare(const struct actor_spec *a, const char *hosts, int ctl)
 		putenv(*e);
 }
 
-int actor_spawn(const struct actor_spec *a, int ns, const char *target, const char *output,
-		const char *hosts, struct actor_run *run)
+/* In the child: ctl as fd 3, an exec actor's output as stdout and stderr
+ * and the folder of its hosts file as fd 4; nothing else of the
+ * supervisor's. */
+static int child_fds(int ctl, int out, int *dir)
 {
+	if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0))
+		return -1;
+	/* out of the way of 3 and 4 before they are taken */
+	if (*dir >= 0 && (*dir = fcntl(*dir, F_DUPFD_CLOEXEC, 10)) < 0)
+		return -1;
+	if (ctl != 3 && dup2(ctl, 3) < 0)
+		return -1;
+	fcntl(3, F_SETFD, FD_CLOEXEC); /* an exec'd program does not get it */
+	if (*dir >= 0) {
+		if (dup3(*dir, 4, O_CLOEXEC) < 0)
+			return -1;
+		*dir = 4;
+	}
+	close_range(*dir >= 0 ? 5 : 4, ~0U, 0);
+	return 0;
+}
+
+int actor_spawn(const struct actor_spec *a, int ns, const char *target,
+		const struct actor_files *files, struct actor_run *run)
+{
+	int dir = files ? files->dir : -1;
+
 	int sp[2];
 	pid_t pid;
 
@@ -601,24 +640,15 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target, const ch
 			finish_err(sp[1], errno);
 		/* keep only stdio and the control socket (as fd 3): nothing of the
 		 * supervisor's - namespaces, other actors' sockets - leaks in */
-		if (sp[1] != 3 && dup2(sp[1], 3) < 0)
+		if (child_fds(sp[1], files ? files->out : -1, &dir) < 0)
 			finish_err(sp[1], errno);
 		sp[1] = 3;
-		fcntl(3, F_SETFD, FD_CLOEXEC); /* an exec'd program does not get it */
-		close_range(4, ~0U, 0);
 		if (a->kind == ACTOR_EXEC) {
 			int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			int out = output
-				      ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-				      : -1;
 			if (in >= 0)
 				dup2(in, STDIN_FILENO);
-			if (out >= 0) {
-				dup2(out, STDOUT_FILENO);
-				dup2(out, STDERR_FILENO);
-			}
 			signal(SIGPIPE, SIG_DFL);
-			exec_prepare(a, hosts, sp[1]);
+			exec_prepare(a, dir, files ? files->hosts : NULL, sp[1]);
 			execvp(a->argv[0], a->argv);
 			report(sp[1], "result exec failed: %s", strerror(errno));
 			_exit(127);

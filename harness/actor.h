@@ -29,14 +29,20 @@ struct actor_run {
 /*
  * Fork the actor into namespace ns.  target is the address to connect to
  * (connect actors; NULL otherwise).  An exec actor's standard output and
- * error go to the file output (stdin is /dev/null); it runs in a mount
- * namespace of its own where the file hosts is /etc/hosts (every host name
- * of the case, as seen from its host), in a->dir with a->env added, and its
- * arguments are taken as they are (the caller expanded the variables).
- * 0 or -errno.
+ * error go to files->out (stdin is /dev/null); it runs in a mount namespace
+ * of its own where files->hosts in the folder files->dir is bind-mounted on
+ * /etc/hosts (every host name of the case, as seen from its host), in
+ * a->dir with a->env added, and its arguments are taken as they are (the
+ * caller expanded the variables).  The descriptors stay the caller's; no
+ * path but the name in files->dir is resolved.  0 or -errno.
  */
-int actor_spawn(const struct actor_spec *a, int ns, const char *target, const char *output,
-		const char *hosts, struct actor_run *run);
+struct actor_files {
+	int out;	   /* open for writing */
+	int dir;	   /* the folder of hosts */
+	const char *hosts; /* a file name */
+};
+int actor_spawn(const struct actor_spec *a, int ns, const char *target,
+		const struct actor_files *files, struct actor_run *run);
 
 /* Send a command ("close", "shutdown", "abort", or "send" with text). */
 int actor_command(struct actor_run *run, const char *cmd, const char *text);

@@ -313,7 +313,7 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-int capture_start(int ns, const char *ifname, const char *path, struct capture **out, char *why,
+int capture_start(int ns, const char *ifname, FILE *file, struct capture **out, char *why,
 		  size_t len)
 {
 	struct open_args a = {.ifname = ifname};
@@ -324,18 +324,21 @@ int capture_start(int ns, const char *ifname, const char *path, struct capture *
 	err = ns_call(ns, do_open, &a);
 	if (err) {
 		snprintf(why, len, "pcap on %s: %s", ifname, a.err);
+		fclose(file);
 		return err;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		pcap_close(a.p);
+		fclose(file);
 		return -ENOMEM;
 	}
 	c->p = a.p;
 	pthread_mutex_init(&c->lock, NULL);
-	c->d = pcap_dump_open(c->p, path);
+	c->d = pcap_dump_fopen(c->p, file);
 	if (!c->d) {
-		snprintf(why, len, "%s: %s", path, pcap_geterr(c->p));
+		snprintf(why, len, "pcap file: %s", pcap_geterr(c->p));
+		fclose(file);
 		pcap_close(c->p);
 		free(c);
 		return -EIO;

@@ -9,6 +9,7 @@
 #define NETCASE_CAPTURE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "topo.h"
 
@@ -28,8 +29,9 @@ struct capture_filter *capture_filter_free(struct capture_filter *f);
 /* Only check that text compiles; 0 or -EINVAL with why filled in. */
 int capture_filter_compile(const struct topo *t, const char *text, char *why, size_t len);
 
-/* Start capturing on ifname inside ns, writing to path. */
-int capture_start(int ns, const char *ifname, const char *path, struct capture **out, char *why,
+/* Start capturing on ifname inside ns, writing a pcap file to file (opened
+ * by the caller for writing; the capture owns it, closed on failure too). */
+int capture_start(int ns, const char *ifname, FILE *file, struct capture **out, char *why,
 		  size_t len);
 
 struct pcap_pkthdr;

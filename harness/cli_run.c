@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "clock.h"
 #include "ladder.h"
 #include "cli.h"
+#include "safefs.h"
 #include "report.h"
 #include "supervisor.h"
 #include "../netns/ns.h"
@@ -168,6 +171,7 @@ static void runner_opts_env(struct runner_opts *o)
 	o->no_kevents = kev && !strcmp(kev, "0");
 	o->bpf_debug = getenv("NETCASE_BPF_DEBUG") != NULL;
 	o->realtime = rt && !strcmp(rt, "1");
+	safefs_owner_init(&o->owner, getenv("SUDO_UID"), getenv("SUDO_GID"));
 }
 
 /* Options into a; 0, 1 after --help, or 2 (usage printed). */
@@ -364,13 +368,14 @@ static int summary(const struct report_entry *rep, int n, int reps, const struct
 	if (a->tap)
 		report_tap(stdout, rep, n);
 	if (a->junit) {
-		FILE *f = fopen(a->junit, "we");
-		if (!f) {
-			fprintf(stderr, "netcase: %s: %s\n", a->junit, strerror(errno));
-		} else {
-			report_junit(f, rep, n);
-			fclose(f);
+		struct safefs_out o;
+		int err = safefs_out_open(&o, a->junit, &a->ro.owner);
+		if (!err) {
+			report_junit(o.f, rep, n);
+			err = safefs_out_close(&o);
 		}
+		if (err)
+			fprintf(stderr, "netcase: --junit %s: %s\n", a->junit, strerror(-err));
 	}
 	return report_status(rep, n);
 }
@@ -555,18 +560,42 @@ int cli_list(int argc, char **argv)
 	return 0;
 }
 
-/* Kept namespaces are /run/netns/netcase-<run>-<host>. */
+/* Whether /run/netns/name is a namespace pinned by a bind mount (nsfs),
+ * what --keep made: opened as a path, never following a link. */
+static int is_pinned(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sf;
+	int ok = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Kept namespaces are /run/netns/netcase-<run>-<host>: bind mounts of a
+ * namespace in root's folder.  Anything else of that name is left alone. */
 int cli_clean(int argc, char **argv)
 {
-	DIR *d = opendir("/run/netns");
+	static const struct safefs_owner root = {0, 0, 0};
+	int dfd = open("/run/netns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char why[512];
 	struct dirent *e;
 	int removed = 0;
+	DIR *d;
 
 	(void)argc;
 	(void)argv;
-	if (!d) {
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
 		printf("nothing to clean\n");
 		return 0;
+	}
+	if (safefs_dir_check(dfd, "/run/netns", &root, why, sizeof(why))) {
+		fprintf(stderr, "netcase clean: %s\n", why);
+		closedir(d);
+		return 1;
 	}
 	while ((e = readdir(d))) {
 		char path[512];
@@ -574,9 +603,14 @@ int cli_clean(int argc, char **argv)
 		if (strncmp(e->d_name, "netcase-", 8))
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
-		if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+		if (!is_pinned(dfd, e->d_name)) {
+			fprintf(stderr, "netcase clean: %s: not a pinned namespace, left alone\n",
+				path);
+			continue;
+		}
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 			fprintf(stderr, "netcase clean: %s: %s\n", path, strerror(errno));
-		if (unlink(path) == 0) {
+		else if (unlinkat(dfd, e->d_name, 0) == 0) {
 			printf("removed %s\n", path);
 			removed++;
 		}

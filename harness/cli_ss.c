@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "filter.h"
+#include "safefs.h"
 #include "ssfmt.h"
 #include "../netns/counters.h"
 #include "../netns/ns.h"
@@ -56,6 +57,29 @@ static void print_socks(const struct sockdiag_list *l, const struct filter *f, i
 	procsock_list_free(&procs);
 }
 
+/* Dump through req; with rawpath, the raw replies recorded there (a new
+ * file renamed into place, never written through a link).  0, or 1 after
+ * saying why. */
+static int dump(int ns, const struct sockdiag_req *req, struct sockdiag_list *l,
+		const char *rawpath)
+{
+	struct safefs_owner owner;
+	struct safefs_out raw = {.f = NULL};
+	int err, werr = 0;
+
+	safefs_owner_init(&owner, getenv("SUDO_UID"), getenv("SUDO_GID"));
+	if (rawpath && (werr = safefs_out_open(&raw, rawpath, &owner))) {
+		fprintf(stderr, "netcase ss: %s: %s\n", rawpath, strerror(-werr));
+		return 1;
+	}
+	err = sockdiag_dump_req(ns, req, l, raw.f);
+	if (err)
+		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
+	if (rawpath && (werr = safefs_out_close(&raw)))
+		fprintf(stderr, "netcase ss: %s: %s\n", rawpath, strerror(-werr));
+	return err || werr ? 1 : 0;
+}
+
 int cli_ss(int argc, char **argv)
 {
 	struct sockdiag_list l = {0};
@@ -65,8 +89,7 @@ int cli_ss(int argc, char **argv)
 	char bc[FILTER_BC_MAX];
 	unsigned what = SOCKDIAG_TCP | SOCKDIAG_INFO;
 	const char *rawpath = NULL;
-	FILE *raw = NULL;
-	int ns = NS_CURRENT, opt, err, ret = 1, with_procs = 0;
+	int ns = NS_CURRENT, opt, ret = 1, with_procs = 0;
 	char *text = NULL;
 
 	while ((opt = getopt(argc, argv, "+upr:h")) != -1) {
@@ -112,21 +135,12 @@ int cli_ss(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (rawpath && !(raw = fopen(rawpath, "we"))) {
-		fprintf(stderr, "netcase ss: %s: %s\n", rawpath, strerror(errno));
-		goto out;
-	}
 	filter_sockdiag_req(f, what, &req, bc, sizeof(bc));
-	err = sockdiag_dump_req(ns, &req, &l, raw);
-	if (err) {
-		fprintf(stderr, "netcase ss: socket diag dump: %s\n", strerror(-err));
+	if (dump(ns, &req, &l, rawpath))
 		goto out;
-	}
 	print_socks(&l, f, with_procs);
 	ret = 0;
 out:
-	if (raw)
-		fclose(raw);
 	if (ns >= 0)
 		close(ns);
 	sockdiag_list_free(&l);

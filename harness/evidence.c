@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -88,7 +87,6 @@ static void ladder_packet(void *arg, const struct pcap_pkthdr *h, const unsigned
 static void ladder_write(struct run *r, const char *title)
 {
 	const char **hosts = calloc(r->m->topo.nhosts, sizeof(*hosts));
-	char path[4400];
 	FILE *f;
 
 	if (!hosts)
@@ -103,62 +101,32 @@ static void ladder_write(struct run *r, const char *title)
 	ladder_sort(r->lev, r->nlev);
 	for (int h = 0; h < r->m->topo.nhosts; h++)
 		hosts[h] = r->m->topo.hosts[h].name;
-	snprintf(path, sizeof(path), "%s/ladder.html", r->evdir);
-	f = fopen(path, "we");
-	if (f) {
+	if ((f = evidence_fopen(r, "ladder.html"))) {
 		ladder_render(f, title, hosts, r->m->topo.nhosts, r->lev, r->nlev, 2000);
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/ladder.tsv", r->evdir);
-	f = fopen(path, "we");
-	if (f) {
+	if ((f = evidence_fopen(r, "ladder.tsv"))) {
 		ladder_tsv_write(f, hosts, r->m->topo.nhosts, r->lev, r->nlev);
 		fclose(f);
 	}
 	free(hosts);
 }
 
-int evidence_mkdirs(const char *path)
+FILE *evidence_fopen(struct run *r, const char *name)
 {
-	char tmp[4096];
+	FILE *f = NULL;
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-static int rmtree_entry(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP || type == FTW_DNR)
-		rmdir(p);
-	else
-		unlink(p);
-	return 0;
-}
-
-/* Removes path and all below it, what programs wrote there through
- * ${evidence} too; a symlink is removed, never followed, and no other
- * filesystem is entered. */
-void evidence_rmtree(const char *path)
-{
-	nftw(path, rmtree_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	errno = EBADF;
+	if (run_evfd(r) < 0 || !(f = safefs_fopen(run_evfd(r), name, &r->o->owner)))
+		fprintf(r->out, "  evidence: cannot write %s/%s: %s\n", r->evdir, name,
+			strerror(errno));
+	return f;
 }
 
 void evidence_file(struct run *r, const char *name, const char *text, size_t len)
 {
-	char p[4400];
-	FILE *f;
+	FILE *f = evidence_fopen(r, name);
 
-	snprintf(p, sizeof(p), "%s/%s", r->evdir, name);
-	f = fopen(p, "we");
 	if (!f)
 		return;
 	fwrite(text, 1, len, f);
@@ -225,43 +193,48 @@ void evidence_write(struct run *r)
 	}
 }
 
-/* Bind-mount host h's namespace on path; -errno of the step that failed. */
-static int keep_one(struct run *r, int h, const char *path)
+/* Bind-mount host h's namespace on a new file name in folder dfd (both
+ * named through /proc/self/fd, so no link is followed); -errno. */
+static int keep_one(struct run *r, int h, int dfd, const char *name)
 {
-	char src[64];
-	int fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0444), err;
+	char src[64], dst[64];
+	int fd = openat(dfd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC, 0444);
+	int err = 0;
 
 	if (fd < 0)
 		return -errno;
-	close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", run_ns(r, h));
-	if (mount(src, path, NULL, MS_BIND, NULL) == 0)
-		return 0;
-	err = -errno;
-	unlink(path);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", fd);
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+		err = -errno;
+		unlinkat(dfd, name, 0);
+	}
+	close(fd);
 	return err;
 }
 
 void evidence_keep(struct run *r)
 {
-	char path[512];
+	static const struct safefs_owner root = {0, 0, 0};
+	struct safefs_dir d;
+	char why[512], name[256];
 
-	if (mkdir("/run/netns", 0755) < 0 && errno != EEXIST) {
-		fprintf(r->out, "  --keep: cannot create /run/netns: %s\n", strerror(errno));
+	if (safefs_dir_open(&d, "/run/netns", NULL, &root, why, sizeof(why))) {
+		fprintf(r->out, "  --keep: %s (pinning a namespace needs root)\n", why);
 		return;
 	}
 	for (int h = 0; h < r->m->topo.nhosts; h++) {
 		int err;
 
-		snprintf(path, sizeof(path), "/run/netns/netcase-%s-%s", r->o->run_id,
-			 run_host(r, h));
-		err = keep_one(r, h, path);
+		snprintf(name, sizeof(name), "netcase-%s-%s", r->o->run_id, run_host(r, h));
+		err = keep_one(r, h, safefs_dir_fd(&d), name);
 		if (err) {
-			fprintf(r->out, "  --keep: cannot pin %s: %s\n", path, strerror(-err));
+			fprintf(r->out, "  --keep: cannot pin /run/netns/%s: %s\n", name,
+				strerror(-err));
 		} else {
-			fprintf(r->out,
-				"  kept: ip netns exec netcase-%s-%s ...  (netcase shell %s %s)\n",
-				r->o->run_id, run_host(r, h), r->o->run_id, run_host(r, h));
+			fprintf(r->out, "  kept: ip netns exec %s ...  (netcase shell %s %s)\n",
+				name, r->o->run_id, run_host(r, h));
 		}
 	}
+	safefs_dir_close(&d);
 }

@@ -8,11 +8,9 @@
 
 #include "run.h"
 
-/* mkdir -p; 0 or -errno. */
-int evidence_mkdirs(const char *path);
-
-/* Remove the files of a folder and the folder. */
-void evidence_rmtree(const char *path);
+/* A new file of the case's evidence folder, made through the folder's
+ * descriptor (safefs.h), for writing; NULL after saying why on r->out. */
+FILE *evidence_fopen(struct run *r, const char *name);
 
 /* Write one file of the case's evidence folder. */
 void evidence_file(struct run *r, const char *name, const char *text, size_t len);

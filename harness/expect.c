@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <regex.h>
 #include <netinet/in.h>
@@ -427,14 +429,19 @@ struct prints_state {
 /* Read what the actor wrote since the last look; 0 or -errno. */
 static int prints_read(struct run *r, const struct expectation *e, struct prints_state *st)
 {
-	char path[4300], buf[65536];
+	char name[300], buf[65536];
 	FILE *f;
 	size_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s.out", r->evdir, r->m->actors[e->actor].name);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(name, sizeof(name), "%s.out", r->m->actors[e->actor].name);
+	fd = openat(run_evfd(r), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	if (!(f = fdopen(fd, "r"))) {
+		close(fd);
+		return -errno;
+	}
 	if (fseek(f, st->offset, SEEK_SET) == 0)
 		while (!st->found && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 			char *v = realloc(st->all, st->nall + n + 1);

@@ -102,9 +102,9 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 		if (m->steps[i].kind == STEP_EXPECT && m->steps[i].expect.kind == EXPECT_SOCKETS)
 			r->watched[m->steps[i].expect.host] = 1;
 	case_id(m->file, id, sizeof(id));
-	snprintf(r->evdir, sizeof(r->evdir), "%s/%s%s%s",
-		 o->artifacts ? o->artifacts : "netcase-artifacts", o->subdir ? o->subdir : "",
+	snprintf(r->evbelow, sizeof(r->evbelow), "%s%s%s", o->subdir ? o->subdir : "",
 		 o->subdir ? "/" : "", id);
+	snprintf(r->evdir, sizeof(r->evdir), "%.1000s/%.3000s", run_evroot(r), r->evbelow);
 	run_abs_paths(r);
 	return 0;
 }
@@ -128,6 +128,7 @@ void run_fini(struct run *r)
 	}
 	r->kev = kevents_close(r->kev);
 	kdb_fini(&r->kdb);
+	safefs_dir_close(&r->ev);
 	if (r->evlog)
 		fclose(r->evlog);
 	free(r->evlogbuf);

@@ -29,8 +29,10 @@ struct run {
 	FILE *tl; /* timeline log */
 	char *tlbuf;
 	size_t tllen;
-	char evdir[4096];
+	char evdir[4096];     /* the evidence folder's path, for messages */
 	char evdir_abs[4096]; /* the same, absolute (${evidence}) */
+	char evbelow[4096];   /* its folders below the root: [SUBDIR/]CASE-ID */
+	struct safefs_dir ev; /* held open: every file is made through it (safefs.h) */
 	char casedir[4096];   /* the case file's folder, absolute (${casedir}) */
 	double t0, deadline;
 	/* The case's clock (run-relative seconds, CLOCK_MONOTONIC): due is when
@@ -99,6 +101,18 @@ void run_log(struct run *r, const char *fmt, ...) __attribute__((format(printf, 
 void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *run_host(struct run *r, int h);
+
+/* The evidence root (--artifacts, or netcase-artifacts). */
+static inline const char *run_evroot(const struct run *r)
+{
+	return r->o->artifacts ? r->o->artifacts : "netcase-artifacts";
+}
+
+/* The case's evidence folder, held open; -1 before it is made. */
+static inline int run_evfd(const struct run *r)
+{
+	return r->ev.n ? safefs_dir_fd(&r->ev) : -1;
+}
 
 /* Dump host h's sockets through its own socket diag socket; 0 or -errno. */
 int run_dump(struct run *r, int h, const struct sockdiag_req *req, struct sockdiag_list *out);

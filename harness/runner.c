@@ -136,6 +136,23 @@ static int exec_expand(struct run *r, const struct actor_spec *a, struct actor_s
 	return 0;
 }
 
+/* An exec actor's command expanded, its output file made new through the
+ * evidence folder, where its hosts file is; 0 or -errno. */
+static int exec_files(struct run *r, const struct actor_spec *a, struct actor_spec *copy,
+		      struct actor_files *files, char *hosts, size_t len)
+{
+	char name[300];
+	int err = exec_expand(r, a, copy);
+
+	snprintf(name, sizeof(name), "%s.out", a->name);
+	if (!err && (files->out = safefs_create(run_evfd(r), name, &r->o->owner)) < 0)
+		err = files->out;
+	snprintf(hosts, len, "hosts-%s", run_host(r, a->host));
+	files->dir = run_evfd(r);
+	files->hosts = hosts;
+	return err;
+}
+
 /* A listener is done getting ready: it listens, or it ended. */
 static int listening(struct run *r, void *ctx)
 {
@@ -171,18 +188,18 @@ static int do_start(struct run *r, const struct step *s)
 		const char *addr = topo_addr_from(t, a->host, a->target_host, AF_INET);
 		snprintf(copy.addr, sizeof(copy.addr), "%s", addr ? addr : "");
 	}
-	char output[4200], hosts[4200];
-	snprintf(output, sizeof(output), "%s/%s.out", r->evdir, a->name);
-	snprintf(hosts, sizeof(hosts), "%s/hosts-%s", r->evdir_abs, run_host(r, a->host));
-	err = a->kind == ACTOR_EXEC ? exec_expand(r, a, &copy) : 0;
+	struct actor_files files = {-1, -1, NULL};
+	char hosts[300];
+	err = a->kind == ACTOR_EXEC ? exec_files(r, a, &copy, &files, hosts, sizeof(hosts)) : 0;
 	if (!err)
 		err = actor_spawn(&copy, run_ns(r, a->host), target,
-				  a->kind == ACTOR_EXEC ? output : NULL,
-				  a->kind == ACTOR_EXEC ? hosts : NULL, run);
+				  a->kind == ACTOR_EXEC ? &files : NULL, run);
 	if (a->kind == ACTOR_EXEC) {
 		free_vec(copy.argv);
 		free_vec(copy.env);
 		free(copy.dir);
+		if (files.out >= 0)
+			close(files.out);
 	}
 	if (err) {
 		run_fail(r, "%s:%d: start %s: %s", r->m->file, s->line, a->name, strerror(-err));
@@ -209,14 +226,19 @@ static int do_capture(struct run *r, const struct step *s)
 	const struct topo *t = &r->m->topo;
 	int l = topo_link_find(t, s->host, s->peer);
 	int side = topo_link_side(t, l, s->host);
-	char path[4200], why[512];
+	char name[300], why[512];
+	FILE *f;
 	int err;
 
 	if (r->caps[l])
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->evdir, run_host(r, s->host),
-		 run_host(r, s->peer));
-	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], path, &r->caps[l], why,
+	snprintf(name, sizeof(name), "%s-%s.pcap", run_host(r, s->host), run_host(r, s->peer));
+	if (!(f = evidence_fopen(r, name))) {
+		run_fail(r, "%s:%d: capture: %s/%s: %s", r->m->file, s->line, r->evdir, name,
+			 strerror(errno));
+		return VERDICT_ERROR;
+	}
+	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], f, &r->caps[l], why,
 			    sizeof(why));
 	if (err) {
 		run_fail(r, "%s:%d: capture: %s", r->m->file, s->line, why);
@@ -446,6 +468,31 @@ static void run_realtime(struct run *r)
 		run_log(r, "scheduling: SCHED_RR priority 1 (its programs: normal)");
 }
 
+/* The case's evidence folder, made or verified and held open, its stale
+ * files and links (an earlier run's, or planted) removed; a verdict. */
+static int run_evidence_open(struct run *r)
+{
+	struct safefs_cleared c;
+	char why[1024];
+
+	if (safefs_dir_open(&r->ev, run_evroot(r), r->evbelow, &r->o->owner, why, sizeof(why))) {
+		run_fail(r, "%s: evidence: %s; remove it or choose another folder with --artifacts",
+			 r->m->file, why);
+		return VERDICT_ERROR;
+	}
+	safefs_clear(run_evfd(r), &c);
+	if (c.files + c.links) {
+		run_log(r, "evidence: %s/ held %d stale files and %d links; removed, not followed",
+			r->evdir, c.files, c.links);
+		if (c.links && !r->o->verbose) /* planted, or a program's */
+			fprintf(r->out,
+				"  evidence: %s/ held %d stale files and %d links; removed, not "
+				"followed\n",
+				r->evdir, c.files, c.links);
+	}
+	return 0;
+}
+
 /* The evidence folder, the topology, the counters' baseline; a verdict. */
 static int run_build(struct run *r)
 {
@@ -456,11 +503,9 @@ static int run_build(struct run *r)
 	run_realtime(r);
 	if (err)
 		return err;
-	err = evidence_mkdirs(r->evdir);
-	if (err) {
-		run_fail(r, "evidence directory %s: %s", r->evdir, strerror(-err));
-		return VERDICT_ERROR;
-	}
+	err = run_evidence_open(r);
+	if (err)
+		return err;
 	err = topo_build(&m->topo, r->ns, why, sizeof(why));
 	if (err) {
 		run_fail(r, "%s: topology: %s", m->file, why);
@@ -618,7 +663,7 @@ static void run_evidence(struct run *r, int verdict)
 		}
 	}
 
-	if (verdict != VERDICT_PASS || r->o->artifacts) {
+	if ((verdict != VERDICT_PASS || r->o->artifacts) && run_evfd(r) >= 0) {
 		if (built)
 			evidence_write(r);
 		else
@@ -642,17 +687,6 @@ static void run_end_processes(struct run *r)
 		kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-}
-
-/* A passed case keeps nothing: remove its folder and the parents it emptied. */
-static void run_evidence_drop(struct run *r)
-{
-	evidence_rmtree(r->evdir);
-	for (char *slash; (slash = strrchr(r->evdir, '/'));) {
-		*slash = '\0';
-		if (rmdir(r->evdir) < 0)
-			break;
-	}
 }
 
 int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *out,
@@ -682,8 +716,12 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	run_evidence(&r, verdict);
 	expect_release(&r);
 	run_end_processes(&r);
+	/* a passed case keeps nothing: its folder and the parents it emptied go;
+	 * what is kept is the invoking user's, programs' files too */
 	if (verdict == VERDICT_PASS && !o->artifacts)
-		run_evidence_drop(&r);
+		safefs_dir_drop(&r.ev);
+	else if (r.ev.n)
+		safefs_give(run_evfd(&r), &o->owner);
 	run_fini(&r);
 	return verdict;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "case.h"
+#include "safefs.h"
 
 struct runner_opts {
 	const char *artifacts; /* evidence root; NULL: "netcase-artifacts", kept on failure only */
@@ -23,6 +24,7 @@ struct runner_opts {
 	int no_kevents; /* NETCASE_KEVENTS=0: sample socket states, no BPF */
 	int bpf_debug;	/* NETCASE_BPF_DEBUG: libbpf's messages on stderr */
 	int realtime;	/* NETCASE_REALTIME=1: the supervisor at SCHED_RR (run_realtime()) */
+	struct safefs_owner owner; /* SUDO_UID/SUDO_GID: whose the evidence is */
 };
 
 /* Verdicts, as automake's test driver reads exit codes. */

@@ -441,8 +441,7 @@ START_TEST(t_burst)
 	long seen = 0;
 	int fd, sfd, tmp = mkstemp(path), err;
 
-	close(tmp);
-	err = capture_start(NS[S], T.links[0].ifname[1], path, &cap, why, sizeof(why));
+	err = capture_start(NS[S], T.links[0].ifname[1], fdopen(tmp, "w"), &cap, why, sizeof(why));
 	ck_assert_msg(!err, "capture: %s", why);
 	if (err)
 		return;

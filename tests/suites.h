@@ -17,6 +17,7 @@ Suite *expect_suite(void);
 Suite *nlsock_suite(void);
 Suite *actor_suite(void);
 Suite *history_suite(void);
+Suite *safefs_suite(void);
 
 struct topo;
 
