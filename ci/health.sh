@@ -68,6 +68,14 @@ if [ -n "$objs" ]; then
 		status=1
 	fi
 fi
+# Files are written as root only through safefs.c (or by openat with O_NOFOLLOW and O_EXCL):
+# no path-based write that a planted link could redirect.
+unsafe=$(grep -nE 'fopen\([^)]*"[wa]|pcap_dump_open\(|[^_]creat\(|O_CREAT' harness/*.c netns/*.c |
+	grep -v -e '^harness/safefs\.c:' -e 'O_CREAT | O_EXCL | O_NOFOLLOW' || true)
+if [ -n "$unsafe" ]; then
+	echo "$unsafe" | sed 's/^/health: a write by path (use safefs.h): /'
+	status=1
+fi
 nfiles=$(echo "$files" | wc -w)
-[ $status -eq 0 ] && echo "health: $nfiles files under 800 lines, every function under 80, layers clean, no circle of uses"
+[ $status -eq 0 ] && echo "health: $nfiles files under 800 lines, every function under 80, layers clean, no circle of uses, no write by path"
 exit $status
