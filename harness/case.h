@@ -163,6 +163,7 @@ struct timing {
 	int n;				 /* entries */
 	double v[TIMING_MAX];		 /* seconds, or the factor of a ratio */
 	unsigned char ratio[TIMING_MAX]; /* v[i] is "xN": N times the gap before */
+	unsigned char any[TIMING_MAX];	 /* "*": any gap (the kernel's to decide) */
 };
 
 enum exit_want { EXIT_OK, EXIT_ERROR, EXIT_STATUS, EXIT_SIGNAL };

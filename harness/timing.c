@@ -9,7 +9,7 @@
 
 #include "units.h"
 
-/* One entry: a duration, or "xN" with N > 0. */
+/* One entry: a duration, "xN" with N > 0, or "*" (any gap). */
 static int entry(struct cur *c, struct timing *t)
 {
 	const char *at;
@@ -19,10 +19,17 @@ static int entry(struct cur *c, struct timing *t)
 
 	caselex_ws(c);
 	at = c->p;
-	if (caselex_word(c, w, sizeof(w), "a time (1s, 200ms) or a ratio (x2)"))
+	if (caselex_word(c, w, sizeof(w), "a time (1s, 200ms), a ratio (x2) or *"))
 		return -EINVAL;
 	if (t->n == TIMING_MAX)
 		return caselex_fail(c, at, "at most %d times", TIMING_MAX);
+	if (!strcmp(w, "*")) {
+		if (!t->gaps)
+			return caselex_fail(c, at, "'*' is any gap: gaps(...) == * x2 x2");
+		t->any[t->n] = 1;
+		t->v[t->n++] = 0;
+		return 0;
+	}
 	if (w[0] == 'x') {
 		f = strtod(w + 1, &end);
 		if (end == w + 1 || *end || !(f > 0) || f > 1000)
@@ -87,6 +94,8 @@ int timing_judge(const struct timing *t, const struct timing_tol *tol, const dou
 	int want = timing_wanted(t);
 
 	for (int i = 1; i < ns && i < want; i++) {
+		if (t->gaps && t->any[i - 1])
+			continue; /* any gap: the next ratio is judged against it */
 		/* the expected gap before match i, and its expected time */
 		double gap =
 		    t->gaps ? (t->ratio[i - 1] ? t->v[i - 1] * (i >= 2 ? s[i - 1] - s[i - 2] : 0)
@@ -120,8 +129,9 @@ void timing_format(const struct timing *t, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (int i = 0; i < t->n && n < len; i++) {
-		int k = t->ratio[i] ? snprintf(buf + n, len - n, "%sx%g", i ? " " : "", t->v[i])
-				    : snprintf(buf + n, len - n, "%s%gs", i ? " " : "", t->v[i]);
+		int k = t->any[i]     ? snprintf(buf + n, len - n, "%s*", i ? " " : "")
+			: t->ratio[i] ? snprintf(buf + n, len - n, "%sx%g", i ? " " : "", t->v[i])
+				      : snprintf(buf + n, len - n, "%s%gs", i ? " " : "", t->v[i]);
 		n += k > 0 ? (size_t)k : 0;
 	}
 }

@@ -5,6 +5,7 @@
  *   times(...) == 0s 1s 3s      each match's time after the first match
  *   gaps(...) == 1s 2s 4s       each gap between successive matches
  *   gaps(...) == 200ms x2 x2    a gap N times the gap observed before it
+ *   gaps(...) == * x2 x2        any first gap (the live RTO), then doubling
  *
  * An expected time E is met by an observed one within its tolerance: the
  * larger of abs and frac times the expected gap (packetdrill: 4 ms and

@@ -184,6 +184,35 @@ START_TEST(t_timing_judged)
 }
 END_TEST
 
+/* "*": any gap, and the ratio after it judged against what was observed
+ * (zero-window probes on 6.18: the handshake's ACK, then probes 2 RTOs,
+ * 4, 8 and 16 apart from an RTO of about 218 ms). */
+START_TEST(t_timing_any_gap)
+{
+	struct case_error e;
+	int err;
+	struct case_model *m = parse_one("expect packets a b: gaps(tcp) == * * x2 x2 x2", &e, &err);
+	const struct timing *t = &m->steps[m->nsteps - 1].expect.timing;
+	struct timing_tol tol = TIMING_TOL_DEFAULT;
+	const double probes[] = {0.189, 0.657, 1.093, 1.957, 3.653, 7.205};
+	const double flat[] = {0.189, 0.657, 1.093, 1.529, 1.965, 2.401};
+	char why[200], text[64];
+
+	ck_assert_msg(err == 0, "%s", e.msg);
+	ck_assert_int_eq(timing_wanted(t), 6);
+	ck_assert_msg(timing_judge(t, &tol, probes, 6, why, sizeof(why)), "%s", why);
+	ck_assert(!timing_judge(t, &tol, flat, 6, why, sizeof(why)));
+	ck_assert_str_eq(why, "match 4 expected at 1.965s (0.872s after the one before), happened "
+			      "at 1.529s; tolerance 0.109s");
+	timing_format(t, text, sizeof(text));
+	ck_assert_str_eq(text, "* * x2 x2 x2");
+	case_free(m);
+	m = parse_one("expect packets a b: times(tcp) == 0s *", &e, &err);
+	ck_assert_int_ne(err, 0);
+	ck_assert_msg(strstr(e.msg, "'*' is any gap"), "%s", e.msg);
+}
+END_TEST
+
 START_TEST(t_exits_judged)
 {
 	struct case_error e;
@@ -310,6 +339,7 @@ Suite *expect_suite(void)
 	tcase_add_loop_test(tc, t_kinds_and_modes, 0, sizeof(stmts) / sizeof(stmts[0]));
 	tcase_add_test(tc, t_exits_judged);
 	tcase_add_test(tc, t_timing_judged);
+	tcase_add_test(tc, t_timing_any_gap);
 	tcase_add_test(tc, t_exits_final);
 	tcase_add_test(tc, t_running_judged);
 	tcase_add_test(tc, t_rule_kind);
