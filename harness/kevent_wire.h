@@ -14,6 +14,7 @@ enum kev_kind {
 	KEV_RST_RECV,	    /* tcp:tcp_receive_reset */
 	KEV_DROP,	    /* skb:kfree_skb, with its reason */
 	KEV_TIMEWAIT,	    /* tcp_time_wait(): a mini-socket takes over, newstate its state */
+	KEV_RETRANS_FAIL,   /* tcp:tcp_retransmit_skb that failed (6.10+): reason is -err */
 };
 
 /* Endpoints: from a socket (its own end first), or from a packet (source

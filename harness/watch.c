@@ -35,6 +35,7 @@ static const char *const kind_names[] = {
     [KEV_RST_RECV] = "reset-received",
     [KEV_DROP] = "drop",
     [KEV_TIMEWAIT] = "timewait-handover",
+    [KEV_RETRANS_FAIL] = "retransmit-failed",
 };
 
 /* ss's state names, with CLOSE for 7 (a TCP socket's end, not UDP's UNCONN). */
@@ -94,6 +95,10 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 			snprintf(what, sizeof(what), "%s", reason);
 		else
 			snprintf(what, sizeof(what), "reason %u", w->reason);
+	} else if (w->kind == KEV_RETRANS_FAIL) {
+		/* tcp_transmit_skb()'s value: -errno, or NET_XMIT_DROP (1) */
+		snprintf(what, sizeof(what), "(%s: a local drop, tried again later)",
+			 w->reason == 1 ? "NET_XMIT_DROP" : strerror(w->reason));
 	}
 	fprintf(r->evlog, "%10.6f %-12s %016llx %-18s %s%s %s %s\n", t, run_host(r, h),
 		(unsigned long long)w->sk, kind_names[w->kind], what,

@@ -214,11 +214,33 @@ int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 	return sock_event(sk, KEV_RETRANS, 0, -1);
 }
 
-/* Later: (sk, skb, err), fired for failed attempts too. */
+/* Later: (sk, skb, err), fired for failed attempts too: those are a kind
+ * of their own, with the error (a local drop: the segment did not leave,
+ * or left a device that then dropped it; the kernel tries again). */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit3, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return err ? 0 : sock_event(sk, KEV_RETRANS, 0, -1);
+	const struct sock_common *c;
+	struct kev_wire *e;
+	__u32 netns;
+
+	if (!err)
+		return sock_event(sk, KEV_RETRANS, 0, -1);
+	if (!sk)
+		return 0;
+	c = &sk->__sk_common;
+	netns = sk_netns(c);
+	if (!ours(netns))
+		return 0;
+	e = reserve(netns, KEV_RETRANS_FAIL);
+	if (!e)
+		return 0;
+	e->sk = (__u64)sk;
+	e->oldstate = e->newstate = BPF_CORE_READ(c, skc_state);
+	e->reason = err < 0 ? -err : err;
+	from_sock(e, c);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
