@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "filter.h"
+#include "kevent_kind.h"
 #include "topo.h"
 
 enum step_kind {
@@ -143,15 +144,6 @@ enum expect_kind {
 	EXPECT_EVENTS,	/* events(KIND [and FILTER]) OP N */
 };
 
-/* The kinds of kernel event `events(KIND ...)` counts (kevent_wire.h). */
-enum event_kind {
-	EVENTS_RETRANSMIT = 2,
-	EVENTS_SYNACK_RETRANSMIT,
-	EVENTS_RESET_SENT,
-	EVENTS_RESET_RECEIVED,
-	EVENTS_DROP,
-	EVENTS_STATE = 1,
-};
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
 enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE, AGG_TIMES, AGG_GAPS };
 
@@ -190,7 +182,7 @@ struct expectation {
 	unsigned char states[32];
 	int nstates, includes;
 	/* events: the kind, and its state (EVENTS_STATE) or drop reason ("" any) */
-	enum event_kind ev_kind;
+	enum kev_kind ev_kind;
 	int ev_state;
 	char ev_reason[64];
 	struct timing timing; /* agg AGG_TIMES, AGG_GAPS */

@@ -15,6 +15,7 @@
 #include "expect.h"
 #include "timing.h"
 #include "history.h"
+#include "units.h"
 
 /* The states after "==" or "includes", to the end of the statement. */
 static int history_states(struct cur *c, struct expectation *e)
@@ -75,18 +76,6 @@ int expect_history_parse(struct cur *c, struct expectation *e)
 	return history_states(c, e);
 }
 
-static const struct {
-	const char *name;
-	enum event_kind kind;
-} kinds[] = {
-    {"retransmit", EVENTS_RETRANSMIT},
-    {"synack-retransmit", EVENTS_SYNACK_RETRANSMIT},
-    {"reset-sent", EVENTS_RESET_SENT},
-    {"reset-received", EVENTS_RESET_RECEIVED},
-    {"drop", EVENTS_DROP},
-    {"state", EVENTS_STATE},
-};
-
 /* A drop reason as the kernel spells it: NO_SOCKET, TCP_OLD_SEQUENCE. */
 static int is_reason(const char *w)
 {
@@ -104,25 +93,21 @@ static int events_inner(struct cur *c, struct expectation *e, const char *at)
 	const char *p = e->text, *w0;
 	char w[64];
 	size_t n;
-	unsigned i;
+	int kind;
 
 	p += strspn(p, " \t");
 	w0 = p;
 	n = strcspn(p, " \t");
 	snprintf(w, sizeof(w), "%.*s", (int)n, p);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && strcmp(w, kinds[i].name); i++)
-		;
-	if (i == sizeof(kinds) / sizeof(kinds[0]))
-		return caselex_fail(c, at + (w0 - e->text),
-				    "unknown event kind '%s' (retransmit, synack-retransmit, "
-				    "reset-sent, reset-received, state STATE, drop [REASON])",
-				    w);
-	e->ev_kind = kinds[i].kind;
+	if ((kind = units_event_parse(w)) < 0)
+		return caselex_fail(c, at + (w0 - e->text), "unknown event kind '%s' (%s)", w,
+				    units_event_names);
+	e->ev_kind = kind;
 	p += n;
 	p += strspn(p, " \t");
 	n = strcspn(p, " \t");
 	snprintf(w, sizeof(w), "%.*s", (int)(n < sizeof(w) ? n : sizeof(w) - 1), p);
-	if (e->ev_kind == EVENTS_STATE) {
+	if (e->ev_kind == KEV_STATE) {
 		e->ev_state = history_state_parse(w);
 		if (e->ev_state < 0)
 			return caselex_fail(
@@ -131,7 +116,7 @@ static int events_inner(struct cur *c, struct expectation *e, const char *at)
 			    "...), found '%s'",
 			    w);
 		p += n;
-	} else if (e->ev_kind == EVENTS_DROP && n && is_reason(w)) {
+	} else if (e->ev_kind == KEV_DROP && n && is_reason(w)) {
 		snprintf(e->ev_reason, sizeof(e->ev_reason), "%s", w);
 		p += n;
 	}
@@ -249,9 +234,9 @@ static int event_counts(const struct expectation *e, const struct kevent *ev, in
 
 	if (ev->host != e->host || w->kind != (int)e->ev_kind)
 		return 0;
-	if (e->ev_kind == EVENTS_STATE && w->newstate != e->ev_state)
+	if (e->ev_kind == KEV_STATE && w->newstate != e->ev_state)
 		return 0;
-	if (e->ev_kind == EVENTS_DROP && e->ev_reason[0] && (int)w->reason != reason)
+	if (e->ev_kind == KEV_DROP && e->ev_reason[0] && (int)w->reason != reason)
 		return 0;
 	if (!e->filter)
 		return 1;

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +16,31 @@
 
 #define ST(x)	   (1u << (x))
 #define ALL_STATES (0xfffu << 1)
+/* the kernel's TCP_NEW_SYN_RECV (a request socket), not in glibc's list */
+#define NEW_SYN_RECV 12
 
 static const struct {
 	const char *name;
 	unsigned mask;
 } states[] = {
-    {"established", ST(1)},
-    {"estab", ST(1)},
-    {"syn-sent", ST(2)},
-    {"syn-recv", ST(3) | ST(12)},
-    {"fin-wait-1", ST(4)},
-    {"fin-wait-2", ST(5)},
-    {"time-wait", ST(6)},
-    {"closed", ST(7)},
-    {"close-wait", ST(8)},
-    {"last-ack", ST(9)},
-    {"listening", ST(10)},
-    {"listen", ST(10)},
-    {"closing", ST(11)},
+    {"established", ST(TCP_ESTABLISHED)},
+    {"estab", ST(TCP_ESTABLISHED)},
+    {"syn-sent", ST(TCP_SYN_SENT)},
+    {"syn-recv", ST(TCP_SYN_RECV) | ST(NEW_SYN_RECV)},
+    {"fin-wait-1", ST(TCP_FIN_WAIT1)},
+    {"fin-wait-2", ST(TCP_FIN_WAIT2)},
+    {"time-wait", ST(TCP_TIME_WAIT)},
+    {"closed", ST(TCP_CLOSE)},
+    {"close-wait", ST(TCP_CLOSE_WAIT)},
+    {"last-ack", ST(TCP_LAST_ACK)},
+    {"listening", ST(TCP_LISTEN)},
+    {"listen", ST(TCP_LISTEN)},
+    {"closing", ST(TCP_CLOSING)},
     {"all", ALL_STATES},
-    {"connected", ALL_STATES & ~(ST(10) | ST(7))},
-    {"synchronized", ALL_STATES & ~(ST(10) | ST(7) | ST(2))},
-    {"bucket", ST(3) | ST(12) | ST(6)},
-    {"big", ALL_STATES & ~(ST(3) | ST(12) | ST(6))},
+    {"connected", ALL_STATES & ~(ST(TCP_LISTEN) | ST(TCP_CLOSE))},
+    {"synchronized", ALL_STATES & ~(ST(TCP_LISTEN) | ST(TCP_CLOSE) | ST(TCP_SYN_SENT))},
+    {"bucket", ST(TCP_SYN_RECV) | ST(NEW_SYN_RECV) | ST(TCP_TIME_WAIT)},
+    {"big", ALL_STATES & ~(ST(TCP_SYN_RECV) | ST(NEW_SYN_RECV) | ST(TCP_TIME_WAIT))},
 };
 
 struct parser {

@@ -4,44 +4,31 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
-enum {
-	T_ESTABLISHED = 1,
-	T_SYN_SENT,
-	T_SYN_RECV,
-	T_FIN_WAIT1,
-	T_FIN_WAIT2,
-	T_TIME_WAIT,
-	T_CLOSE,
-	T_CLOSE_WAIT,
-	T_LAST_ACK,
-	T_LISTEN,
-	T_CLOSING
-};
-
 static const char *const names[] = {
-    [T_ESTABLISHED] = "established",
-    [T_SYN_SENT] = "syn-sent",
-    [T_SYN_RECV] = "syn-recv",
-    [T_FIN_WAIT1] = "fin-wait-1",
-    [T_FIN_WAIT2] = "fin-wait-2",
-    [T_TIME_WAIT] = "time-wait",
-    [T_CLOSE] = "closed",
-    [T_CLOSE_WAIT] = "close-wait",
-    [T_LAST_ACK] = "last-ack",
-    [T_LISTEN] = "listening",
-    [T_CLOSING] = "closing",
+    [TCP_ESTABLISHED] = "established",
+    [TCP_SYN_SENT] = "syn-sent",
+    [TCP_SYN_RECV] = "syn-recv",
+    [TCP_FIN_WAIT1] = "fin-wait-1",
+    [TCP_FIN_WAIT2] = "fin-wait-2",
+    [TCP_TIME_WAIT] = "time-wait",
+    [TCP_CLOSE] = "closed",
+    [TCP_CLOSE_WAIT] = "close-wait",
+    [TCP_LAST_ACK] = "last-ack",
+    [TCP_LISTEN] = "listening",
+    [TCP_CLOSING] = "closing",
 };
 
 const char *history_state_name(int state)
 {
-	return state > 0 && state <= T_CLOSING ? names[state] : NULL;
+	return state > 0 && state <= TCP_CLOSING ? names[state] : NULL;
 }
 
 int history_state_parse(const char *name)
 {
-	for (int i = 1; i <= T_CLOSING; i++)
+	for (int i = 1; i <= TCP_CLOSING; i++)
 		if (!strcmp(name, names[i]))
 			return i;
 	return -EINVAL;
@@ -101,8 +88,8 @@ static void endpoints(struct khist *h, const struct kev_wire *w)
 
 static int is_birth(const struct kev_wire *w)
 {
-	return (w->oldstate == T_CLOSE && w->newstate != T_CLOSE) ||
-	       (w->oldstate == T_LISTEN && w->newstate == T_SYN_RECV);
+	return (w->oldstate == TCP_CLOSE && w->newstate != TCP_CLOSE) ||
+	       (w->oldstate == TCP_LISTEN && w->newstate == TCP_SYN_RECV);
 }
 
 static int follow(struct kdb *d, int host, const struct kev_wire *w)
@@ -127,13 +114,13 @@ static int follow(struct kdb *d, int host, const struct kev_wire *w)
 			push(h, w->oldstate);
 	}
 	endpoints(h, w);
-	if (w->newstate == T_CLOSE && h->pending_tw) {
+	if (w->newstate == TCP_CLOSE && h->pending_tw) {
 		push(h, h->pending_tw);
 		h->mini = 1;
 		return 0;
 	}
 	push(h, w->newstate);
-	if (w->newstate == T_CLOSE)
+	if (w->newstate == TCP_CLOSE)
 		h->ended = 1;
 	return 0;
 }
@@ -169,7 +156,7 @@ const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk)
 
 int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s)
 {
-	if (s->inode || (s->state != T_TIME_WAIT && s->state != T_FIN_WAIT2))
+	if (s->inode || (s->state != TCP_TIME_WAIT && s->state != TCP_FIN_WAIT2))
 		return 0;
 	for (int i = d->nh - 1; i >= 0; i--) {
 		struct khist *h = &d->h[i];
@@ -188,16 +175,16 @@ int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s)
 			 * still to come is the hand-over (a full socket is never in
 			 * TIME-WAIT; one in FIN-WAIT-1 is not yet in FIN-WAIT-2) */
 			int last = h->states[h->n - 1];
-			if (h->pending_tw || (s->state == T_FIN_WAIT2 && last != T_FIN_WAIT1) ||
-			    (last != T_FIN_WAIT1 && last != T_FIN_WAIT2 && last != T_CLOSING))
+			if (h->pending_tw || (s->state == TCP_FIN_WAIT2 && last != TCP_FIN_WAIT1) ||
+			    (last != TCP_FIN_WAIT1 && last != TCP_FIN_WAIT2 && last != TCP_CLOSING))
 				return 0;
 			h->pending_tw = s->state;
 			return 1;
 		}
 		if (h->mini)
 			continue;
-		if (h->states[h->n - 1] != T_CLOSE ||
-		    (before != T_FIN_WAIT1 && before != T_FIN_WAIT2 && before != T_CLOSING))
+		if (h->states[h->n - 1] != TCP_CLOSE ||
+		    (before != TCP_FIN_WAIT1 && before != TCP_FIN_WAIT2 && before != TCP_CLOSING))
 			return 0;
 		h->n--;
 		push(h, s->state);
@@ -213,7 +200,7 @@ int history_gone(struct kdb *d, int host, const struct sockdiag_sock *s)
 	for (int i = d->nh - 1; i >= 0; i--) {
 		struct khist *h = &d->h[i];
 		if (h->host == host && h->mini && !h->ended && same_ends(&h->last, s)) {
-			push(h, T_CLOSE);
+			push(h, TCP_CLOSE);
 			h->ended = 1;
 			return 1;
 		}
@@ -228,7 +215,7 @@ void history_as_sock(const struct kev_wire *w, int to_host, struct sockdiag_sock
 	memset(out, 0, sizeof(*out));
 	out->family = (uint8_t)w->family;
 	out->protocol = w->flags & KEV_F_PACKET ? w->l4proto : 6;
-	out->state = w->kind == KEV_STATE ? w->newstate : w->newstate ? w->newstate : T_CLOSE;
+	out->state = w->kind == KEV_STATE ? w->newstate : w->newstate ? w->newstate : TCP_CLOSE;
 	memcpy(out->src, swap ? w->daddr : w->saddr, 16);
 	memcpy(out->dst, swap ? w->saddr : w->daddr, 16);
 	out->sport = swap ? w->dport : w->sport;

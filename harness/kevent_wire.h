@@ -6,16 +6,7 @@
 #ifndef NETCASE_KEVENT_WIRE_H
 #define NETCASE_KEVENT_WIRE_H
 
-enum kev_kind {
-	KEV_STATE = 1,	    /* sock:inet_sock_set_state: oldstate -> newstate */
-	KEV_RETRANS,	    /* tcp:tcp_retransmit_skb that succeeded */
-	KEV_SYNACK_RETRANS, /* tcp:tcp_retransmit_synack */
-	KEV_RST_SENT,	    /* tcp:tcp_send_reset */
-	KEV_RST_RECV,	    /* tcp:tcp_receive_reset */
-	KEV_DROP,	    /* skb:kfree_skb, with its reason */
-	KEV_TIMEWAIT,	    /* tcp_time_wait(): a mini-socket takes over, newstate its state */
-	KEV_RETRANS_FAIL,   /* tcp:tcp_retransmit_skb that failed (6.10+): reason is -err */
-};
+#include "kevent_kind.h"
 
 /* Endpoints: from a socket (its own end first), or from a packet (source
  * first: KEV_F_PACKET), in network order; ports in host order. */

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,7 +64,8 @@ int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, si
 	snprintf(q1, sizeof(q1), "%u", s->rq);
 	snprintf(q2, sizeof(q2), "%u", s->wq);
 	ADD(COLS,
-	    s->protocol == IPPROTO_UDP && s->state == 7 ? "UNCONN" : sockdiag_state_name(s->state),
+	    s->protocol == IPPROTO_UDP && s->state == TCP_CLOSE ? "UNCONN"
+								: sockdiag_state_name(s->state),
 	    q1, q2, local, peer);
 	if (process && *process)
 		ADD(" %s", process);

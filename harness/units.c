@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "units.h"
+#include "kevent_kind.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,6 +90,40 @@ int units_errno_parse(const char *name)
 	for (unsigned i = 0; i < ARRAY_SIZE(errnos); i++)
 		if (!strcmp(errnos[i].name, name))
 			return errnos[i].e;
+	return -ENOENT;
+}
+
+/* Kernel event kinds: counted by events(KIND ...), or in the logs only. */
+static const struct {
+	const char *name;
+	int kind, counted;
+} events[] = {
+    {"retransmit", KEV_RETRANS, 1},
+    {"synack-retransmit", KEV_SYNACK_RETRANS, 1},
+    {"reset-sent", KEV_RST_SENT, 1},
+    {"reset-received", KEV_RST_RECV, 1},
+    {"state", KEV_STATE, 1},
+    {"drop", KEV_DROP, 1},
+    {"timewait-handover", KEV_TIMEWAIT, 0},
+    {"retransmit-failed", KEV_RETRANS_FAIL, 0},
+};
+
+const char units_event_names[] = "retransmit, synack-retransmit, reset-sent, reset-received, "
+				 "state STATE, drop [REASON]";
+
+const char *units_event_name(int kind)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].kind == kind)
+			return events[i].name;
+	return NULL;
+}
+
+int units_event_parse(const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].counted && !strcmp(events[i].name, name))
+			return events[i].kind;
 	return -ENOENT;
 }
 

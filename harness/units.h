@@ -1,6 +1,6 @@
 /*
  * units: the small vocabularies every part of the case language shares -
- * durations, comparison operators and errno names - as pure conversions
+ * durations, comparison operators, errno names and kernel event kinds - as pure conversions
  * between text and values.  A leaf module: it depends on nothing of netcase.
  */
 #ifndef NETCASE_UNITS_H
@@ -23,6 +23,15 @@ const char *units_errno_name(int e);
 
 /* The errno a name stands for, or -ENOENT. */
 int units_errno_parse(const char *name);
+
+/* A kernel event kind's name ("retransmit", "drop"; kevent_kind.h), NULL
+ * if unknown. */
+const char *units_event_name(int kind);
+
+/* The kind a name stands for among those events(KIND ...) counts, or
+ * -ENOENT; the names as a list for messages in units_event_names. */
+int units_event_parse(const char *name);
+extern const char units_event_names[];
 
 /* Whether the regex compiler can build this POSIX extended regex in bounded
  * memory and stack: glibc's regcomp() recurses once per group and copies an

@@ -9,8 +9,10 @@
 #include "clock.h"
 #include "kevents.h"
 #include "ssfmt.h"
+#include "units.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 static int same_sock(const struct sockdiag_sock *a, const struct sockdiag_sock *b)
 {
@@ -27,21 +29,10 @@ static void sock_label(const struct sockdiag_sock *s, char *buf, size_t len)
 	snprintf(buf, len, "%s %s", l, p);
 }
 
-static const char *const kind_names[] = {
-    [KEV_STATE] = "state",
-    [KEV_RETRANS] = "retransmit",
-    [KEV_SYNACK_RETRANS] = "synack-retransmit",
-    [KEV_RST_SENT] = "reset-sent",
-    [KEV_RST_RECV] = "reset-received",
-    [KEV_DROP] = "drop",
-    [KEV_TIMEWAIT] = "timewait-handover",
-    [KEV_RETRANS_FAIL] = "retransmit-failed",
-};
-
 /* ss's state names, with CLOSE for 7 (a TCP socket's end, not UDP's UNCONN). */
 static const char *kstate(int st)
 {
-	return st == 7 ? "CLOSE" : sockdiag_state_name(st);
+	return st == TCP_CLOSE ? "CLOSE" : sockdiag_state_name(st);
 }
 
 /* A full socket closed from FIN-WAIT-1, FIN-WAIT-2 or CLOSING: the kernel
@@ -50,11 +41,13 @@ static const char *kstate(int st)
  * hand-over is known). */
 static void mini_lookup(struct run *r, int h, const struct kev_wire *w)
 {
-	struct sockdiag_req req = {.what = SOCKDIAG_TCP, .states = (1u << 5) | (1u << 6)};
+	struct sockdiag_req req = {.what = SOCKDIAG_TCP,
+				   .states = (1u << TCP_FIN_WAIT2) | (1u << TCP_TIME_WAIT)};
 	struct sockdiag_list l = {0};
 
-	if (kevents_exact_timewait(r->kev) || w->kind != KEV_STATE || w->newstate != 7 ||
-	    (w->oldstate != 4 && w->oldstate != 5 && w->oldstate != 11))
+	if (kevents_exact_timewait(r->kev) || w->kind != KEV_STATE || w->newstate != TCP_CLOSE ||
+	    (w->oldstate != TCP_FIN_WAIT1 && w->oldstate != TCP_FIN_WAIT2 &&
+	     w->oldstate != TCP_CLOSING))
 		return;
 	if (!run_dump(r, h, &req, &l))
 		for (size_t i = 0; i < l.n; i++)
@@ -67,8 +60,7 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 	struct run *r = ctx;
 	double t = w->ts_ns / 1e9 - r->t0;
 	char l[64], p[64], what[96] = "";
-	const char *reason;
-
+	const char *reason, *kind;
 	int to_host = (w->flags & KEV_F_PACKET) && run_host_of_addr(r, w->family, w->daddr) == h;
 
 	r->dirty[h] = 1; /* what socket diag shows there may have changed */
@@ -77,13 +69,13 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 		return;
 	}
 	mini_lookup(r, h, w);
-	if (w->kind >= sizeof(kind_names) / sizeof(kind_names[0]) || !kind_names[w->kind])
+	if (!(kind = units_event_name(w->kind)))
 		return; /* a kind this side does not know: in the record, not the logs */
 	ssfmt_endpoint(w->family, w->saddr, w->sport, l, sizeof(l));
 	ssfmt_endpoint(w->family, w->daddr, w->dport, p, sizeof(p));
 	if (w->kind == KEV_STATE || w->kind == KEV_TIMEWAIT) {
 		const struct khist *hi = kdb_history_of(&r->kdb, h, w->sk);
-		int mini = w->kind == KEV_STATE && w->newstate == 7 && hi && hi->mini;
+		int mini = w->kind == KEV_STATE && w->newstate == TCP_CLOSE && hi && hi->mini;
 
 		/* the ->CLOSE of a hand-over: the mini-socket's state follows */
 		snprintf(what, sizeof(what), "%s -> %s%s", kstate(w->oldstate),
@@ -101,16 +93,15 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 			 w->reason == 1 ? "NET_XMIT_DROP" : strerror(w->reason));
 	}
 	fprintf(r->evlog, "%10.6f %-12s %016llx %-18s %s%s %s %s\n", t, run_host(r, h),
-		(unsigned long long)w->sk, kind_names[w->kind], what,
-		w->flags & KEV_F_PACKET ? " packet" : "", l, p);
+		(unsigned long long)w->sk, kind, what, w->flags & KEV_F_PACKET ? " packet" : "", l,
+		p);
 	if (w->kind == KEV_DROP && w->l4proto != IPPROTO_TCP)
 		return; /* IPv6 link chatter and the like: events.log only */
 	if (w->kind == KEV_DROP)
 		run_ladder_add(r, t, LADDER_DROP, run_host_of_addr(r, w->family, w->saddr), h, NULL,
 			       "%s :%u>:%u", what, w->sport, w->dport);
 	else if (w->kind != KEV_STATE && w->kind != KEV_TIMEWAIT)
-		run_ladder_add(r, t, LADDER_MARK, h, -1, NULL, "%s :%u", kind_names[w->kind],
-			       w->sport);
+		run_ladder_add(r, t, LADDER_MARK, h, -1, NULL, "%s :%u", kind, w->sport);
 	if (w->kind == KEV_STATE) {
 		run_log(r, "%s: %s %s %s [kernel, %.6fs]", run_host(r, h), l, p, what, t);
 		/* a client's first event has no port yet: name its peer's */
@@ -121,8 +112,7 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 			run_ladder_add(r, t, LADDER_STATE, h, -1, NULL, "->:%u %s", w->dport,
 				       kstate(w->newstate));
 	} else if (w->kind != KEV_TIMEWAIT)
-		run_log(r, "%s: %s %s %s %s [kernel, %.6fs]", run_host(r, h), kind_names[w->kind],
-			l, p, what, t);
+		run_log(r, "%s: %s %s %s %s [kernel, %.6fs]", run_host(r, h), kind, l, p, what, t);
 }
 
 void watch_kernel(struct run *r)
@@ -146,7 +136,8 @@ void watch_kernel(struct run *r)
 static int holds_minis(const struct sockdiag_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!l->v[i].inode && (l->v[i].state == 6 || l->v[i].state == 5))
+		if (!l->v[i].inode &&
+		    (l->v[i].state == TCP_TIME_WAIT || l->v[i].state == TCP_FIN_WAIT2))
 			return 1;
 	return 0;
 }

@@ -259,15 +259,15 @@ START_TEST(t_parse)
 		 ->steps[0]
 		 .expect;
 	ck_assert_int_eq(x->kind, EXPECT_EVENTS);
-	ck_assert_int_eq(x->ev_kind, EVENTS_DROP);
+	ck_assert_int_eq(x->ev_kind, KEV_DROP);
 	ck_assert_str_eq(x->ev_reason, "NO_SOCKET");
 	ck_assert_ptr_nonnull(x->filter);
 	x = &parsed("expect client: events(drop) >= 1")->steps[0].expect;
-	ck_assert(x->ev_kind == EVENTS_DROP && !x->ev_reason[0] && !x->filter);
+	ck_assert(x->ev_kind == KEV_DROP && !x->ev_reason[0] && !x->filter);
 	x = &parsed("expect client: events(state time-wait) == 1")->steps[0].expect;
-	ck_assert(x->ev_kind == EVENTS_STATE && x->ev_state == 6);
+	ck_assert(x->ev_kind == KEV_STATE && x->ev_state == 6);
 	x = &parsed("expect client: events(synack-retransmit and dst server) > 2")->steps[0].expect;
-	ck_assert(x->ev_kind == EVENTS_SYNACK_RETRANSMIT && x->value == 2);
+	ck_assert(x->ev_kind == KEV_SYNACK_RETRANS && x->value == 2);
 	pm = case_free(pm);
 }
 END_TEST
