@@ -38,22 +38,10 @@ static char *join(int argc, char **argv)
 static void print_socks(const struct sockdiag_list *l, const struct filter *f, int with_procs)
 {
 	struct procsock_list procs = {0};
-	char line[1024];
 
 	if (with_procs)
 		procsock_scan(0, &procs);
-	ssfmt_header(line, sizeof(line));
-	puts(line);
-	for (size_t i = 0; i < l->n; i++) {
-		char users[512] = "";
-
-		if (!filter_match(f, &l->v[i]))
-			continue;
-		if (with_procs)
-			procsock_format(&procs, l->v[i].inode, users, sizeof(users));
-		ssfmt_sock(&l->v[i], users, line, sizeof(line));
-		puts(line);
-	}
+	ssfmt_list(stdout, l, f, with_procs ? &procs : NULL);
 	procsock_list_free(&procs);
 }
 

@@ -158,14 +158,11 @@ void evidence_write(struct run *r)
 		free(buf);
 		buf = NULL;
 		f = open_memstream(&buf, &len);
-		if (!counters_read(run_ns(r, h), &c))
-			for (size_t i = 0; i < c.n; i++) {
-				int64_t then = 0;
-				counters_get(&r->base[h], c.v[i].name, &then);
-				if (c.v[i].value != then)
+		if (!run_counters_delta(r, h, &c))
+			for (size_t i = 0; i < c.n; i++)
+				if (c.v[i].value)
 					fprintf(f, "%-36s %lld\n", c.v[i].name,
-						(long long)(c.v[i].value - then));
-			}
+						(long long)c.v[i].value);
 		counters_free(&c);
 		fclose(f);
 		snprintf(name, sizeof(name), "counters-%s.txt", run_host(r, h));

@@ -179,11 +179,11 @@ static int counter_parse(struct cur *c, struct expectation *e)
 static int counter_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	struct counters c = {0};
-	int64_t now = 0, then = 0;
-	int err = counters_read(run_ns(r, e->host), &c);
+	int64_t delta = 0;
+	int err = run_counters_delta(r, e->host, &c);
 
 	if (!err)
-		err = counters_get(&c, e->text, &now);
+		err = counters_get(&c, e->text, &delta);
 	counters_free(&c);
 	if (err == -ENOENT) {
 		snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s", e->text);
@@ -192,8 +192,7 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 	}
 	if (err)
 		return err;
-	counters_get(&r->base[e->host], e->text, &then);
-	ob->value = now - then;
+	ob->value = delta;
 	ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
 	snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
 		 ob->value);

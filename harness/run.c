@@ -109,6 +109,19 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	return 0;
 }
 
+int run_counters_delta(struct run *r, int h, struct counters *out)
+{
+	int err = counters_read(run_ns(r, h), out);
+
+	for (size_t i = 0; !err && i < out->n; i++) {
+		int64_t then = 0;
+
+		counters_get(&r->base[h], out->v[i].name, &then);
+		out->v[i].value -= then;
+	}
+	return err;
+}
+
 void run_fini(struct run *r)
 {
 	const struct case_model *m = r->m;
@@ -271,10 +284,7 @@ void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt)
 void run_ss_format(struct run *r, const struct sockdiag_list *l, FILE *f, const struct filter *flt)
 {
 	struct procsock_list procs = {0};
-	char line[1024], users[512];
 
-	ssfmt_header(line, sizeof(line));
-	fprintf(f, "%s\n", line);
 	for (int i = 0; i < r->m->nactors; i++) {
 		size_t first = procs.n;
 		if (!r->actors[i].proc_pid || r->actors[i].exited)
@@ -284,13 +294,7 @@ void run_ss_format(struct run *r, const struct sockdiag_list *l, FILE *f, const 
 			snprintf(procs.v[k].comm, sizeof(procs.v[k].comm), "%s",
 				 r->m->actors[i].name);
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (flt && !filter_match(flt, &l->v[i]))
-			continue;
-		procsock_format(&procs, l->v[i].inode, users, sizeof(users));
-		ssfmt_sock(&l->v[i], users, line, sizeof(line));
-		fprintf(f, "%s\n", line);
-	}
+	ssfmt_list(f, l, flt, &procs);
 	procsock_list_free(&procs);
 }
 

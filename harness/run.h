@@ -125,6 +125,10 @@ int run_host_of_addr(const struct run *r, int family, const uint8_t *addr);
 void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
 		    const char *cls, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Host h's counters now, as deltas since the case began (nstat's view of
+ * the case), into out (appending; counters_free() it); 0 or -errno. */
+int run_counters_delta(struct run *r, int h, struct counters *out);
+
 /* Host h's sockets as ss prints them, actors named; only those matching flt if given. */
 void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt);
 

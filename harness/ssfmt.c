@@ -97,3 +97,20 @@ int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, si
 #undef ADD
 	return (int)n;
 }
+
+void ssfmt_list(FILE *f, const struct sockdiag_list *l, const struct filter *flt,
+		const struct procsock_list *procs)
+{
+	char line[1024], users[512] = "";
+
+	ssfmt_header(line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	for (size_t i = 0; i < l->n; i++) {
+		if (flt && !filter_match(flt, &l->v[i]))
+			continue;
+		if (procs)
+			procsock_format(procs, l->v[i].inode, users, sizeof(users));
+		ssfmt_sock(&l->v[i], users, line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+}
