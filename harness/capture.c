@@ -147,14 +147,11 @@ static int subst(const struct topo *t, const char *text, char **out)
 		if (h < 0) {
 			err = append(&buf, &n, &cap, p, w);
 		} else {
-			const char *sep = "(";
-			for (int l = 0; !err && l < t->nlinks; l++) {
-				int s = topo_link_side(t, l, h);
-				if (s < 0)
-					continue;
+			const char *sep = "(", *addr;
+			for (int it = 0;
+			     !err && (addr = topo_host_addr_next(t, h, AF_UNSPEC, &it));) {
 				char a[160];
-				snprintf(a, sizeof(a), "%s%s or %s", sep, t->links[l].v4[s],
-					 t->links[l].v6[s]);
+				snprintf(a, sizeof(a), "%s%s", sep, addr);
 				err = append(&buf, &n, &cap, a, strlen(a));
 				sep = " or ";
 			}

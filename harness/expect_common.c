@@ -72,21 +72,15 @@ int expect_resolve_host(void *ctx, const char *name, struct filter_addr *out, in
 {
 	const struct topo *t = ctx;
 	int h = topo_host_find(t, name), n = 0;
+	const char *a;
 
 	if (h < 0)
 		return 0;
-	for (int l = 0; l < t->nlinks; l++) {
-		int s = topo_link_side(t, l, h);
-		if (s < 0)
-			continue;
-		if (out && n + 2 <= max) {
-			out[n].family = AF_INET;
-			inet_pton(AF_INET, t->links[l].v4[s], out[n].bytes);
-			out[n + 1].family = AF_INET6;
-			inet_pton(AF_INET6, t->links[l].v6[s], out[n + 1].bytes);
+	for (int it = 0; (a = topo_host_addr_next(t, h, AF_UNSPEC, &it)); n++)
+		if (out && n < max) {
+			out[n].family = strchr(a, ':') ? AF_INET6 : AF_INET;
+			inet_pton(out[n].family, a, out[n].bytes);
 		}
-		n += 2;
-	}
 	return out && n > max ? max : n;
 }
 

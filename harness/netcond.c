@@ -112,12 +112,9 @@ static char *cut_table(struct run *r, int o)
 	f = chain_open(&b, table, "in", "prerouting", -300);
 	if (!f)
 		return NULL;
-	for (int l = 0; l < t->nlinks; l++) {
-		int side = topo_link_side(t, l, o);
-		if (side >= 0)
-			fprintf(f, "  ip saddr %s counter drop\n  ip6 saddr %s counter drop\n",
-				t->links[l].v4[side], t->links[l].v6[side]);
-	}
+	const char *a;
+	for (int it = 0; (a = topo_host_addr_next(t, o, AF_UNSPEC, &it));)
+		fprintf(f, "  %s saddr %s counter drop\n", strchr(a, ':') ? "ip6" : "ip", a);
 	fputs(" }\n}\n", f);
 	return cmd_close(&b);
 }

@@ -23,16 +23,11 @@ int place_path(const struct topo *t, int a, int b, struct place *out)
 
 void place_addr_set(const struct topo *t, int h, int family, FILE *f)
 {
-	int n = 0;
+	const char *a;
 
 	fputs("{ ", f);
-	for (int l = 0; l < t->nlinks; l++) {
-		int side = topo_link_side(t, l, h);
-		if (side < 0)
-			continue;
-		fprintf(f, "%s%s", n++ ? ", " : "",
-			family == AF_INET ? t->links[l].v4[side] : t->links[l].v6[side]);
-	}
+	for (int it = 0, n = 0; (a = topo_host_addr_next(t, h, family, &it));)
+		fprintf(f, "%s%s", n++ ? ", " : "", a);
 	fputs(" }", f);
 }
 

@@ -91,6 +91,19 @@ int topo_link_side(const struct topo *t, int l, int h)
 	return -ENOENT;
 }
 
+const char *topo_host_addr_next(const struct topo *t, int h, int family, int *it)
+{
+	while (*it < 2 * t->nlinks) {
+		int l = *it / 2, v6 = *it % 2, s = topo_link_side(t, l, h);
+
+		(*it)++;
+		if (s < 0 || (family == AF_INET && v6) || (family == AF_INET6 && !v6))
+			continue;
+		return v6 ? t->links[l].v6[s] : t->links[l].v4[s];
+	}
+	return NULL;
+}
+
 int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 {
 	struct topo_link *l;

@@ -116,4 +116,12 @@ int topo_next_link(const struct topo *t, int from, int to);
 /* Which side (0 or 1) of link l host h is on, or -ENOENT. */
 int topo_link_side(const struct topo *t, int l, int h);
 
+/*
+ * Host h's addresses, one per call: link by link, each link's IPv4 then its
+ * IPv6 address (family AF_UNSPEC), or one family's.  *it starts at 0;
+ * returns the text, NULL after the last.  The one walk every list of a
+ * host's addresses (pcap filters, nftables sets, socket filters) takes.
+ */
+const char *topo_host_addr_next(const struct topo *t, int h, int family, int *it);
+
 #endif

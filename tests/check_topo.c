@@ -27,6 +27,31 @@ START_TEST(t_names_and_addresses)
 }
 END_TEST
 
+/* A host's addresses, link by link, IPv4 then IPv6, or one family. */
+START_TEST(t_host_addresses)
+{
+	static const char *const both[] = {"198.18.0.2", "fd00:6e63:0:0::2",
+					   "198.18.1.1", "fd00:6e63:0:1::1",
+					   "198.18.2.1", "fd00:6e63:0:2::1"};
+	struct topo t;
+	const char *a;
+	int it = 0, n = 0;
+
+	test_chain(&t);
+	while ((a = topo_host_addr_next(&t, 1, AF_UNSPEC, &it)))
+		ck_assert_str_eq(a, both[n++]);
+	ck_assert_int_eq(n, 6);
+	it = n = 0;
+	while ((a = topo_host_addr_next(&t, 1, AF_INET6, &it)))
+		ck_assert_str_eq(a, both[2 * n++ + 1]);
+	ck_assert_int_eq(n, 3);
+	it = 0;
+	ck_assert_str_eq(topo_host_addr_next(&t, 2, AF_INET, &it), "198.18.1.2");
+	ck_assert_ptr_null(topo_host_addr_next(&t, 2, AF_INET, &it));
+	topo_fini(&t);
+}
+END_TEST
+
 START_TEST(t_paths)
 {
 	struct topo t;
@@ -198,6 +223,7 @@ Suite *topo_suite(void)
 
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, t_names_and_addresses);
+	tcase_add_test(tc, t_host_addresses);
 	tcase_add_test(tc, t_paths);
 	tcase_add_test(tc, t_refusals);
 	tcase_add_test(tc, t_routes_line);
