@@ -221,6 +221,23 @@ static int st_sysctl(struct cur *c)
 	return 0;
 }
 
+/* `timers HOST fast`: sysctl steps, each optional (the newest keys are
+ * missing from older kernels: 6.1 lacks tcp_rto_min_us, tcp_rto_max_ms and
+ * tcp_syn_linear_timeouts). */
+static const char *const fast_timers[][2] = {
+    {"net.ipv4.tcp_rto_min_us", "10000"},
+    {"net.ipv4.tcp_rto_max_ms", "1000"},
+    {"net.ipv4.tcp_syn_linear_timeouts", "0"},
+    {"net.ipv4.tcp_syn_retries", "2"},
+    {"net.ipv4.tcp_synack_retries", "2"},
+    {"net.ipv4.tcp_orphan_retries", "1"},
+    {"net.ipv4.tcp_retries2", "3"},
+    {"net.ipv4.tcp_fin_timeout", "3"},
+    {"net.ipv4.tcp_keepalive_time", "2"},
+    {"net.ipv4.tcp_keepalive_intvl", "1"},
+    {"net.ipv4.tcp_keepalive_probes", "3"},
+};
+
 static int st_timers(struct cur *c)
 {
 	char w[32];
@@ -238,10 +255,16 @@ static int st_timers(struct cur *c)
 		return caselex_fail(c, at, "unknown timer profile '%s' (expected 'fast')", w);
 	if ((err = caselex_need_end(c)))
 		return err;
-	s = caselex_step(c, STEP_TIMERS);
-	if (!s)
-		return -ENOMEM;
-	s->host = h;
+	for (size_t i = 0; i < sizeof(fast_timers) / sizeof(fast_timers[0]); i++) {
+		if (!(s = caselex_step(c, STEP_SYSCTL)))
+			return -ENOMEM;
+		s->host = h;
+		s->optional = 1;
+		s->key = strdup(fast_timers[i][0]);
+		s->value = strdup(fast_timers[i][1]);
+		if (!s->key || !s->value)
+			return -ENOMEM;
+	}
 	return 0;
 }
 

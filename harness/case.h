@@ -18,7 +18,6 @@
 
 enum step_kind {
 	STEP_SYSCTL,   /* host key value */
-	STEP_TIMERS,   /* host, profile "fast" */
 	STEP_CAPTURE,  /* link a b */
 	STEP_START,    /* actor */
 	STEP_EXPECT,   /* expectation */
@@ -195,6 +194,7 @@ struct step {
 	int host, peer; /* sysctl/timers: host; capture/cut/restore: a, b */
 	int actor;	/* index into actors */
 	char *key, *value;
+	int optional; /* STEP_SYSCTL: a key this kernel may lack is noted, not fatal */
 	unsigned duration_ms;
 	int signal;
 	struct rule_spec rule; /* STEP_RULE; STEP_REMOVE: its name */

@@ -41,21 +41,6 @@
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
 
-const char *const runner_fast_timers[][2] = {
-    {"net.ipv4.tcp_rto_min_us", "10000"},
-    {"net.ipv4.tcp_rto_max_ms", "1000"},
-    {"net.ipv4.tcp_syn_linear_timeouts", "0"},
-    {"net.ipv4.tcp_syn_retries", "2"},
-    {"net.ipv4.tcp_synack_retries", "2"},
-    {"net.ipv4.tcp_orphan_retries", "1"},
-    {"net.ipv4.tcp_retries2", "3"},
-    {"net.ipv4.tcp_fin_timeout", "3"},
-    {"net.ipv4.tcp_keepalive_time", "2"},
-    {"net.ipv4.tcp_keepalive_intvl", "1"},
-    {"net.ipv4.tcp_keepalive_probes", "3"},
-    {NULL, NULL},
-};
-
 double runner_slow_parse(const char *s)
 {
 	char *end;
@@ -257,12 +242,7 @@ static int do_step(struct run *r, const struct step *s)
 
 	switch (s->kind) {
 	case STEP_SYSCTL:
-		return run_sysctl(r, s, s->host, s->key, s->value, 0);
-	case STEP_TIMERS:
-		for (int i = 0; runner_fast_timers[i][0] && !err; i++)
-			err = run_sysctl(r, s, s->host, runner_fast_timers[i][0],
-					 runner_fast_timers[i][1], 1);
-		return err;
+		return run_sysctl(r, s, s->host, s->key, s->value, s->optional);
 	case STEP_CAPTURE:
 		return do_capture(r, s);
 	case STEP_START:
@@ -593,8 +573,10 @@ static int run_timeline(struct run *r)
 
 		while (len && (src[len - 1] == ' ' || src[len - 1] == '\t'))
 			len--;
-		run_ladder_add(r, run_rel(r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
-			       m->steps[i].line, (int)len, src);
+		/* a statement the parser expanded into several steps shows once */
+		if (!i || m->steps[i - 1].line != m->steps[i].line)
+			run_ladder_add(r, run_rel(r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
+				       m->steps[i].line, (int)len, src);
 		step_lateness(r, i);
 		v = do_step(r, &m->steps[i]);
 		/* an acting step is stamped when it took effect: now */

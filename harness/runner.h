@@ -66,7 +66,4 @@ double runner_slow_parse(const char *s);
 /* "6.1.0-28-amd64" as major * 1000 + minor (6001); -EINVAL. */
 int runner_kernel_version(const char *release);
 
-/* The `timers HOST fast` profile: NULL-terminated {key, value} pairs. */
-extern const char *const runner_fast_timers[][2];
-
 #endif

@@ -95,6 +95,34 @@ START_TEST(t_middleboxes)
 }
 END_TEST
 
+/* `timers HOST fast` is expanded when parsed: optional sysctl steps of
+ * its line, in the profile's order. */
+START_TEST(t_timers_expanded)
+{
+	static const char text[] = "host a\nhost b\nlink a b\ntimers b fast\nsleep 1s\n";
+	struct case_model *m;
+	struct case_error e;
+
+	ck_assert_msg(case_parse("t.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(m->nsteps, 12);
+	for (int i = 0; i < 11; i++) {
+		ck_assert_int_eq(m->steps[i].kind, STEP_SYSCTL);
+		ck_assert_int_eq(m->steps[i].host, 1);
+		ck_assert_int_eq(m->steps[i].line, 4);
+		ck_assert(m->steps[i].optional);
+	}
+	ck_assert_str_eq(m->steps[0].key, "net.ipv4.tcp_rto_min_us");
+	ck_assert_str_eq(m->steps[0].value, "10000");
+	ck_assert_str_eq(m->steps[10].key, "net.ipv4.tcp_keepalive_probes");
+	ck_assert_int_eq(m->steps[11].kind, STEP_SLEEP);
+	case_free(m);
+	ck_assert_msg(case_parse("t.case", "host a\nsysctl a net.ipv4.tcp_ecn=1\n", &m, &e) == 0,
+		      "%s", e.msg);
+	ck_assert(!m->steps[0].optional); /* a sysctl of its own is not */
+	case_free(m);
+}
+END_TEST
+
 START_TEST(t_model)
 {
 	static const char text[] =
@@ -376,6 +404,7 @@ Suite *case_suite(void)
 	tcase_add_loop_test(tc, t_bad, 0, nbad);
 	tcase_add_test(tc, t_corpus_size);
 	tcase_add_test(tc, t_model);
+	tcase_add_test(tc, t_timers_expanded);
 	tcase_add_test(tc, t_middleboxes);
 	tcase_add_test(tc, t_kernel);
 	tcase_add_test(tc, t_case_ids);
