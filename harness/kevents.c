@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_BPF
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -279,6 +280,24 @@ uint64_t kevents_lost(const struct kevents *k)
 	return k->skel->bss->lost;
 }
 
+uint64_t kevents_missed(const struct kevents *k)
+{
+	struct bpf_program *p;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, k->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 int kevents_exact_timewait(const struct kevents *k)
 {
 	return k->exact_tw;
@@ -330,6 +349,11 @@ int kevents_poll(struct kevents *k, kevents_cb cb, void *ctx)
 }
 
 uint64_t kevents_lost(const struct kevents *k)
+{
+	return 0;
+}
+
+uint64_t kevents_missed(const struct kevents *k)
 {
 	return 0;
 }

@@ -36,8 +36,13 @@ int kevents_poll(struct kevents *k, kevents_cb cb, void *ctx);
  * buffer's epoll fd), so a loop can sleep until the kernel writes one. */
 int kevents_fd(const struct kevents *k);
 
-/* Events the ring buffer had no room for (each one fails the case). */
+/* Events of the case's namespaces the ring buffer had no room for. */
 uint64_t kevents_lost(const struct kevents *k);
+
+/* Tracepoint hits the observer's programs did not run for (the kernel's
+ * recursion_misses: a program already running on that CPU), in any
+ * namespace - so possibly, not surely, the case's. */
+uint64_t kevents_missed(const struct kevents *k);
 
 /* Whether the TIME-WAIT hand-over probe is attached (exact mini-socket
  * births), or only the tracepoints. */

@@ -203,6 +203,15 @@ void run_fail(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+void run_error(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
+	va_end(ap);
+}
+
 const char *run_host(struct run *r, int h)
 {
 	return r->m->topo.hosts[h].name;

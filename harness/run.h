@@ -100,6 +100,11 @@ void run_log(struct run *r, const char *fmt, ...) __attribute__((format(printf, 
 /* Record the case's first failure, skip or error reason (one line). */
 void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Record the reason of an ERROR that decides the verdict after the timeline
+ * (the harness was late, the kernel's record is incomplete): it replaces a
+ * failure's reason. */
+void run_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 const char *run_host(struct run *r, int h);
 
 /* The evidence root (--artifacts, or netcase-artifacts). */

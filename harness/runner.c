@@ -409,18 +409,42 @@ static int run_kernel_events(struct run *r)
 	return 0;
 }
 
-/* Lost kernel events make histories and counts incomplete: the case fails. */
+/*
+ * An incomplete kernel record is the observer's failure, not the kernel's:
+ * events lost for want of room in the ring buffer make the case an ERROR;
+ * tracepoint hits the programs did not run for (recursion misses, which may
+ * be another case's) make a failed case an ERROR, since the missing event
+ * may be what it failed on.
+ */
 static int run_kernel_stop(struct run *r, int verdict)
 {
+	uint64_t missed;
+
 	watch_kernel(r);
-	if (!r->kev_lost)
-		return verdict;
-	fprintf(r->out,
-		"FAIL %s: the kernel-event ring buffer LOST %llu events; histories and event "
-		"counts are incomplete\n",
-		r->m->file, (unsigned long long)r->kev_lost);
-	run_fail(r, "kernel events lost: %llu", (unsigned long long)r->kev_lost);
-	return verdict == VERDICT_PASS ? VERDICT_FAIL : verdict;
+	missed = r->kev ? kevents_missed(r->kev) : 0;
+	if (missed)
+		run_log(r,
+			"kernel events: the observer's programs missed %llu tracepoint hits "
+			"(recursion; in any namespace)",
+			(unsigned long long)missed);
+	if (r->kev_lost) {
+		fprintf(r->out,
+			"ERROR %s: the kernel-event ring buffer LOST %llu events; histories and "
+			"event counts are incomplete\n",
+			r->m->file, (unsigned long long)r->kev_lost);
+		run_error(r, "kernel events lost: %llu", (unsigned long long)r->kev_lost);
+		return VERDICT_ERROR;
+	}
+	if (missed && verdict == VERDICT_FAIL) {
+		fprintf(r->out,
+			"ERROR %s: the observer's programs missed %llu tracepoint hits while the "
+			"case ran; the kernel's record may lack what it failed on\n",
+			r->m->file, (unsigned long long)missed);
+		run_error(r, "kernel events missed by the observer: %llu",
+			  (unsigned long long)missed);
+		return VERDICT_ERROR;
+	}
+	return verdict;
 }
 
 /*
@@ -552,10 +576,10 @@ static int lateness_verdict(struct run *r, int verdict)
 	    (r->fail_step >= 0 && r->fail_step < r->late_step))
 		return verdict;
 	s = &r->m->steps[r->late_step];
-	run_fail(r,
-		 "%s:%d: the harness was late: the step began %.0f ms after it was due "
-		 "(budget %d ms), so the verdict is not the kernel's",
-		 r->m->file, s->line, r->late_over * 1000, RUNNER_LATE_BUDGET_MS);
+	run_error(r,
+		  "%s:%d: the harness was late: the step began %.0f ms after it was due "
+		  "(budget %d ms), so the verdict is not the kernel's",
+		  r->m->file, s->line, r->late_over * 1000, RUNNER_LATE_BUDGET_MS);
 	fprintf(r->out, "ERROR %s\n", r->res->reason);
 	return VERDICT_ERROR;
 }
