@@ -146,6 +146,20 @@ static int same_ends(const struct kev_wire *w, const struct sockdiag_sock *s)
 	       !memcmp(w->saddr, s->src, n) && !memcmp(w->daddr, s->dst, n);
 }
 
+int kdb_syn_retrans(const struct kdb *d, int host)
+{
+	int n = 0;
+
+	for (int i = 0; i < d->nev; i++) {
+		const struct kev_wire *w = &d->ev[i].w;
+
+		n += d->ev[i].host == host &&
+		     (w->kind == KEV_SYNACK_RETRANS ||
+		      (w->kind == KEV_RETRANS && w->newstate == TCP_SYN_SENT));
+	}
+	return n;
+}
+
 const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk)
 {
 	for (int i = d->nh - 1; i >= 0; i--)

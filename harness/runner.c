@@ -409,6 +409,30 @@ static int run_kernel_events(struct run *r)
 	return 0;
 }
 
+/* Whether a host's kernel counted more SYN and SYN-ACK retransmissions than
+ * its record holds (the kernel's counter as a check on the observer). */
+static int record_short(struct run *r, char *why, size_t len)
+{
+	for (int h = 0; r->kev && h < r->m->topo.nhosts; h++) {
+		struct counters c = {0};
+		int64_t n = 0;
+		int held = kdb_syn_retrans(&r->kdb, h);
+
+		if (!run_counters_delta(r, h, &c))
+			counters_get(&c, "TcpExtTCPSynRetrans", &n);
+		counters_free(&c);
+		if (n > held) {
+			snprintf(why, len,
+				 "%s's kernel counted %lld SYN and SYN-ACK retransmissions "
+				 "(TcpExtTCPSynRetrans), its record of events holds %d: the "
+				 "observer missed what the case may have failed on",
+				 run_host(r, h), (long long)n, held);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * An incomplete kernel record is the observer's failure, not the kernel's:
  * events lost for want of room in the ring buffer make the case an ERROR;
@@ -419,6 +443,7 @@ static int run_kernel_events(struct run *r)
 static int run_kernel_stop(struct run *r, int verdict)
 {
 	uint64_t missed;
+	char why[256];
 
 	watch_kernel(r);
 	missed = r->kev ? kevents_missed(r->kev) : 0;
@@ -442,6 +467,11 @@ static int run_kernel_stop(struct run *r, int verdict)
 			r->m->file, (unsigned long long)missed);
 		run_error(r, "kernel events missed by the observer: %llu",
 			  (unsigned long long)missed);
+		return VERDICT_ERROR;
+	}
+	if (verdict == VERDICT_FAIL && record_short(r, why, sizeof(why))) {
+		fprintf(r->out, "ERROR %s: %s\n", r->m->file, why);
+		run_error(r, "%s: %s", r->m->file, why);
 		return VERDICT_ERROR;
 	}
 	return verdict;
