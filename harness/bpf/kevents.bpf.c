@@ -177,8 +177,10 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct s
 	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
 }
 
-/* An event of socket sk: old and new state given, or (-1) its state now. */
-static __always_inline int sock_event(const struct sock *sk, __u16 kind, int oldstate, int newstate)
+/* An event of socket sk: old and new state given, or (-1) its state now;
+ * reason as the kind defines it (0 for most). */
+static __always_inline int sock_event(const struct sock *sk, __u16 kind, int oldstate, int newstate,
+				      __u32 reason)
 {
 	const struct sock_common *c;
 	__u32 netns;
@@ -196,6 +198,7 @@ static __always_inline int sock_event(const struct sock *sk, __u16 kind, int old
 	e->sk = (__u64)sk;
 	e->oldstate = oldstate >= 0 ? oldstate : BPF_CORE_READ(c, skc_state);
 	e->newstate = newstate >= 0 ? newstate : BPF_CORE_READ(c, skc_state);
+	e->reason = reason;
 	from_sock(e, c);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -204,14 +207,14 @@ static __always_inline int sock_event(const struct sock *sk, __u16 kind, int old
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state, struct sock *sk, int oldstate, int newstate)
 {
-	return sock_event(sk, KEV_STATE, oldstate, newstate);
+	return sock_event(sk, KEV_STATE, oldstate, newstate, 0);
 }
 
 /* 6.1: (sk, skb), fired only for a segment that went out. */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 {
-	return sock_event(sk, KEV_RETRANS, 0, -1);
+	return sock_event(sk, KEV_RETRANS, 0, -1, 0);
 }
 
 /* Later: (sk, skb, err), fired for failed attempts too: those are a kind
@@ -220,27 +223,7 @@ int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit3, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	const struct sock_common *c;
-	struct kev_wire *e;
-	__u32 netns;
-
-	if (!err)
-		return sock_event(sk, KEV_RETRANS, 0, -1);
-	if (!sk)
-		return 0;
-	c = &sk->__sk_common;
-	netns = sk_netns(c);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, KEV_RETRANS_FAIL);
-	if (!e)
-		return 0;
-	e->sk = (__u64)sk;
-	e->oldstate = e->newstate = BPF_CORE_READ(c, skc_state);
-	e->reason = err < 0 ? -err : err;
-	from_sock(e, c);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return sock_event(sk, err ? KEV_RETRANS_FAIL : KEV_RETRANS, 0, -1, err < 0 ? -err : err);
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
@@ -293,7 +276,7 @@ int BPF_PROG(send_reset, const struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(receive_reset, struct sock *sk)
 {
-	return sock_event(sk, KEV_RST_RECV, 0, -1);
+	return sock_event(sk, KEV_RST_RECV, 0, -1, 0);
 }
 
 static __always_inline int drop(const struct sk_buff *skb, __u32 reason, const struct sock *rx_sk)
@@ -335,7 +318,7 @@ int BPF_PROG(kfree_skb4, struct sk_buff *skb, void *location, int reason, struct
 SEC("fentry/tcp_time_wait")
 int BPF_PROG(time_wait, struct sock *sk, int state, int timeo)
 {
-	return sock_event(sk, KEV_TIMEWAIT, -1, state);
+	return sock_event(sk, KEV_TIMEWAIT, -1, state, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";
