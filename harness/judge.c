@@ -27,7 +27,9 @@ struct judging {
 	struct obs *ob;	    /* the last observation */
 	struct obs decided; /* the last one that decided (lay in the window) */
 	int ndeciding, settled;
-	double due, end; /* the window, run-relative (end == due: at this point) */
+	double due, end;  /* the window, run-relative (end == due: at this point) */
+	double seen, gap; /* sampled: the end of the last deciding sample, and the
+			   * longest stretch of the window no sample covered */
 };
 
 /* A deciding observation; 1 when it settles the mode. */
@@ -38,6 +40,10 @@ static int decide(struct judging *j)
 
 	j->decided = *ob;
 	j->ndeciding++;
+	if (!j->stamped && ob->t0 - j->seen > j->gap)
+		j->gap = ob->t0 - j->seen;
+	if (!j->stamped)
+		j->seen = ob->t1;
 	return e->mode == EXPECT_ONCE || (e->mode == EXPECT_WITHIN && (ob->ok || ob->final)) ||
 	       (e->mode == EXPECT_THROUGHOUT && !ob->ok);
 }
@@ -178,6 +184,7 @@ int expect_run(struct run *r, const struct step *s, int idx)
 			    .state = &r->estate[idx],
 			    .ob = &ob,
 			    .due = r->due,
+			    .seen = r->due,
 			    .end = r->due + (e->mode == EXPECT_ONCE
 						 ? 0
 						 : e->duration_ms / 1000.0 *
@@ -203,9 +210,18 @@ int expect_run(struct run *r, const struct step *s, int idx)
 		r->due = j.decided.stamp > j.due ? j.decided.stamp : j.due;
 	else if (e->mode != EXPECT_ONCE)
 		r->due = j.end;
-	run_log(r, "expect (line %d) %s: %s [%s %.3fs]", s->line, ok ? "passed" : "FAILED",
-		j.decided.text, j.stamped ? "stamped" : "sampled",
-		j.stamped ? j.decided.stamp : j.decided.t1);
+	if (e->mode == EXPECT_THROUGHOUT && !j.stamped && ok && j.end - j.seen > j.gap)
+		j.gap = j.end - j.seen;
+	if (e->mode == EXPECT_THROUGHOUT && !j.stamped)
+		run_log(r,
+			"expect (line %d) %s: %s [sampled %.3fs; %d samples, the longest "
+			"stretch no sample covered %.1f ms]",
+			s->line, ok ? "passed" : "FAILED", j.decided.text, j.decided.t1,
+			j.ndeciding, j.gap * 1000);
+	else
+		run_log(r, "expect (line %d) %s: %s [%s %.3fs]", s->line, ok ? "passed" : "FAILED",
+			j.decided.text, j.stamped ? "stamped" : "sampled",
+			j.stamped ? j.decided.stamp : j.decided.t1);
 	run_ladder_add(r, run_rel(r), LADDER_EXPECT, -1, -1, ok ? "pass" : "fail",
 		       "%s line %d: %s (%s)", ok ? "PASS" : "FAIL", s->line, s->source,
 		       j.decided.text);
