@@ -103,8 +103,9 @@ static int dir_push(struct safefs_dir *d, const char *name, const char *path,
 	}
 	made = mkdirat(parent, name, 0755) == 0;
 	if (!made && errno != EEXIST) {
-		snprintf(why, len, "cannot create %s: %s", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		snprintf(why, len, "cannot create %s: %s", path, strerror(-err));
+		return err;
 	}
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -185,9 +186,19 @@ int safefs_dir_open(struct safefs_dir *d, const char *root, const char *below,
 		return err;
 	}
 	d->n = 1;
-	err = dir_push_all(d, base, path, sizeof(path), o, why, len);
-	if (!err)
-		err = dir_push_all(d, below, path, sizeof(path), o, why, len);
+	/* a folder made or opened here may be removed at once by another case
+	 * that passed and removed the parents it emptied: then again */
+	size_t plen = strlen(path);
+	for (int tries = 0; tries < 20; tries++) {
+		while (d->n > 1)
+			close(d->fd[--d->n]);
+		path[plen] = '\0';
+		err = dir_push_all(d, base, path, sizeof(path), o, why, len);
+		if (!err)
+			err = dir_push_all(d, below, path, sizeof(path), o, why, len);
+		if (err != -ENOENT)
+			break;
+	}
 	if (!err && d->n < 2) {
 		snprintf(why, len, "evidence folder '%s': not a folder netcase can make", root);
 		err = -EINVAL;
