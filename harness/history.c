@@ -153,9 +153,11 @@ int kdb_syn_retrans(const struct kdb *d, int host)
 	for (int i = 0; i < d->nev; i++) {
 		const struct kev_wire *w = &d->ev[i].w;
 
+		/* a SYN, or a Fast Open child's SYN-ACK (SYN-RECV) */
 		n += d->ev[i].host == host &&
 		     (w->kind == KEV_SYNACK_RETRANS ||
-		      (w->kind == KEV_RETRANS && w->newstate == TCP_SYN_SENT));
+		      (w->kind == KEV_RETRANS &&
+		       (w->newstate == TCP_SYN_SENT || w->newstate == TCP_SYN_RECV)));
 	}
 	return n;
 }

@@ -66,8 +66,8 @@ int kdb_add(struct kdb *d, double t, int host, int to_host, const struct kev_wir
  * a history changed. */
 int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s);
 
-/* The SYN and SYN-ACK retransmissions host's record holds (what the kernel
- * counts as TcpExtTCPSynRetrans). */
+/* The SYN and SYN-ACK retransmissions that went out in host's record (the
+ * kernel's TcpExtTCPSynRetrans counts these and the failed attempts). */
 int kdb_syn_retrans(const struct kdb *d, int host);
 
 /* The latest history of host's socket sk, or NULL. */
