@@ -31,11 +31,26 @@ struct capture {
 	struct pkt *pkts;
 	size_t n, cap;
 	unsigned recv, drop;
-	/* CLOCK_REALTIME, pcap's clock: every packet that reached the ring
-	 * buffer before it is kept (the start of the last pcap_dispatch() that
-	 * returned; infinity once stopped) */
+	/* the capture's clock (see capture_start()): every packet that reached
+	 * the ring buffer before it is kept (the start of the last
+	 * pcap_dispatch() that returned; infinity once stopped) */
 	double caught_up;
+	double offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC when the case began */
 };
+
+/* Now on the capture's clock: CLOCK_MONOTONIC plus the offset of the
+ * case's start, i.e. CLOCK_REALTIME as if nobody had set it since; and by
+ * how much CLOCK_REALTIME has moved against it (*moved). */
+static double capture_now(const struct capture *c, double *moved)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	if (moved)
+		*moved = (rt.tv_sec - mt.tv_sec) + (rt.tv_nsec - mt.tv_nsec) / 1e9 - c->offset;
+	return mt.tv_sec + mt.tv_nsec / 1e9 + c->offset;
+}
 
 static const char *pcap_words[] = {
     "host",    "net",	   "port", "portrange", "src",	     "dst",	"and",
@@ -259,8 +274,14 @@ static int do_open(void *arg)
 static void on_packet(unsigned char *user, const struct pcap_pkthdr *h, const unsigned char *data)
 {
 	struct capture *c = (void *)user;
+	double moved, ts;
 
 	pcap_dump((unsigned char *)c->d, h, data);
+	/* pcap stamps with CLOCK_REALTIME, which a time daemon may step during a
+	 * case (seen: 25 ms in 5 s against the kernel's events); what is kept
+	 * is on the capture's clock, undoing any step since the case began */
+	capture_now(c, &moved);
+	ts = h->ts.tv_sec + h->ts.tv_usec / 1e6 - moved;
 	pthread_mutex_lock(&c->lock);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;
@@ -273,6 +294,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h, const un
 	if (c->n < c->cap) {
 		struct pkt *p = &c->pkts[c->n++];
 		p->h = *h;
+		p->h.ts.tv_sec = (time_t)ts; /* positive: truncation is the floor */
+		p->h.ts.tv_usec = (suseconds_t)((ts - (double)p->h.ts.tv_sec) * 1e6);
 		memcpy(p->data, data, h->caplen < SNAPLEN ? h->caplen : SNAPLEN);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -291,12 +314,9 @@ static void *loop(void *arg)
 	struct pollfd pf = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
 
 	while (__atomic_load_n(&c->running, __ATOMIC_ACQUIRE)) {
-		struct timespec ts;
-		double started;
+		double started = capture_now(c, NULL);
 		int r;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		started = ts.tv_sec + ts.tv_nsec / 1e9;
 		r = pcap_dispatch(c->p, -1, on_packet, (unsigned char *)c);
 		if (r < 0)
 			break;
@@ -310,8 +330,8 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-int capture_start(int ns, const char *ifname, FILE *file, struct capture **out, char *why,
-		  size_t len)
+int capture_start(int ns, const char *ifname, FILE *file, double offset, struct capture **out,
+		  char *why, size_t len)
 {
 	struct open_args a = {.ifname = ifname};
 	struct capture *c;
@@ -331,6 +351,7 @@ int capture_start(int ns, const char *ifname, FILE *file, struct capture **out, 
 		return -ENOMEM;
 	}
 	c->p = a.p;
+	c->offset = offset;
 	pthread_mutex_init(&c->lock, NULL);
 	c->d = pcap_dump_fopen(c->p, file);
 	if (!c->d) {

@@ -29,10 +29,16 @@ struct capture_filter *capture_filter_free(struct capture_filter *f);
 /* Only check that text compiles; 0 or -EINVAL with why filled in. */
 int capture_filter_compile(const struct topo *t, const char *text, char *why, size_t len);
 
-/* Start capturing on ifname inside ns, writing a pcap file to file (opened
- * by the caller for writing; the capture owns it, closed on failure too). */
-int capture_start(int ns, const char *ifname, FILE *file, struct capture **out, char *why,
-		  size_t len);
+/*
+ * Start capturing on ifname inside ns, writing a pcap file to file (opened
+ * by the caller for writing; the capture owns it, closed on failure too).
+ * The file has pcap's CLOCK_REALTIME stamps; the packets kept for counting
+ * and the ladder are on the capture's clock: CLOCK_MONOTONIC plus offset
+ * (CLOCK_REALTIME - CLOCK_MONOTONIC as the caller read them together), so
+ * a step of the wall clock during the case moves none of them.
+ */
+int capture_start(int ns, const char *ifname, FILE *file, double offset, struct capture **out,
+		  char *why, size_t len);
 
 struct pcap_pkthdr;
 

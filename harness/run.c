@@ -62,7 +62,6 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	     struct case_result *res)
 {
 	int nh = m->topo.nhosts, ok = 1;
-	struct timespec ts;
 	char id[256];
 
 	memset(r, 0, sizeof(*r));
@@ -71,8 +70,7 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	r->out = out;
 	r->res = res;
 	r->t0 = clock_now();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	r->wall_t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	r->wall_t0 = r->t0 + clock_real_offset();
 	r->slow = o->slow ? o->slow : 1;
 	r->deadline = r->t0 + m->timeout_ms / 1000.0 * r->slow;
 	r->until = INFINITY;

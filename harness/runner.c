@@ -223,8 +223,8 @@ static int do_capture(struct run *r, const struct step *s)
 			 strerror(errno));
 		return VERDICT_ERROR;
 	}
-	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], f, &r->caps[l], why,
-			    sizeof(why));
+	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], f, r->wall_t0 - r->t0,
+			    &r->caps[l], why, sizeof(why));
 	if (err) {
 		run_fail(r, "%s:%d: capture: %s", r->m->file, s->line, why);
 		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;

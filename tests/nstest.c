@@ -441,7 +441,8 @@ START_TEST(t_burst)
 	long seen = 0;
 	int fd, sfd, tmp = mkstemp(path), err;
 
-	err = capture_start(NS[S], T.links[0].ifname[1], fdopen(tmp, "w"), &cap, why, sizeof(why));
+	err = capture_start(NS[S], T.links[0].ifname[1], fdopen(tmp, "w"), clock_real_offset(),
+			    &cap, why, sizeof(why));
 	ck_assert_msg(!err, "capture: %s", why);
 	if (err)
 		return;
