@@ -607,7 +607,6 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		const struct actor_files *files, struct actor_run *run)
 {
 	int dir = files ? files->dir : -1;
-
 	int sp[2];
 	pid_t pid;
 

@@ -277,9 +277,10 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h, const un
 	double moved, ts;
 
 	pcap_dump((unsigned char *)c->d, h, data);
-	/* pcap stamps with CLOCK_REALTIME, which a time daemon may step during a
-	 * case (seen: 25 ms in 5 s against the kernel's events); what is kept
-	 * is on the capture's clock, undoing any step since the case began */
+	/* pcap stamps with CLOCK_REALTIME, which may be set during a case; what
+	 * is kept is on the capture's clock, undoing any change since the case
+	 * began (CI once saw packets stamped up to 25 ms after the kernel's own
+	 * events for them; whether the wall clock moved then is not known) */
 	capture_now(c, &moved);
 	ts = h->ts.tv_sec + h->ts.tv_usec / 1e6 - moved;
 	pthread_mutex_lock(&c->lock);
