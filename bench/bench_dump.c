@@ -26,7 +26,7 @@
 #endif
 
 #include "bench.h"
-#include "../harness/filter.h"
+#include "../lang/filter.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"
 #include "../netns/sockdiag.h"

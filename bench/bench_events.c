@@ -26,7 +26,8 @@
 
 #include "bench.h"
 #include "../harness/kevents.h"
-#include "../harness/topo.h"
+#include "../lang/topo.h"
+#include "../harness/topo_build.h"
 
 static long events;
 

@@ -1,5 +1,5 @@
 /*
- * bench_topo: the topology builder itself (harness/topo.c, what every case
+ * bench_topo: the topology builder itself (harness/topo_build.c, what every case
  * runs) against the same work done with `ip`, side by side in one run.
  *
  * Part 1: a 2-host topology - two namespaces, lo up, IPv6 quiet on new
@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "../harness/topo.h"
+#include "../lang/topo.h"
+#include "../harness/topo_build.h"
 
 /* A line of n hosts, or a star of n - 1 leaves around host 0. */
 static int model(struct topo *t, int n, int star)

@@ -2,12 +2,15 @@
 # Code health, measured: no source file over 800 lines, no function over 80
 # (kernel style, so a body runs from a "{" in column 1 to the next "}" in
 # column 1), and the layers stay layered: nothing in libnetns.a calls into
-# libharness.a, and no files of harness/ and netns/ use each other in a circle.  Run from the top of the tree, after a build (for the nm part;
-# BUILD=dir when the build is elsewhere).
+# libharness.a, nothing in liblang.a (the case language) calls into either
+# or includes their headers but netns/'s plain data types, and no files of
+# lang/, harness/ and netns/ use each other in a circle.  Run from the top of
+# the tree, after a build (for the nm part; BUILD=dir when the build is
+# elsewhere).
 set -eu
 status=0
 # the sources, not what the build generates (the BPF skeleton)
-files=$(ls harness/*.[ch] harness/bpf/*.c netns/*.[ch] tests/*.[ch] bench/*.[ch] | grep -v "\.skel\.h$")
+files=$(ls lang/*.[ch] harness/*.[ch] harness/bpf/*.c netns/*.[ch] tests/*.[ch] bench/*.[ch] | grep -v "\.skel\.h$")
 for f in $files; do
 	n=$(wc -l <"$f")
 	if [ "$n" -gt 800 ]; then
@@ -27,22 +30,36 @@ if [ -n "$long" ]; then
 	status=1
 fi
 build=${BUILD:-.}
-if [ -f "$build/libnetns.a" ] && [ -f "$build/libharness.a" ]; then
-	nm -g --defined-only "$build/libharness.a" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u >"${TMPDIR:-/tmp}/health.$$.h"
-	nm -u "$build/libnetns.a" 2>/dev/null | awk '{ print $NF }' | sort -u >"${TMPDIR:-/tmp}/health.$$.u"
-	up=$(comm -12 "${TMPDIR:-/tmp}/health.$$.h" "${TMPDIR:-/tmp}/health.$$.u")
+# calls up: the symbols a lower library needs that a higher one defines
+calls_up() {
+	nm -g --defined-only "$build/$2" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u >"${TMPDIR:-/tmp}/health.$$.h"
+	nm -u "$build/$1" 2>/dev/null | awk '{ print $NF }' | sort -u >"${TMPDIR:-/tmp}/health.$$.u"
+	comm -12 "${TMPDIR:-/tmp}/health.$$.h" "${TMPDIR:-/tmp}/health.$$.u"
 	rm -f "${TMPDIR:-/tmp}/health.$$.h" "${TMPDIR:-/tmp}/health.$$.u"
-	if [ -n "$up" ]; then
-		echo "health: libnetns.a calls up into libharness.a:" $up
-		status=1
+}
+for pair in "libnetns.a libharness.a" "liblang.a libharness.a" "liblang.a libnetns.a"; do
+	# shellcheck disable=SC2086
+	set -- $pair
+	if [ -f "$build/$1" ] && [ -f "$build/$2" ]; then
+		up=$(calls_up "$1" "$2")
+		if [ -n "$up" ]; then
+			echo "health: $1 calls up into $2:" "$up"
+			status=1
+		fi
 	fi
+done
+# the language includes nothing of the engine (netns/'s data types only)
+inc=$(grep -n '#include "\.\./' lang/*.[ch] | grep -v '"\.\./netns/sockdiag\.h"' || true)
+if [ -n "$inc" ]; then
+	echo "$inc" | sed 's/^/health: the language includes the engine: /'
+	status=1
 fi
-# the files of harness/ and netns/ form an acyclic graph by use: A uses B
+# the files of lang/, harness/ and netns/ form an acyclic graph by use: A uses B
 # when A's object refers to a symbol B's defines (calls, and the addresses
 # of callbacks taken, as in expect.c's ops table); the command (main.c,
 # cli_*.c) sits on top and is left out.  Files are peeled off while some
 # uses no file left or no file left uses it; what remains lies on a circle.
-objs=$(ls "$build"/harness/*.o "$build"/netns/*.o 2>/dev/null | grep -v -e '/main\.o$' -e '/cli_[a-z_]*\.o$' -e '\.bpf\.o$' || true)
+objs=$(ls "$build"/lang/*.o "$build"/harness/*.o "$build"/netns/*.o 2>/dev/null | grep -v -e '/main\.o$' -e '/cli_[a-z_]*\.o$' -e '\.bpf\.o$' || true)
 if [ -n "$objs" ]; then
 	cyc=$(for o in $objs; do
 		f=$(basename "$o" .o)

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "actor.h"
-#include "units.h"
+#include "../lang/units.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

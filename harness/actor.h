@@ -13,7 +13,7 @@
 
 #include <sys/types.h>
 
-#include "case.h"
+#include "../lang/case.h"
 
 struct actor_run {
 	pid_t pid;

@@ -11,23 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "topo.h"
+#include "../lang/capture_filter.h"
 
 struct capture;
-
-struct capture_filter;
-
-/*
- * A tcpdump filter with host names replaced by the hosts' addresses,
- * compiled once (Ethernet link type).  0, or -EINVAL / -ENOMEM with why
- * filled in.  capture_filter_free() accepts NULL and returns NULL.
- */
-int capture_filter_new(const struct topo *t, const char *text, struct capture_filter **out,
-		       char *why, size_t len);
-struct capture_filter *capture_filter_free(struct capture_filter *f);
-
-/* Only check that text compiles; 0 or -EINVAL with why filled in. */
-int capture_filter_compile(const struct topo *t, const char *text, char *why, size_t len);
 
 /*
  * Start capturing on ifname inside ns, writing a pcap file to file (opened
@@ -40,13 +26,6 @@ int capture_filter_compile(const struct topo *t, const char *text, char *why, si
 int capture_start(int ns, const char *ifname, FILE *file, double offset, struct capture **out,
 		  char *why, size_t len);
 
-struct pcap_pkthdr;
-
-/* Whether f matches one frame (pure: for recorded captures and tests).
- * A flags match (tcp[13], tcp[tcpflags]) reads IPv6 segments too. */
-int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthdr *h,
-			 const unsigned char *data);
-
 /*
  * The captured packets f matches among those stamped up to until (pcap's
  * clock: CLOCK_REALTIME seconds); each call looks only at the packets
@@ -57,9 +36,6 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
  */
 long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
 			  int *complete);
-
-/* The stamps of the packets capture_filter_count() counted, in order. */
-const double *capture_filter_stamps(const struct capture_filter *f);
 
 struct pcap_pkthdr;
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "case.h"
+#include "../lang/case.h"
 #include "clock.h"
 #include "ladder.h"
 #include "cli.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "../lang/filter.h"
 #include "safefs.h"
 #include "ssfmt.h"
 #include "../netns/counters.h"

@@ -14,42 +14,14 @@
 #include <string.h>
 
 #include "capture.h"
-#include "timing.h"
+#include "../lang/timing.h"
 #include "cleanup.h"
-#include "units.h"
+#include "../lang/units.h"
 #include "../netns/counters.h"
 #include "../netns/nft.h"
 #include "../netns/sockdiag.h"
 
-#define MODES_ALL	     ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN) | (1u << EXPECT_THROUGHOUT))
-#define MODES_NOT_THROUGHOUT ((1u << EXPECT_ONCE) | (1u << EXPECT_WITHIN))
-
 /* ---- sockets: count(FILTER) OP N | any(FILTER) | none(FILTER) ---- */
-
-static int sockets_parse(struct cur *c, struct expectation *e)
-{
-	static const char *const aggs[] = {
-	    [AGG_COUNT] = "count", [AGG_ANY] = "any", [AGG_NONE] = "none"};
-	struct filter_error fe;
-	const char *inner_at;
-	int err = 1;
-
-	for (int a = AGG_COUNT; a <= AGG_NONE && err == 1; a++) {
-		err = expect_call_args(c, aggs[a], &e->text, &inner_at);
-		e->agg = a;
-	}
-	if (err == 1)
-		return caselex_fail(c, c->p,
-				    "expected count(FILTER), any(FILTER), none(FILTER) or "
-				    "counter NAME");
-	if (err)
-		return err;
-	if (filter_parse(e->text, expect_resolve_host, &c->m->topo, &e->filter, &fe))
-		return caselex_fail(c, inner_at + fe.col - 1, "%s", fe.msg);
-	if (e->agg == AGG_COUNT)
-		return expect_op_value(c, e, 0);
-	return caselex_need_end(c);
-}
 
 static const char *agg_name(enum expect_agg a)
 {
@@ -150,32 +122,6 @@ static void sockets_release(void *state)
 
 /* ---- counter NAME OP N ---- */
 
-static int counter_parse(struct cur *c, struct expectation *e)
-{
-	char w[64];
-	const char *at;
-	int err;
-
-	caselex_ws(c);
-	c->p += strlen("counter");
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "a counter name (TcpExtListenOverflows)")))
-		return err;
-	if (!isupper((unsigned char)w[0]))
-		return caselex_fail(c, at,
-				    "'%s' is not a counter name (nstat names such as "
-				    "TcpExtListenOverflows)",
-				    w);
-	e->text = strdup(w);
-	if (!e->text)
-		return -ENOMEM;
-	if ((err = expect_op_parse(c, &e->op)) ||
-	    (err = caselex_number(c, &e->value, LLONG_MIN, LLONG_MAX, "a number")))
-		return err;
-	return caselex_need_end(c);
-}
-
 static int counter_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	struct counters c = {0};
@@ -200,25 +146,6 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 }
 
 /* ---- packets A B: count(PCAP-FILTER) OP N ---- */
-
-static int packets_parse(struct cur *c, struct expectation *e)
-{
-	const char *inner_at;
-	char why[256];
-	int err = expect_timing_call(c, e, "count", &inner_at);
-
-	if (err == 1)
-		return caselex_fail(c, c->p,
-				    "expected count(PCAP-FILTER), times(PCAP-FILTER) or "
-				    "gaps(PCAP-FILTER)");
-	if (err)
-		return err;
-	if (capture_filter_compile(&c->m->topo, e->text, why, sizeof(why)))
-		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
-	if (e->agg != AGG_COUNT)
-		return timing_parse(c, &e->timing);
-	return expect_op_value(c, e, 0);
-}
 
 static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
@@ -269,47 +196,6 @@ static void packets_release(void *state)
 
 /* ---- NAME exits: ok | error ERRNO | status N | signal SIG ---- */
 
-static int exits_parse(struct cur *c, struct expectation *e)
-{
-	char w[64];
-	const char *at;
-	long long v;
-	int err;
-
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "ok, error ERRNO, status N or signal SIG")))
-		return err;
-	if (!strcmp(w, "ok")) {
-		e->exit_want = EXIT_OK;
-	} else if (!strcmp(w, "error")) {
-		e->exit_want = EXIT_ERROR;
-		caselex_ws(c);
-		at = c->p;
-		if ((err = caselex_word(c, w, sizeof(w), "an errno name (ECONNRESET, ETIMEDOUT)")))
-			return err;
-		e->exit_errno = units_errno_parse(w);
-		if (e->exit_errno <= 0)
-			return caselex_fail(c, at,
-					    "unknown errno name '%s' (ECONNRESET, ETIMEDOUT, "
-					    "ECONNREFUSED, EPIPE, EHOSTUNREACH, ...)",
-					    w);
-	} else if (!strcmp(w, "status")) {
-		e->exit_want = EXIT_STATUS;
-		if ((err = caselex_number(c, &v, 0, 255, "an exit status from 0 to 255")))
-			return err;
-		e->exit_status = (int)v;
-	} else if (!strcmp(w, "signal")) {
-		e->exit_want = EXIT_SIGNAL;
-		if ((err = caselex_signal(c, &e->exit_status)))
-			return err;
-	} else {
-		return caselex_fail(
-		    c, at, "expected ok, error ERRNO, status N or signal SIG, found '%s'", w);
-	}
-	return caselex_need_end(c);
-}
-
 /* The result an actor reports for what e wants ("error ECONNRESET"). */
 static void exit_wanted(const struct expectation *e, char *buf, size_t len)
 {
@@ -352,68 +238,6 @@ static int exits_observe(struct run *r, const struct expectation *e, void **stat
 }
 
 /* ---- NAME prints: "TEXT" | /REGEX/ ---- */
-
-/* Limits that keep regcomp() in a few MiB and well inside the stack. */
-#define EXPECT_REGEX_DEPTH 100
-#define EXPECT_REGEX_SIZE  10000
-
-/* "/REGEX/" with \/ for a slash, into e->text; compiled once to check it. */
-static int prints_regex(struct cur *c, struct expectation *e)
-{
-	const char *at = c->p, *q = c->p + 1;
-	char *out = malloc(strlen(c->p) + 1), why[256];
-	size_t n = 0;
-	regex_t re;
-	int err;
-
-	if (!out)
-		return -ENOMEM;
-	for (; *q && *q != '/'; q++)
-		out[n++] = *q == '\\' && q[1] == '/' ? *++q : *q;
-	out[n] = '\0';
-	e->text = out;
-	if (*q != '/')
-		return caselex_fail(c, at, "unterminated /REGEX/ (a slash inside is \\/)");
-	c->p = q + 1;
-	err = units_regex_bounded(out, EXPECT_REGEX_DEPTH, EXPECT_REGEX_SIZE);
-	if (err == -ELOOP)
-		return caselex_fail(c, at, "regular expression nests groups deeper than %d",
-				    EXPECT_REGEX_DEPTH);
-	if (err == -EDOM)
-		return caselex_fail(c, at,
-				    "regular expression repeats what can already match the empty "
-				    "string (as in (a*)*, a??, (x|)+ or ^*): regcomp() may take "
-				    "exponential time; drop the extra operator");
-	if (err)
-		return caselex_fail(c, at,
-				    "regular expression too large: its repetitions expand to more "
-				    "than %d copies (nested {N} bounds multiply), or more than %d "
-				    "of what can match the empty string (anchors, starred atoms, "
-				    "empty groups), or a group has more than %d alternatives",
-				    EXPECT_REGEX_SIZE, EXPECT_REGEX_SIZE / 100, UNITS_REGEX_ALTS);
-	err = regcomp(&re, out, REG_EXTENDED | REG_NOSUB);
-	if (err) {
-		regerror(err, &re, why, sizeof(why));
-		return caselex_fail(c, at, "bad regular expression: %s", why);
-	}
-	regfree(&re);
-	e->regex = 1;
-	return 0;
-}
-
-static int prints_parse(struct cur *c, struct expectation *e)
-{
-	int err;
-
-	caselex_ws(c);
-	if (*c->p == '/')
-		err = prints_regex(c, e);
-	else if (*c->p == '"')
-		err = caselex_text(c, &e->text, "the text");
-	else
-		err = caselex_fail(c, c->p, "expected \"TEXT\" or /REGEX/");
-	return err ? err : caselex_need_end(c);
-}
 
 /* How far through the actor's output an expectation has read. */
 struct prints_state {
@@ -518,21 +342,6 @@ static void prints_release(void *state)
 
 /* ---- rule NAME: matched OP N ---- */
 
-static int rule_parse(struct cur *c, struct expectation *e)
-{
-	char w[32];
-	const char *at;
-	int err;
-
-	caselex_ws(c);
-	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "'matched'")))
-		return err;
-	if (strcmp(w, "matched"))
-		return caselex_fail(c, at, "expected 'matched' (expect rule NAME: matched OP N)");
-	return expect_op_value(c, e, 0);
-}
-
 /* The packets counted by every counter of a listed chain ("counter packets N bytes M"). */
 long long expect_rule_packets(const char *listing)
 {
@@ -576,11 +385,6 @@ static int rule_observe(struct run *r, const struct expectation *e, void **state
 
 /* ---- NAME running ---- */
 
-static int running_parse(struct cur *c, struct expectation *e)
-{
-	return caselex_need_end(c);
-}
-
 static int running_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	const struct actor_run *a = &r->actors[e->actor];
@@ -595,27 +399,19 @@ static int running_observe(struct run *r, const struct expectation *e, void **st
 	return 0;
 }
 
-static const struct expect_ops ops[] = {
-    [EXPECT_SOCKETS] = {"socket", MODES_ALL, COLON_REQUIRED, sockets_parse, sockets_observe,
-			sockets_describe, sockets_release},
-    [EXPECT_COUNTER] = {"counter", MODES_NOT_THROUGHOUT, COLON_OPTIONAL, counter_parse,
-			counter_observe, NULL, NULL},
-    [EXPECT_PACKETS] = {"packet", MODES_ALL, COLON_REQUIRED, packets_parse, packets_observe, NULL,
-			packets_release, .stamped = 1},
-    [EXPECT_EXITS] = {"exit", MODES_NOT_THROUGHOUT, COLON_REQUIRED, exits_parse, exits_observe,
-		      NULL, NULL},
-    [EXPECT_PRINTS] = {"prints", MODES_NOT_THROUGHOUT, COLON_REQUIRED, prints_parse, prints_observe,
-		       NULL, prints_release},
-    [EXPECT_RULE] = {"rule", MODES_ALL, COLON_REQUIRED, rule_parse, rule_observe, NULL, NULL},
-    [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse, running_observe,
-			NULL, NULL},
-    [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, expect_history_parse,
-			expect_history_observe, expect_history_describe, NULL},
-    [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, expect_events_parse,
-		       expect_events_observe, NULL, expect_events_release, .stamped = 1},
+static const struct expect_observer observers[EXPECT_KINDS] = {
+    [EXPECT_SOCKETS] = {sockets_observe, sockets_describe, sockets_release},
+    [EXPECT_COUNTER] = {counter_observe, NULL, NULL},
+    [EXPECT_PACKETS] = {packets_observe, NULL, packets_release, .stamped = 1},
+    [EXPECT_EXITS] = {exits_observe, NULL, NULL},
+    [EXPECT_PRINTS] = {prints_observe, NULL, prints_release},
+    [EXPECT_RULE] = {rule_observe, NULL, NULL},
+    [EXPECT_RUNNING] = {running_observe, NULL, NULL},
+    [EXPECT_HISTORY] = {expect_history_observe, expect_history_describe, NULL},
+    [EXPECT_EVENTS] = {expect_events_observe, NULL, expect_events_release, .stamped = 1},
 };
 
-const struct expect_ops *expect_ops_of(enum expect_kind kind)
+const struct expect_observer *expect_observer_of(enum expect_kind kind)
 {
-	return (unsigned)kind < sizeof(ops) / sizeof(ops[0]) ? &ops[kind] : NULL;
+	return (unsigned)kind < EXPECT_KINDS ? &observers[kind] : NULL;
 }

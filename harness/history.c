@@ -1,38 +1,12 @@
 #define _GNU_SOURCE
 #include "history.h"
+#include "../lang/units.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-
-static const char *const names[] = {
-    [TCP_ESTABLISHED] = "established",
-    [TCP_SYN_SENT] = "syn-sent",
-    [TCP_SYN_RECV] = "syn-recv",
-    [TCP_FIN_WAIT1] = "fin-wait-1",
-    [TCP_FIN_WAIT2] = "fin-wait-2",
-    [TCP_TIME_WAIT] = "time-wait",
-    [TCP_CLOSE] = "closed",
-    [TCP_CLOSE_WAIT] = "close-wait",
-    [TCP_LAST_ACK] = "last-ack",
-    [TCP_LISTEN] = "listening",
-    [TCP_CLOSING] = "closing",
-};
-
-const char *history_state_name(int state)
-{
-	return state > 0 && state <= TCP_CLOSING ? names[state] : NULL;
-}
-
-int history_state_parse(const char *name)
-{
-	for (int i = 1; i <= TCP_CLOSING; i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -EINVAL;
-}
 
 void kdb_init(struct kdb *d)
 {
@@ -241,7 +215,7 @@ void history_as_sock(const struct kev_wire *w, int to_host, struct sockdiag_sock
 void history_format(const struct khist *h, FILE *f)
 {
 	for (int i = 0; i < h->n; i++)
-		fprintf(f, "%s%s", i ? " " : "", history_state_name(h->states[i]));
+		fprintf(f, "%s%s", i ? " " : "", units_tcp_state_name(h->states[i]));
 	if (h->truncated)
 		fputs(" ...", f);
 }

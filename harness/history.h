@@ -77,12 +77,6 @@ const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk);
  * its history ends (closed).  Returns 1 if one ended. */
 int history_gone(struct kdb *d, int host, const struct sockdiag_sock *s);
 
-/* A state's name in a history, as ss names it ("syn-sent"), or NULL. */
-const char *history_state_name(int state);
-
-/* The state a name stands for (1-11), or -EINVAL. */
-int history_state_parse(const char *name);
-
 /* The endpoints and state of an event or a history, as socket diag would
  * show them from the host's side (its own end first): for a packet
  * addressed to the host (to_host), the destination is its side. */

@@ -58,7 +58,7 @@ static int judge_round(struct run *r, void *ctx)
 
 	ob->wait = ob->final = 0;
 	ob->stamp = -1;
-	err = expect_ops_of(j->e->kind)->observe(r, j->e, j->state, ob);
+	err = expect_observer_of(j->e->kind)->observe(r, j->e, j->state, ob);
 	if (err)
 		return err;
 	ob->t0 = r->round_t0;
@@ -113,7 +113,7 @@ static int expect_unobservable(struct run *r, const struct step *s, int err)
 }
 
 /* The failure's context on the output, and kept as expect-LINE.txt. */
-static void describe_kept(struct run *r, const struct step *s, const struct expect_ops *k)
+static void describe_kept(struct run *r, const struct step *s, const struct expect_observer *k)
 {
 	char *buf = NULL, name[64];
 	size_t len = 0;
@@ -134,7 +134,7 @@ static void describe_kept(struct run *r, const struct step *s, const struct expe
 static void expect_report(struct run *r, const struct step *s, const struct judging *j)
 {
 	const struct expectation *e = &s->expect;
-	const struct expect_ops *k = expect_ops_of(e->kind);
+	const struct expect_observer *k = expect_observer_of(e->kind);
 	const struct obs *ob = &j->decided;
 
 	fprintf(r->out, "FAIL %s:%d: %s\n", r->m->file, s->line, s->source);
@@ -180,7 +180,7 @@ int expect_run(struct run *r, const struct step *s, int idx)
 	/* the window starts at the stamp of what came before; a `within`
 	 * deadline widens with NETCASE_SLOW, a `throughout` window never */
 	struct judging j = {.e = e,
-			    .stamped = expect_ops_of(e->kind)->stamped,
+			    .stamped = expect_observer_of(e->kind)->stamped,
 			    .state = &r->estate[idx],
 			    .ob = &ob,
 			    .due = r->due,
@@ -235,11 +235,11 @@ int expect_run(struct run *r, const struct step *s, int idx)
 void expect_release(struct run *r)
 {
 	for (int i = 0; i < r->m->nsteps; i++) {
-		const struct expect_ops *k;
+		const struct expect_observer *k;
 
 		if (r->m->steps[i].kind != STEP_EXPECT || !r->estate[i])
 			continue;
-		k = expect_ops_of(r->m->steps[i].expect.kind);
+		k = expect_observer_of(r->m->steps[i].expect.kind);
 		if (k->release)
 			k->release(r->estate[i]);
 		r->estate[i] = NULL;

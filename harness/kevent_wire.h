@@ -6,7 +6,7 @@
 #ifndef NETCASE_KEVENT_WIRE_H
 #define NETCASE_KEVENT_WIRE_H
 
-#include "kevent_kind.h"
+#include "../lang/kevent_kind.h"
 
 /* Endpoints: from a socket (its own end first), or from a packet (source
  * first: KEV_F_PACKET), in network order; ports in host order. */

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "netcond.h"
-#include "place.h"
+#include "../lang/place.h"
 #include "actor.h"
 #include "capture.h"
 #include "ladder.h"
@@ -148,62 +148,6 @@ int netcond_cut(struct run *r, const struct step *s, int restore)
 	return 0;
 }
 
-static void flag_names(unsigned flags, FILE *f)
-{
-	static const char *const names[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"};
-	int n = 0;
-
-	for (int i = 0; i < 8; i++)
-		if (flags & (1u << i))
-			fprintf(f, "%s%s", n++ ? "|" : "", names[i]);
-}
-
-static void port_match(const char *which, int lo, int hi, FILE *f)
-{
-	if (lo == hi)
-		fprintf(f, " tcp %s %d", which, lo);
-	else
-		fprintf(f, " tcp %s %d-%d", which, lo, hi);
-}
-
-void netcond_rule_format(const struct rule_spec *r, FILE *f)
-{
-	int tcp =
-	    r->proto == RULE_PROTO_TCP || r->flags_mode != FLAGS_NONE || r->sport_hi || r->dport_hi;
-
-	if (tcp)
-		fputs("meta l4proto tcp", f);
-	else if (r->proto == RULE_PROTO_ICMPV4 || r->proto == RULE_PROTO_ICMPV6) {
-		const char *k = r->proto == RULE_PROTO_ICMPV6 ? "icmpv6" : "icmp";
-
-		fprintf(f, "%s type %d", k, r->icmp_type);
-		if (r->icmp_code >= 0)
-			fprintf(f, " %s code %d", k, r->icmp_code);
-	} else if (r->proto != RULE_PROTO_ANY)
-		fputs(r->proto == RULE_PROTO_UDP ? "meta l4proto udp"
-						 : "meta l4proto { icmp, ipv6-icmp }",
-		      f);
-	if (r->flags_mode != FLAGS_NONE) {
-		fputs(" tcp flags & (", f);
-		flag_names(r->flags_mode == FLAGS_MASK	  ? r->mask
-			   : r->flags_mode == FLAGS_EXACT ? 0x3f
-							  : r->flags,
-			   f);
-		fputs(r->flags_mode == FLAGS_ANY ? ") != 0" : ") == ", f);
-		if (r->flags_mode != FLAGS_ANY)
-			flag_names(r->flags, f);
-	}
-	if (r->sport_hi)
-		port_match("sport", r->sport_lo, r->sport_hi, f);
-	if (r->dport_hi)
-		port_match("dport", r->dport_lo, r->dport_hi, f);
-	if (r->after_unit == AFTER_PACKETS)
-		fprintf(f, " numgen inc mod 2147483647 >= %lld", r->after);
-	else if (r->after_unit == AFTER_BYTES)
-		fprintf(f, " quota over %lld bytes", r->after);
-	fprintf(f, " counter %s", !r->reject ? "drop" : tcp ? "reject with tcp reset" : "reject");
-}
-
 /* The chain of rule s in host h at hook, for each family's match (or none). */
 static char *rule_chain(struct run *r, const struct step *s, const struct place *p,
 			const char *hook)
@@ -225,7 +169,7 @@ static char *rule_chain(struct run *r, const struct step *s, const struct place 
 			place_match(&r->m->topo, s->host, s->peer, p, fam ? AF_INET6 : AF_INET, f);
 			fputc(' ', f);
 		}
-		netcond_rule_format(&s->rule, f);
+		place_rule_format(&s->rule, f);
 		fputc('\n', f);
 		if (!p)
 			break;

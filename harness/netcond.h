@@ -9,10 +9,6 @@
 
 #include "run.h"
 
-/* Write a rule's matches and verdict in nftables syntax ("meta l4proto tcp
- * tcp flags & (fin|syn|rst|psh|ack|urg) == ack counter drop") to f; pure. */
-void netcond_rule_format(const struct rule_spec *r, FILE *f);
-
 int netcond_cut(struct run *r, const struct step *s, int restore);
 int netcond_rule(struct run *r, const struct step *s, int idx);
 int netcond_remove(struct run *r, const struct step *s, int idx);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "topo_build.h"
 #include "actor.h"
 #include "capture.h"
 #include "ladder.h"

@@ -12,7 +12,7 @@
 
 #include "actor.h"
 #include "capture.h"
-#include "case.h"
+#include "../lang/case.h"
 #include "history.h"
 #include "kevents.h"
 #include "ladder.h"

@@ -1,12 +1,13 @@
 #define _GNU_SOURCE
 #include "runner.h"
 #include "run.h"
+#include "topo_build.h"
 #include "netcond.h"
 #include "evidence.h"
 #include "clock.h"
 #include "watch.h"
 #include "expect.h"
-#include "units.h"
+#include "../lang/units.h"
 
 #include <dirent.h>
 #include <sched.h>
@@ -304,15 +305,6 @@ static int do_step(struct run *r, const struct step *s)
 
 /* ---- the case from start to end ---- */
 
-int runner_kernel_version(const char *release)
-{
-	int maj = 0, min = 0;
-
-	if (sscanf(release, "%d.%d", &maj, &min) != 2)
-		return -EINVAL;
-	return maj * 1000 + min;
-}
-
 /* SKIP, naming the kernel, when the case does not hold for this one. */
 static int run_kernel_check(struct run *r)
 {
@@ -322,7 +314,7 @@ static int run_kernel_check(struct run *r)
 
 	if (!m->nkernel)
 		return VERDICT_PASS;
-	if (uname(&u) < 0 || (have = runner_kernel_version(u.release)) < 0) {
+	if (uname(&u) < 0 || (have = units_kernel_version(u.release)) < 0) {
 		run_fail(r, "%s: cannot tell this kernel's version", m->file);
 		return VERDICT_ERROR;
 	}

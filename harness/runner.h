@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "case.h"
+#include "../lang/case.h"
 #include "safefs.h"
 
 struct runner_opts {
@@ -62,8 +62,5 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
  * `sleep`, a kernel timer or the lateness budget.
  */
 double runner_slow_parse(const char *s);
-
-/* "6.1.0-28-amd64" as major * 1000 + minor (6001); -EINVAL. */
-int runner_kernel_version(const char *release);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "filter.h"
+#include "../lang/filter.h"
 #include "../netns/procsock.h"
 #include "../netns/sockdiag.h"
 

@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "kevents.h"
 #include "ssfmt.h"
-#include "units.h"
+#include "../lang/units.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/case.h"
+#include "../lang/case.h"
 #include "suites.h"
 
 static struct case_model *parse(const char *start)

@@ -9,9 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/case.h"
-#include "../harness/runner.h"
-#include "../harness/units.h"
+#include "../lang/case.h"
+#include "../lang/units.h"
 #include "suites.h"
 
 static char **bad_files;
@@ -367,9 +366,9 @@ START_TEST(t_kernel)
 	ck_assert_int_eq(m->kernel[1].op, FILTER_LT);
 	ck_assert_int_eq(m->kernel[1].version, 7000);
 	case_free(m);
-	ck_assert_int_eq(runner_kernel_version("6.1.0-28-amd64"), 6001);
-	ck_assert_int_eq(runner_kernel_version("6.18.0"), 6018);
-	ck_assert_int_eq(runner_kernel_version("vmlinuz"), -EINVAL);
+	ck_assert_int_eq(units_kernel_version("6.1.0-28-amd64"), 6001);
+	ck_assert_int_eq(units_kernel_version("6.18.0"), 6018);
+	ck_assert_int_eq(units_kernel_version("vmlinuz"), -EINVAL);
 }
 END_TEST
 

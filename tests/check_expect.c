@@ -8,20 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/case.h"
+#include "../lang/case.h"
 #include "../harness/expect.h"
 #include "../harness/run.h"
-#include "../harness/timing.h"
+#include "../lang/timing.h"
 #include "suites.h"
 
 START_TEST(t_ops_table)
 {
-	for (int k = EXPECT_SOCKETS; k <= EXPECT_EVENTS; k++) {
-		const struct expect_ops *o = expect_ops_of(k);
-		ck_assert_msg(o && o->name && o->parse && o->observe, "kind %d has ops", k);
-		ck_assert_msg(o->modes & (1u << EXPECT_ONCE), "kind %d can be checked once", k);
+	for (int k = 0; k < EXPECT_KINDS; k++) {
+		const struct expect_syntax *s = expect_syntax_of(k);
+		const struct expect_observer *o = expect_observer_of(k);
+		ck_assert_msg(s && s->name && s->parse, "kind %d has a syntax", k);
+		ck_assert_msg(o && o->observe, "kind %d has an observer", k);
+		ck_assert_msg(s->modes & (1u << EXPECT_ONCE), "kind %d can be checked once", k);
 	}
-	ck_assert_ptr_null(expect_ops_of(EXPECT_EVENTS + 1));
+	ck_assert_ptr_null(expect_syntax_of(EXPECT_KINDS));
+	ck_assert_ptr_null(expect_observer_of(EXPECT_KINDS));
 }
 END_TEST
 
@@ -275,7 +278,7 @@ START_TEST(t_running_judged)
 	struct case_error e;
 	int err;
 	struct case_model *m = parse_one("expect c running", &e, &err);
-	const struct expect_ops *k = expect_ops_of(EXPECT_RUNNING);
+	const struct expect_observer *k = expect_observer_of(EXPECT_RUNNING);
 	const struct expectation *x = &m->steps[m->nsteps - 1].expect;
 	struct obs ob;
 	struct fake f;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/filter.h"
+#include "../lang/filter.h"
 #include "suites.h"
 
 static struct sockdiag_sock sock4(unsigned state, const char *src, unsigned sport, const char *dst,

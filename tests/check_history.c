@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../harness/case.h"
+#include "../lang/case.h"
 #include "../harness/history.h"
+#include "../lang/units.h"
 #include "suites.h"
 
 #define SK_CLIENT 0xffff88814b500940ull
@@ -220,10 +221,10 @@ START_TEST(t_born_before)
 	kdb_init(&d);
 	kdb_add(&d, 0, 0, 0, &w);
 	ck_assert_str_eq(format(&d.h[0]), "established close-wait");
-	ck_assert_int_eq(history_state_parse("fin-wait-1"), 4);
-	ck_assert_int_eq(history_state_parse("estab"), -EINVAL);
-	ck_assert_str_eq(history_state_name(10), "listening");
-	ck_assert_ptr_null(history_state_name(12));
+	ck_assert_int_eq(units_tcp_state_parse("fin-wait-1"), 4);
+	ck_assert_int_eq(units_tcp_state_parse("estab"), -EINVAL);
+	ck_assert_str_eq(units_tcp_state_name(10), "listening");
+	ck_assert_ptr_null(units_tcp_state_name(12));
 	kdb_fini(&d);
 }
 END_TEST

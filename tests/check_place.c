@@ -1,5 +1,5 @@
 /* Where a condition on A -> B acts (place.c) and how a rule reads in
- * nftables (netcond_rule_format), from the topology and the model alone. */
+ * nftables (place_rule_format), from the topology and the model alone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/case.h"
+#include "../lang/case.h"
 #include "../harness/netcond.h"
-#include "../harness/place.h"
+#include "../lang/place.h"
 #include "suites.h"
 
 /* test_chain() plus an island with no link (host 4). */
@@ -115,7 +115,7 @@ START_TEST(t_rule_format)
 	ck_assert_msg(case_parse("t.case", text, &m, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(m->steps[m->nsteps - 1].kind, STEP_RULE);
 	f = open_memstream(&buf, &len);
-	netcond_rule_format(&m->steps[m->nsteps - 1].rule, f);
+	place_rule_format(&m->steps[m->nsteps - 1].rule, f);
 	fclose(f);
 	ck_assert_str_eq(buf, rules[_i].nft);
 	free(buf);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/filter.h"
+#include "../lang/filter.h"
 #include "../netns/sockdiag.h"
 #include "suites.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/topo.h"
+#include "../lang/topo.h"
 #include "suites.h"
 
 START_TEST(t_names_and_addresses)

@@ -36,9 +36,10 @@
 
 #include "../harness/capture.h"
 #include "../harness/clock.h"
-#include "../harness/filter.h"
+#include "../lang/filter.h"
 #include "../harness/ssfmt.h"
-#include "../harness/topo.h"
+#include "../lang/topo.h"
+#include "../harness/topo_build.h"
 #include "../netns/ip.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"

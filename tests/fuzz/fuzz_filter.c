@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/filter.h"
+#include "../../lang/filter.h"
 #include "../../netns/sockdiag.h"
 
 static int resolve(void *ctx, const char *name, struct filter_addr *out, int max)

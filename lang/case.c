@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
 #include "units.h"
 
 static int st_host(struct cur *c)

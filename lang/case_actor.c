@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
-
 static int endpoint(struct cur *c, struct actor_spec *a, int listen)
 {
 	char w[128], *colon;

@@ -141,6 +141,7 @@ enum expect_kind {
 	EXPECT_RULE,
 	EXPECT_HISTORY, /* history(FILTER) == | includes STATE ... */
 	EXPECT_EVENTS,	/* events(KIND [and FILTER]) OP N */
+	EXPECT_KINDS,	/* how many: the sentinel every table of kinds is sized by */
 };
 
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };

@@ -7,8 +7,8 @@
  * Interfaces are named "v<k>-<peer>" (cut to 15 characters), MACs are
  * 02:6e:63:<k / 256>:<k % 256>:01|02.  Hosts with two or more links forward;
  * every host gets routes to every link through the shortest path.  The
- * model is data; topo_build() hands its namespace fds to the caller, and
- * closing them (topo_teardown()) destroys everything it built.
+ * model is pure data (the language's); harness/topo_build.h turns it into
+ * namespaces.
  */
 #ifndef NETCASE_TOPO_H
 #define NETCASE_TOPO_H
@@ -61,26 +61,6 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu);
 int topo_link_find(const struct topo *t, int a, int b);
 
 /*
- * Create a namespace per host (ns[i] for host i, the caller's array of
- * t->nhosts) and every link, address, neighbour entry, sysctl and route.
- * The work is batched per host: one trip into each namespace, all hosts in
- * parallel, so build time grows linearly with the topology.  On failure
- * returns -errno with a message in why and leaves nothing behind (every
- * ns[i] is -1).
- */
-int topo_build(const struct topo *t, int *ns, char *why, size_t len);
-
-/*
- * Wait until every device of the built topology carries packets (each
- * namespace's up devices operationally up with their real qdisc attached:
- * link_unready()), woken by the kernel's link notifications, for at most
- * timeout_s seconds.  0, with what was waited for first in why ("" when all
- * was ready at the first look); -ETIMEDOUT with "host H: DEVICE: what it
- * lacks" in why; or -errno.
- */
-int topo_wait_ready(const struct topo *t, const int *ns, double timeout_s, char *why, size_t len);
-
-/*
  * The routes host h gets: each sends 2^bits consecutive links, from link
  * `link` on, through link `via` (one route per family).  Link k's prefixes
  * are the k-th /24 of 198.18.0.0/15 and the k-th /64 of fd00:6e63:0::/48,
@@ -98,9 +78,6 @@ int topo_routes(const struct topo *t, int h, struct topo_route **out, int *n);
 
 /* A route's destination prefix in one family ("198.18.4.0/22"). */
 void topo_route_prefix(const struct topo_route *r, int family, char *buf, size_t len);
-
-/* Close n namespaces (destroying everything built in them); each becomes -1. */
-void topo_teardown(int *ns, int n);
 
 /*
  * The address of host `to` as seen from host `from` (the address on the

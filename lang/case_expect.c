@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "expect.h"
+#include "expect_syntax.h"
 
 /* "between T1 and T2[:]" after exits: within T2, not before T1. */
 static int mode_between(struct cur *c, struct expectation *e, int *colon)
@@ -165,7 +165,7 @@ static int host_kind(struct cur *c, struct expectation *e, int *colon)
 int case_expect_parse(struct cur *c)
 {
 	struct step *s = caselex_step(c, STEP_EXPECT);
-	const struct expect_ops *k;
+	const struct expect_syntax *k;
 	struct expectation *e;
 	const char *at, *mode_at;
 	char w[64];
@@ -205,7 +205,7 @@ int case_expect_parse(struct cur *c)
 		return err;
 	if (host_subject && (err = host_kind(c, e, &colon)))
 		return err;
-	k = expect_ops_of(e->kind);
+	k = expect_syntax_of(e->kind);
 	if (!(k->modes & (1u << e->mode)))
 		return caselex_fail(c, mode_at, "%s expectations take 'within', not 'throughout'",
 				    k->name);

@@ -4,8 +4,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -307,4 +309,40 @@ int units_regex_bounded(const char *re, unsigned max_depth, double max_size)
 	}
 	free(w);
 	return err;
+}
+
+int units_kernel_version(const char *release)
+{
+	int maj = 0, min = 0;
+
+	if (sscanf(release, "%d.%d", &maj, &min) != 2)
+		return -EINVAL;
+	return maj * 1000 + min;
+}
+
+static const char *const tcp_state_names[] = {
+    [TCP_ESTABLISHED] = "established",
+    [TCP_SYN_SENT] = "syn-sent",
+    [TCP_SYN_RECV] = "syn-recv",
+    [TCP_FIN_WAIT1] = "fin-wait-1",
+    [TCP_FIN_WAIT2] = "fin-wait-2",
+    [TCP_TIME_WAIT] = "time-wait",
+    [TCP_CLOSE] = "closed",
+    [TCP_CLOSE_WAIT] = "close-wait",
+    [TCP_LAST_ACK] = "last-ack",
+    [TCP_LISTEN] = "listening",
+    [TCP_CLOSING] = "closing",
+};
+
+const char *units_tcp_state_name(int state)
+{
+	return state > 0 && state <= TCP_CLOSING ? tcp_state_names[state] : NULL;
+}
+
+int units_tcp_state_parse(const char *name)
+{
+	for (int i = 1; i <= TCP_CLOSING; i++)
+		if (!strcmp(name, tcp_state_names[i]))
+			return i;
+	return -EINVAL;
 }

@@ -48,4 +48,15 @@ extern const char units_event_names[];
 #define UNITS_REGEX_ALTS  1000
 int units_regex_bounded(const char *re, unsigned max_depth, double max_size);
 
+/* A kernel release ("6.1.0-28-amd64", uname -r) as major * 1000 + minor
+ * (6001), the form `kernel >= 6.1` is compared in; -EINVAL. */
+int units_kernel_version(const char *release);
+
+/* A TCP state's name in a history, as ss names it ("syn-sent", kernel
+ * numbering: TCP_SYN_SENT), or NULL. */
+const char *units_tcp_state_name(int state);
+
+/* The state a name stands for (1-11), or -EINVAL. */
+int units_tcp_state_parse(const char *name);
+
 #endif

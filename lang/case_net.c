@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
-
 static int rule_active(const struct case_model *m, const char *name)
 {
 	int active = 0;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "case.h"
 #include "topo.h"
 
 struct place {
@@ -34,5 +35,9 @@ void place_addr_set(const struct topo *t, int h, int family, FILE *f);
  * forwarded).
  */
 void place_match(const struct topo *t, int a, int b, const struct place *p, int family, FILE *f);
+
+/* Write rule r's nftables match and verdict ("meta l4proto tcp tcp flags &
+ * (syn|ack) == syn|ack counter drop") to f. */
+void place_rule_format(const struct rule_spec *r, FILE *f);
 
 #endif
