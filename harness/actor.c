@@ -581,6 +581,22 @@ static void exec_prepare(const struct actor_spec *a, int dir, const char *hosts,
 		putenv(*e);
 }
 
+/* In the child: every signal at its default and none blocked, whatever
+ * the forking process had (a `signal` step must do what the signal does;
+ * a test harness's SIGTERM handler once killed its own process group from
+ * a listener), but SIGPIPE, which a built-in actor sees as EPIPE. */
+static void child_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* In the child: ctl as fd 3, an exec actor's output as stdout and stderr
  * and the folder of its hosts file as fd 4; nothing else of the
  * supervisor's. */
@@ -622,7 +638,7 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 	if (pid == 0) {
 		close(sp[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGPIPE, SIG_IGN);
+		child_signals();
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max; /* room for `connections N` */

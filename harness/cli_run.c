@@ -169,7 +169,7 @@ static void runner_opts_env(struct runner_opts *o)
 
 	o->slow = runner_slow_parse(getenv("NETCASE_SLOW"));
 	o->no_kevents = kev && !strcmp(kev, "0");
-	o->bpf_debug = getenv("NETCASE_BPF_DEBUG") != NULL;
+	o->bpf_debug = getenv("NETCASE_BPF_DEBUG") ? stderr : NULL;
 	o->realtime = rt && !strcmp(rt, "1");
 	safefs_owner_init(&o->owner, getenv("SUDO_UID"), getenv("SUDO_GID"));
 }
@@ -287,8 +287,8 @@ static int start_more(struct supervised *sv, struct report_entry *rep, int *next
 			continue;
 		}
 		rep[*next].res.verdict = VERDICT_ERROR;
-		snprintf(rep[*next].res.reason, sizeof(rep[*next].res.reason),
-			 "cannot start its supervisor: %s", strerror(-e));
+		case_failure_set(&rep[*next].res.failure, VERDICT_ERROR, sv[*next].path,
+				 "cannot start its supervisor: %s", strerror(-e));
 		sv[*next].done = 1;
 		failed++;
 	}
@@ -307,8 +307,13 @@ static void finish_one(struct supervised *s, struct report_entry *rep, int statu
 	       rep->res.seconds);
 	if (text && *text)
 		fputs(text, stdout);
-	if (rep->res.verdict == VERDICT_SKIP || rep->res.verdict == VERDICT_ERROR)
-		printf("  %s\n", rep->res.reason);
+	/* a failed expectation printed its own report; any other failure, skip
+	 * or error is printed here, once */
+	if (rep->res.verdict != VERDICT_PASS && rep->res.failure.verdict &&
+	    rep->res.failure.op != VOP_EXPECT) {
+		char why[900];
+		printf("  %s\n", case_failure_text(&rep->res.failure, why, sizeof(why)));
+	}
 	fflush(stdout);
 	free(text);
 	supervisor_free(s);
@@ -440,7 +445,7 @@ static void skip_all(struct report_entry *rep, int n, const char *why)
 {
 	for (int i = 0; i < n; i++) {
 		rep[i].res.verdict = VERDICT_SKIP;
-		snprintf(rep[i].res.reason, sizeof(rep[i].res.reason), "%s", why);
+		case_failure_set(&rep[i].res.failure, VERDICT_SKIP, NULL, "%s", why);
 		printf("SKIP %s: %s\n", rep[i].id, why);
 	}
 }

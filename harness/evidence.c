@@ -133,6 +133,51 @@ void evidence_file(struct run *r, const char *name, const char *text, size_t len
 	fclose(f);
 }
 
+static void fill_ss(struct run *r, int h, FILE *f)
+{
+	run_ss_dump(r, h, f, NULL);
+}
+
+static void fill_counters(struct run *r, int h, FILE *f)
+{
+	struct counters c = {0};
+	int err = run_counters_delta(r, h, &c);
+
+	if (err)
+		fprintf(f, "counters: %s\n", strerror(-err));
+	for (size_t i = 0; !err && i < c.n; i++)
+		if (c.v[i].value)
+			fprintf(f, "%-36s %lld\n", c.v[i].name, (long long)c.v[i].value);
+	counters_free(&c);
+}
+
+static void fill_conntrack(struct run *r, int h, FILE *f)
+{
+	int n = conntrack_dump(run_ns(r, h), f);
+
+	if (n < 0)
+		fprintf(f, "conntrack table: %s\n", strerror(-n));
+}
+
+/* Host h's file PREFIX-HOST.txt, written by fill into memory first. */
+static void evidence_fill(struct run *r, const char *prefix, int h,
+			  void (*fill)(struct run *, int, FILE *))
+{
+	char *buf = NULL, name[128];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	snprintf(name, sizeof(name), "%s-%s.txt", prefix, run_host(r, h));
+	if (f)
+		fill(r, h, f);
+	if (!f || fclose(f))
+		fprintf(r->out, "  evidence: cannot write %s/%s: %s\n", r->evdir, name,
+			strerror(errno));
+	else
+		evidence_file(r, name, buf, len);
+	free(buf);
+}
+
 void evidence_write(struct run *r)
 {
 	char name[128];
@@ -146,45 +191,21 @@ void evidence_write(struct run *r)
 	fflush(r->sysf);
 	evidence_file(r, "sysctl.txt", r->sysctls ? r->sysctls : "", r->sysctls_len);
 	for (int h = 0; h < r->m->topo.nhosts; h++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		struct counters c = {0};
-
-		run_ss_dump(r, h, f, NULL);
-		fclose(f);
-		snprintf(name, sizeof(name), "ss-%s.txt", run_host(r, h));
-		evidence_file(r, name, buf, len);
-		free(buf);
-		buf = NULL;
-		f = open_memstream(&buf, &len);
-		if (!run_counters_delta(r, h, &c))
-			for (size_t i = 0; i < c.n; i++)
-				if (c.v[i].value)
-					fprintf(f, "%-36s %lld\n", c.v[i].name,
-						(long long)c.v[i].value);
-		counters_free(&c);
-		fclose(f);
-		snprintf(name, sizeof(name), "counters-%s.txt", run_host(r, h));
-		evidence_file(r, name, buf, len);
-		free(buf);
-		if (r->middlebox[h]) {
-			buf = NULL;
-			f = open_memstream(&buf, &len);
-			int n = conntrack_dump(run_ns(r, h), f);
-			if (n < 0)
-				fprintf(f, "conntrack table: %s\n", strerror(-n));
-			fclose(f);
-			snprintf(name, sizeof(name), "conntrack-%s.txt", run_host(r, h));
-			evidence_file(r, name, buf, len);
-			free(buf);
-		}
+		evidence_fill(r, "ss", h, fill_ss);
+		evidence_fill(r, "counters", h, fill_counters);
+		if (r->middlebox[h])
+			evidence_fill(r, "conntrack", h, fill_conntrack);
 		if (r->nft_used) {
 			char *rs = NULL, why[256];
-			if (!nft_list(run_ns(r, h), "list ruleset", &rs, why, sizeof(why)) && rs) {
-				snprintf(name, sizeof(name), "nft-%s.txt", run_host(r, h));
+			int err = nft_list(run_ns(r, h), "list ruleset", &rs, why, sizeof(why));
+
+			snprintf(name, sizeof(name), "nft-%s.txt", run_host(r, h));
+			if (err)
+				fprintf(r->out,
+					"  evidence: cannot list %s's rules for %s/%s: %s\n",
+					run_host(r, h), r->evdir, name, why);
+			else if (rs)
 				evidence_file(r, name, rs, strlen(rs));
-			}
 			free(rs);
 		}
 	}

@@ -105,11 +105,11 @@ static int expect_unobservable(struct run *r, const struct step *s, int err)
 	/* ENOENT from sock_diag: no inet_diag/tcp_diag in this kernel */
 	int nodiag = err == -ENOENT && s->expect.kind == EXPECT_SOCKETS;
 
-	run_fail(r, "%s:%d: cannot observe: %s%s", r->m->file, s->line, strerror(-err),
-		 nodiag ? " (this kernel has no TCP socket diag: CONFIG_INET_DIAG and "
-			  "CONFIG_INET_TCP_DIAG, or their modules)"
-			: "");
-	return nodiag ? VERDICT_SKIP : VERDICT_ERROR;
+	return run_fail(r, s, s->expect.kind == EXPECT_SOCKETS ? VOP_SOCKDIAG : VOP_OBSERVE, err,
+			"cannot observe: %s%s", strerror(-err),
+			nodiag ? " (this kernel has no TCP socket diag: CONFIG_INET_DIAG and "
+				 "CONFIG_INET_TCP_DIAG, or their modules)"
+			       : "");
 }
 
 /* The failure's context on the output, and kept as expect-LINE.txt. */
@@ -149,7 +149,7 @@ static void expect_report(struct run *r, const struct step *s, const struct judg
 			e->mode == EXPECT_WITHIN ? " at the deadline" : "", ob->text);
 	if (k->describe)
 		describe_kept(r, s, k);
-	run_fail(r, "%s:%d: %s (observed: %s)", r->m->file, s->line, s->source, ob->text);
+	run_fail(r, s, VOP_EXPECT, 0, "%s (observed: %s)", s->source, ob->text);
 }
 
 /* No observation decided: the harness looked after the window, or stamped
@@ -157,20 +157,20 @@ static void expect_report(struct run *r, const struct step *s, const struct judg
 static int expect_undecided(struct run *r, const struct step *s, const struct judging *j)
 {
 	const struct obs *ob = j->ob;
+	int v;
 
 	if (j->stamped)
-		run_fail(r,
-			 "%s:%d: the evidence was not all in %.3fs after the window's end "
-			 "(%.3fs): nothing decided",
-			 r->m->file, s->line, ob->t1 - j->end, j->end);
+		v = run_fail(r, s, VOP_UNDECIDED, 0,
+			     "the evidence was not all in %.3fs after the window's end (%.3fs): "
+			     "nothing decided",
+			     ob->t1 - j->end, j->end);
 	else
-		run_fail(r,
-			 "%s:%d: no sample inside the window [%.3fs, %.3fs]: the harness first "
-			 "looked at %.3fs, %.0f ms late",
-			 r->m->file, s->line, j->due, j->end, ob->t0, (ob->t0 - j->end) * 1000);
-	fprintf(r->out, "ERROR %s\n", r->res->reason);
-	run_log(r, "expect (line %d) UNDECIDED: %s", s->line, r->res->reason);
-	return VERDICT_ERROR;
+		v = run_fail(r, s, VOP_UNDECIDED, 0,
+			     "no sample inside the window [%.3fs, %.3fs]: the harness first "
+			     "looked at %.3fs, %.0f ms late",
+			     j->due, j->end, ob->t0, (ob->t0 - j->end) * 1000);
+	run_log(r, "expect (line %d) UNDECIDED: %s", s->line, r->res->failure.what);
+	return v;
 }
 
 int expect_run(struct run *r, const struct step *s, int idx)

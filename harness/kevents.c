@@ -37,11 +37,11 @@ struct kevents {
 
 /* libbpf's own messages: the last warning is kept for the reason. */
 static char last_warning[256];
-static int debug;
+static FILE *debug;
 
-void kevents_debug(int on)
+void kevents_debug(FILE *to)
 {
-	debug = on;
+	debug = to;
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -50,7 +50,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		va_list copy;
 
 		va_copy(copy, ap);
-		vfprintf(stderr, fmt, copy);
+		vfprintf(debug, fmt, copy);
 		va_end(copy);
 	}
 	if (level != LIBBPF_DEBUG) {
@@ -334,6 +334,10 @@ struct kevents *kevents_close(struct kevents *k)
 }
 
 #else /* built without BPF */
+
+void kevents_debug(FILE *to)
+{
+}
 
 struct kevents *kevents_open(const int *ns, int n, char *why, size_t len)
 {

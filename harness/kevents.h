@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/types.h>
 
@@ -20,8 +21,9 @@
 
 struct kevents;
 
-/* Copy libbpf's messages to stderr (NETCASE_BPF_DEBUG) or not. */
-void kevents_debug(int on);
+/* Copy libbpf's messages to a stream the command chose (NETCASE_BPF_DEBUG:
+ * its stderr), or not (NULL). */
+void kevents_debug(FILE *to);
 
 /* Observe the namespaces ns[0..n) (host i is ns[i]).  NULL with the reason
  * in why (what is missing, and what to do) when it cannot. */

@@ -92,9 +92,8 @@ static int nft_step(struct run *r, const struct step *s, int h, const char *cmd)
 	int err = cmd ? nft_run(run_ns(r, h), cmd, why, sizeof(why)) : -ENOMEM;
 
 	if (err) {
-		run_fail(r, "%s:%d: nftables in %s: %s", r->m->file, s->line, run_host(r, h),
-			 cmd ? why : strerror(-err));
-		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+		return run_fail(r, s, VOP_NFT, err, "nftables in %s: %s", run_host(r, h),
+				cmd ? why : strerror(-err));
 	}
 	r->nft_used = 1;
 	return 0;
@@ -187,9 +186,8 @@ int netcond_rule(struct run *r, const struct step *s, int idx)
 
 	if (s->rule.dir == RULE_PATH) {
 		if (place_path(&r->m->topo, s->host, s->peer, &p)) {
-			run_fail(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
-				 run_host(r, s->host), run_host(r, s->peer));
-			return VERDICT_ERROR;
+			return run_fail(r, s, VOP_ROUTE, -EHOSTUNREACH, "no path from %s to %s",
+					run_host(r, s->host), run_host(r, s->peer));
 		}
 		h = p.host;
 		hook = p.forward ? "forward" : "input";
@@ -222,6 +220,18 @@ int netcond_remove(struct run *r, const struct step *s, int idx)
 	return 0; /* the rule was never placed (an earlier step failed) */
 }
 
+/* Take back an ifb and the ingress redirect feeding it. */
+static void undo_ifb(struct run *r, int h, const char *dev, const char *ifb)
+{
+	int err = qdisc_ingress_del(run_ns(r, h), dev);
+
+	if (err)
+		run_log(r, "undo: ingress qdisc of %s in %s: %s", dev, run_host(r, h),
+			strerror(-err));
+	if ((err = link_del(run_ns(r, h), ifb)))
+		run_log(r, "undo: %s in %s: %s", ifb, run_host(r, h), strerror(-err));
+}
+
 /* Qdiscs on the link end where packets from A reach B's side: an ifb fed by
  * B's ingress when B is A's neighbour, or the router's egress. */
 static int impair_qdisc(struct run *r, const struct step *s, const struct place *pl,
@@ -230,30 +240,32 @@ static int impair_qdisc(struct run *r, const struct step *s, const struct place 
 	const struct netem_spec *n = &s->netem;
 	const struct topo *t = &r->m->topo;
 	int h = pl->host, l = pl->forward ? pl->out_link : pl->in_link;
-	int side = topo_link_side(t, l, h), err;
+	int side = topo_link_side(t, l, h), err, made = 0;
 	const char *dev = t->links[l].ifname[side], *where = dev;
 	char ifb[16];
 
 	if (!pl->forward) {
 		snprintf(ifb, sizeof(ifb), "ifb%d-%d", l, side);
 		err = link_ifb_add(run_ns(r, h), ifb);
+		made = !err;
 		if (!err) {
 			err = qdisc_ingress_redirect(run_ns(r, h), dev, ifb);
 			if (err && err != -EEXIST)
 				link_del(run_ns(r, h), ifb); /* no ifb left without its feed */
 		}
 		if (err && err != -EEXIST) {
-			run_fail(r, "%s:%d: ifb for %s ingress: %s", r->m->file, s->line, dev,
-				 strerror(-err));
-			return err == -EOPNOTSUPP || err == -ENOENT ? VERDICT_SKIP : VERDICT_ERROR;
+			return run_fail(r, s, VOP_IFB, err, "ifb for %s ingress: %s", dev,
+					strerror(-err));
 		}
 		where = ifb;
 	}
 	err = qdisc_impair_add(run_ns(r, h), where, p, n->rate_bps);
 	if (err) {
-		run_fail(r, "%s:%d: qdiscs on %s in %s: %s", r->m->file, s->line, where,
-			 run_host(r, h), strerror(-err));
-		return VERDICT_ERROR;
+		int v = run_fail(r, s, VOP_QDISC, err, "qdiscs on %s in %s: %s", where,
+				 run_host(r, h), strerror(-err));
+		if (made) /* the ifb this step made goes, with its feed */
+			undo_ifb(r, h, dev, ifb);
+		return v;
 	}
 	run_log(r,
 		"netem %s -> %s on %s in %s (%s): delay %ums jitter %ums loss %g%% duplicate %g%% "
@@ -275,9 +287,8 @@ static int offloads_off(struct run *r, const struct step *s, int l)
 		int host = side ? t->links[l].b : t->links[l].a;
 		int err = link_offloads_set(run_ns(r, host), t->links[l].ifname[side], 0);
 		if (err) {
-			run_fail(r, "%s:%d: offloads off on %s: %s", r->m->file, s->line,
-				 t->links[l].ifname[side], strerror(-err));
-			return VERDICT_ERROR;
+			return run_fail(r, s, VOP_LINK, err, "offloads off on %s: %s",
+					t->links[l].ifname[side], strerror(-err));
 		}
 	}
 	return 0;
@@ -324,21 +335,17 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 	    n->delay_ms || n->jitter_ms || n->duplicate_ppm || n->reorder_ppm || n->corrupt_ppm;
 
 	if (place_path(&r->m->topo, s->host, s->peer, &pl)) {
-		run_fail(r, "%s:%d: no path from %s to %s", r->m->file, s->line,
-			 run_host(r, s->host), run_host(r, s->peer));
-		return VERDICT_ERROR;
+		return run_fail(r, s, VOP_ROUTE, -EHOSTUNREACH, "no path from %s to %s",
+				run_host(r, s->host), run_host(r, s->peer));
 	}
 	have = qdisc_netem_available(run_ns(r, pl.host));
 	if (have < 0) {
-		run_fail(r, "%s:%d: probing for netem: %s", r->m->file, s->line, strerror(-have));
-		return VERDICT_ERROR;
+		return run_fail(r, s, VOP_QDISC, have, "probing for netem: %s", strerror(-have));
 	}
 	if (needs_netem && !have) {
-		run_fail(r,
-			 "%s:%d: delay, jitter, duplicate, reorder and corrupt need sch_netem "
-			 "(CONFIG_NET_SCH_NETEM), which this kernel lacks",
-			 r->m->file, s->line);
-		return VERDICT_SKIP;
+		return run_fail(r, s, VOP_NETEM, -EOPNOTSUPP,
+				"delay, jitter, duplicate, reorder and corrupt need sch_netem "
+				"(CONFIG_NET_SCH_NETEM), which this kernel lacks");
 	}
 	if ((v = offloads_off(r, s, pl.in_link)))
 		return v;
@@ -464,44 +471,59 @@ int netcond_flush(struct run *r, const struct step *s)
 	int err = conntrack_flush(run_ns(r, s->host));
 
 	if (err) {
-		run_fail(r, "%s:%d: conntrack flush in %s: %s", r->m->file, s->line,
-			 run_host(r, s->host), strerror(-err));
-		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+		return run_fail(r, s, VOP_NFT, err, "conntrack flush in %s: %s",
+				run_host(r, s->host), strerror(-err));
 	}
 	run_log(r, "flush %s: every conntrack entry forgotten", run_host(r, s->host));
 	return 0;
 }
 
+/* Host s->host's route to address k of s->peer (k: link * 2 + family) via s->via. */
+static void peer_route(const struct run *r, const struct step *s, int k, char *dst, size_t len,
+		       struct ip_route *rt)
+{
+	const struct topo *t = &r->m->topo;
+	int lv = topo_link_find(t, s->host, s->via), hs = topo_link_side(t, lv, s->host);
+	int l = k / 2, fam = k % 2, side = topo_link_side(t, l, s->peer);
+
+	snprintf(dst, len, "%s/%d", fam ? t->links[l].v6[side] : t->links[l].v4[side],
+		 fam ? 128 : 32);
+	*rt = (struct ip_route){
+	    .dst = dst,
+	    .gateway = fam ? t->links[lv].v6[!hs] : t->links[lv].v4[!hs],
+	    .dev = t->links[lv].ifname[hs],
+	    .replace = 1,
+	};
+}
+
+/* A host route to each of s->peer's addresses via s->via; a failure takes
+ * back the ones this step added. */
 int netcond_route(struct run *r, const struct step *s)
 {
 	const struct topo *t = &r->m->topo;
-	int lv = topo_link_find(t, s->host, s->via);
-	int hs = topo_link_side(t, lv, s->host), n = 0;
+	struct ip_route rt;
+	char dst[64];
+	int n = 0, k, err = 0;
 
-	for (int l = 0; l < t->nlinks; l++) {
-		int side = topo_link_side(t, l, s->peer);
-		if (side < 0)
+	for (k = 0; k < 2 * t->nlinks && !err; k++) {
+		if (topo_link_side(t, k / 2, s->peer) < 0)
 			continue;
-		for (int fam = 0; fam < 2; fam++) {
-			char dst[64];
-			struct ip_route rt = {
-			    .dst = dst,
-			    .gateway = fam ? t->links[lv].v6[!hs] : t->links[lv].v4[!hs],
-			    .dev = t->links[lv].ifname[hs],
-			    .replace = 1,
-			};
-			int err;
-
-			snprintf(dst, sizeof(dst), "%s/%d",
-				 fam ? t->links[l].v6[side] : t->links[l].v4[side], fam ? 128 : 32);
-			err = ip_route_add(run_ns(r, s->host), &rt);
-			if (err) {
-				run_fail(r, "%s:%d: route %s via %s in %s: %s", r->m->file, s->line,
-					 dst, rt.gateway, run_host(r, s->host), strerror(-err));
-				return VERDICT_ERROR;
-			}
-			n++;
+		peer_route(r, s, k, dst, sizeof(dst), &rt);
+		err = ip_route_add(run_ns(r, s->host), &rt);
+		n += !err;
+	}
+	if (err) {
+		int v = run_fail(r, s, VOP_ROUTE, err, "route %s via %s in %s: %s", dst, rt.gateway,
+				 run_host(r, s->host), strerror(-err));
+		for (int u = 0; u < k - 1; u++) {
+			if (topo_link_side(t, u / 2, s->peer) < 0)
+				continue;
+			peer_route(r, s, u, dst, sizeof(dst), &rt);
+			if ((err = ip_route_del(run_ns(r, s->host), &rt)))
+				run_log(r, "undo: route %s in %s: %s", dst, run_host(r, s->host),
+					strerror(-err));
 		}
+		return v;
 	}
 	run_log(r, "route %s to %s via %s: %d host routes", run_host(r, s->host),
 		run_host(r, s->peer), run_host(r, s->via), n);

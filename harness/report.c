@@ -36,13 +36,16 @@ void report_table(FILE *f, const struct report_entry *e, int n)
 		"expectations");
 	for (int i = 0; i < n; i++) {
 		const struct case_result *r = &e[i].res;
+		char why[900];
+
+		case_failure_text(&r->failure, why, sizeof(why));
 		fprintf(f, "%-*s  %-6s %7.2fs %7.1fms  %d/%d", w, e[i].id,
 			report_verdict_name(r->verdict), r->seconds, r->late_ms,
 			r->nexpect - r->nfailed, r->nexpect);
 		if (r->late_ms > e[late].res.late_ms)
 			late = i;
-		if (r->verdict != VERDICT_PASS && r->reason[0])
-			fprintf(f, "  %s", r->reason);
+		if (r->verdict != VERDICT_PASS && why[0])
+			fprintf(f, "  %s", why);
 		fputc('\n', f);
 	}
 	counts(e, n, &p, &fl, &s, &x);
@@ -93,12 +96,15 @@ void report_tap(FILE *f, const struct report_entry *e, int n)
 		const struct case_result *r = &e[i].res;
 		const char *res =
 		    r->verdict == VERDICT_PASS || r->verdict == VERDICT_SKIP ? "ok" : "not ok";
+		char why[900];
+
+		case_failure_text(&r->failure, why, sizeof(why));
 		fprintf(f, "%s %d - %s", res, i + 1, e[i].id);
 		if (r->verdict == VERDICT_SKIP)
-			fprintf(f, " # SKIP %s", r->reason);
+			fprintf(f, " # SKIP %s", why);
 		fputc('\n', f);
 		if (r->verdict == VERDICT_FAIL || r->verdict == VERDICT_ERROR)
-			fprintf(f, "  ---\n  message: \"%s\"\n  ...\n", r->reason);
+			fprintf(f, "  ---\n  message: \"%s\"\n  ...\n", why);
 	}
 }
 
@@ -139,6 +145,8 @@ void report_junit(FILE *f, const struct report_entry *e, int n)
 		n, fl, x, s, total);
 	for (int i = 0; i < n; i++) {
 		const struct case_result *r = &e[i].res;
+		char why[900];
+
 		fprintf(f, "  <testcase classname=\"netcase\" name=\"");
 		report_escape(f, e[i].id);
 		fprintf(f, "\" time=\"%.3f\"", r->seconds);
@@ -150,7 +158,7 @@ void report_junit(FILE *f, const struct report_entry *e, int n)
 			r->verdict == VERDICT_FAIL   ? "failure"
 			: r->verdict == VERDICT_SKIP ? "skipped"
 						     : "error");
-		report_escape(f, r->reason);
+		report_escape(f, case_failure_text(&r->failure, why, sizeof(why)));
 		fprintf(f, "\"/>\n  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n");

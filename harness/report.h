@@ -7,7 +7,8 @@
 
 #include <stdio.h>
 
-#include "runner.h"
+#include "runopts.h"
+#include "verdict.h"
 
 struct report_entry {
 	char id[256];

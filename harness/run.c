@@ -191,24 +191,42 @@ void run_log(struct run *r, const char *fmt, ...)
 	}
 }
 
-void run_fail(struct run *r, const char *fmt, ...)
+static void failure_fill(struct run *r, const struct step *s, int verdict, enum verdict_op op,
+			 int err, const char *fmt, va_list ap)
 {
-	va_list ap;
+	struct case_failure *f = &r->res->failure;
 
-	if (r->res->reason[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
-	va_end(ap);
+	f->verdict = verdict;
+	f->op = op;
+	f->err = err < 0 ? -err : err;
+	f->line = s ? s->line : 0;
+	snprintf(f->file, sizeof(f->file), "%s", r->m->file);
+	vsnprintf(f->what, sizeof(f->what), fmt, ap);
 }
 
-void run_error(struct run *r, const char *fmt, ...)
+int run_fail(struct run *r, const struct step *s, enum verdict_op op, int err, const char *fmt, ...)
+{
+	int v = verdict_of(op, err), kept = r->res->failure.verdict;
+	va_list ap;
+
+	/* the failure kept is the one that explains the verdict: the first,
+	 * unless a SKIP or an ERROR - which stop the case - follows a FAIL */
+	if (!kept || (kept == VERDICT_FAIL && v != VERDICT_FAIL)) {
+		va_start(ap, fmt);
+		failure_fill(r, s, v, op, err, fmt, ap);
+		va_end(ap);
+	}
+	return v;
+}
+
+int run_error(struct run *r, const struct step *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
+	failure_fill(r, s, VERDICT_ERROR, VOP_HARNESS, 0, fmt, ap);
 	va_end(ap);
+	return VERDICT_ERROR;
 }
 
 const char *run_host(struct run *r, int h)
@@ -316,16 +334,13 @@ int run_sysctl(struct run *r, const struct step *s, int h, const char *key, cons
 		fprintf(r->sysf, "%s %s: not on this kernel\n", run_host(r, h), key);
 		return 0;
 	}
-	if (err == -ENOENT) {
-		run_fail(r, "%s:%d: this kernel has no sysctl %s", r->m->file, s->line, key);
-		return VERDICT_SKIP;
-	}
-	if (err) {
-		run_fail(r, "%s:%d: sysctl %s=%s in %s: %s%s", r->m->file, s->line, key, val,
-			 run_host(r, h), strerror(-err),
-			 err == -EACCES || err == -EPERM ? " (read-only in a namespace)" : "");
-		return VERDICT_ERROR;
-	}
+	if (err == -ENOENT)
+		return run_fail(r, s, VOP_SYSCTL, err, "this kernel has no sysctl %s", key);
+	if (err)
+		return run_fail(r, s, VOP_SYSCTL, err, "sysctl %s=%s in %s: %s%s", key, val,
+				run_host(r, h), strerror(-err),
+				err == -EACCES || err == -EPERM ? " (read-only in a namespace)"
+								: "");
 	if (!sysctl_get(run_ns(r, h), key, now, sizeof(now)))
 		fprintf(r->sysf, "%s %s=%s\n", run_host(r, h), key, now);
 	run_log(r, "sysctl %s %s=%s", run_host(r, h), key, val);

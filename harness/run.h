@@ -16,7 +16,8 @@
 #include "history.h"
 #include "kevents.h"
 #include "ladder.h"
-#include "runner.h"
+#include "runopts.h"
+#include "verdict.h"
 #include "../netns/counters.h"
 #include "../netns/sockdiag.h"
 
@@ -73,8 +74,9 @@ struct run {
 	struct kevents *kev;
 	char kev_why[512];
 	struct kdb kdb;
-	uint64_t kev_lost; /* events lost so far (reported once each) */
-	FILE *evlog;	   /* events.log */
+	uint64_t kev_lost;    /* events lost so far (reported once each) */
+	uint64_t kev_dropped; /* events netcase could not keep (out of memory) */
+	FILE *evlog;	      /* events.log */
 	char *evlogbuf;
 	size_t evloglen;
 };
@@ -97,13 +99,23 @@ double run_rel(struct run *r);
 /* A line of the timeline (and of the output with -v). */
 void run_log(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Record the case's first failure, skip or error reason (one line). */
-void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The one failure channel.  Record that statement s (NULL: the case as a
+ * whole) failed while doing op, with errno err (0 for none): the verdict
+ * comes from verdict_of() and is returned, for the caller to return in
+ * turn.  The failure that explains the case's verdict - its first, or a
+ * SKIP or ERROR after a FAIL - is kept as a structured entry (res->failure)
+ * that only the command and the report print; what is written here is one
+ * line without file:line.
+ */
+int run_fail(struct run *r, const struct step *s, enum verdict_op op, int err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
-/* Record the reason of an ERROR that decides the verdict after the timeline
- * (the harness was late, the kernel's record is incomplete): it replaces a
- * failure's reason. */
-void run_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An ERROR that decides the verdict after the timeline (the harness was
+ * late, the kernel's record is incomplete): it replaces a failure.
+ * Returns VERDICT_ERROR. */
+int run_error(struct run *r, const struct step *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 const char *run_host(struct run *r, int h);
 

@@ -163,10 +163,9 @@ static int do_start(struct run *r, const struct step *s)
 			addr = topo_addr_from(t, a->host, a->target_host,
 					      a->ipv6 ? AF_INET6 : AF_INET);
 			if (!addr) {
-				run_fail(r, "%s:%d: %s cannot reach %s (no path)", r->m->file,
-					 s->line, run_host(r, a->host),
-					 run_host(r, a->target_host));
-				return VERDICT_ERROR;
+				return run_fail(r, s, VOP_ROUTE, -EHOSTUNREACH,
+						"%s cannot reach %s (no path)",
+						run_host(r, a->host), run_host(r, a->target_host));
 			}
 		}
 		snprintf(target, sizeof(target), "%s", addr);
@@ -188,8 +187,7 @@ static int do_start(struct run *r, const struct step *s)
 			close(files.out);
 	}
 	if (err) {
-		run_fail(r, "%s:%d: start %s: %s", r->m->file, s->line, a->name, strerror(-err));
-		return VERDICT_ERROR;
+		return run_fail(r, s, VOP_ACTOR, err, "start %s: %s", a->name, strerror(-err));
 	}
 	run->started = run_rel(r);
 	run_log(r, "start %s on %s (pid %d)%s%s", a->name, run_host(r, a->host), (int)run->pid,
@@ -198,9 +196,8 @@ static int do_start(struct run *r, const struct step *s)
 		/* the next step may connect: wait for the listen() */
 		watch_until(r, clock_now() + 2 * r->slow, listening, run);
 		if (run->exited) {
-			run_fail(r, "%s:%d: %s could not listen: %s", r->m->file, s->line, a->name,
-				 run->result);
-			return VERDICT_ERROR;
+			return run_fail(r, s, VOP_ACTOR, 0, "%s could not listen: %s", a->name,
+					run->result);
 		}
 	}
 	return 0;
@@ -220,18 +217,32 @@ static int do_capture(struct run *r, const struct step *s)
 		return 0;
 	snprintf(name, sizeof(name), "%s-%s.pcap", run_host(r, s->host), run_host(r, s->peer));
 	if (!(f = evidence_fopen(r, name))) {
-		run_fail(r, "%s:%d: capture: %s/%s: %s", r->m->file, s->line, r->evdir, name,
-			 strerror(errno));
-		return VERDICT_ERROR;
+		return run_fail(r, s, VOP_EVIDENCE, errno, "capture: %s/%s: %s", r->evdir, name,
+				strerror(errno));
 	}
 	err = capture_start(run_ns(r, s->host), t->links[l].ifname[side], f, r->wall_t0 - r->t0,
 			    &r->caps[l], why, sizeof(why));
 	if (err) {
-		run_fail(r, "%s:%d: capture: %s", r->m->file, s->line, why);
-		return err == -EPERM ? VERDICT_SKIP : VERDICT_ERROR;
+		return run_fail(r, s, VOP_CAPTURE, err, "capture: %s", why);
 	}
 	run_log(r, "capture %s %s on %s", run_host(r, s->host), run_host(r, s->peer),
 		t->links[l].ifname[side]);
+	return 0;
+}
+
+/* Tell actor a to do cmd: an actor that has ended is noted (the case
+ * goes on and its expectations tell), any other failure is an ERROR. */
+static int act(struct run *r, const struct step *s, struct actor_run *a, const char *cmd,
+	       const char *text)
+{
+	const char *an = r->m->actors[s->actor].name;
+	int err = actor_command(a, cmd, text);
+	int shown = text && !strcmp(cmd, "accept"); /* a count; sent text is long */
+
+	if (err && err != -ESRCH && err != -EPIPE && err != -ECONNRESET)
+		return run_fail(r, s, VOP_ACTOR, err, "%s %s: %s", cmd, an, strerror(-err));
+	run_log(r, "%s %s%s%s%s", cmd, an, shown ? " " : "", shown ? text : "",
+		err ? ": not running" : "");
 	return 0;
 }
 
@@ -239,7 +250,6 @@ static int do_step(struct run *r, const struct step *s)
 {
 	struct actor_run *a = s->actor >= 0 ? &r->actors[s->actor] : NULL;
 	const char *an = s->actor >= 0 ? r->m->actors[s->actor].name : "";
-	int err = 0;
 
 	switch (s->kind) {
 	case STEP_SYSCTL:
@@ -255,13 +265,13 @@ static int do_step(struct run *r, const struct step *s)
 			run_log(r, "signal %s: not running", an);
 			return 0;
 		}
-		kill(a->pid, s->signal);
+		if (kill(a->pid, s->signal) < 0 && errno != ESRCH)
+			return run_fail(r, s, VOP_ACTOR, errno, "signal %s: %s", an,
+					strerror(errno));
 		run_log(r, "signal %s %s", an, sigabbrev_np(s->signal));
 		return 0;
 	case STEP_ACCEPT:
-		err = actor_command(a, "accept", s->value);
-		run_log(r, "accept %s %s%s", an, s->value, err ? ": not running" : "");
-		return 0;
+		return act(r, s, a, "accept", s->value);
 	case STEP_CLOSE:
 	case STEP_SHUTDOWN:
 	case STEP_ABORT:
@@ -270,9 +280,7 @@ static int do_step(struct run *r, const struct step *s)
 					     [STEP_SHUTDOWN] = "shutdown",
 					     [STEP_ABORT] = "abort",
 					     [STEP_SEND] = "send"};
-		err = actor_command(a, cmds[s->kind], s->kind == STEP_SEND ? s->value : NULL);
-		run_log(r, "%s %s%s", cmds[s->kind], an, err ? ": not running" : "");
-		return 0;
+		return act(r, s, a, cmds[s->kind], s->kind == STEP_SEND ? s->value : NULL);
 	}
 	case STEP_SLEEP:
 		/* from the stamp of what came before, not from when we got here */
@@ -315,16 +323,15 @@ static int run_kernel_check(struct run *r)
 	if (!m->nkernel)
 		return VERDICT_PASS;
 	if (uname(&u) < 0 || (have = units_kernel_version(u.release)) < 0) {
-		run_fail(r, "%s: cannot tell this kernel's version", m->file);
-		return VERDICT_ERROR;
+		return run_fail(r, NULL, VOP_HARNESS, 0, "cannot tell this kernel's version");
 	}
 	for (int i = 0; i < m->nkernel; i++) {
 		const struct kernel_req *k = &m->kernel[i];
 		if (filter_cmp_eval(have, k->op, k->version))
 			continue;
-		run_fail(r, "%s: holds for kernel %s %d.%d; this kernel is %s", m->file,
-			 units_op_name(k->op), k->version / 1000, k->version % 1000, u.release);
-		return VERDICT_SKIP;
+		return run_fail(
+		    r, NULL, VOP_KERNEL, 0, "holds for kernel %s %d.%d; this kernel is %s",
+		    units_op_name(k->op), k->version / 1000, k->version % 1000, u.release);
 	}
 	return VERDICT_PASS;
 }
@@ -388,14 +395,13 @@ static int run_kernel_events(struct run *r)
 		    (s->expect.kind != EXPECT_HISTORY && s->expect.kind != EXPECT_EVENTS))
 			continue;
 		if (!r->kev) {
-			run_fail(r, "%s:%d: %s", m->file, s->line, r->kev_why);
-			return VERDICT_SKIP;
+			return run_fail(r, s, VOP_KEVENTS, 0, "%s", r->kev_why);
 		}
 		if (s->expect.ev_reason[0] &&
 		    kevents_reason_value(r->kev, s->expect.ev_reason) < 0) {
-			run_fail(r, "%s:%d: this kernel (%s) has no drop reason %s", m->file,
-				 s->line, u.release, s->expect.ev_reason);
-			return VERDICT_SKIP;
+			return run_fail(r, s, VOP_KERNEL, 0,
+					"this kernel (%s) has no drop reason %s", u.release,
+					s->expect.ev_reason);
 		}
 	}
 	return 0;
@@ -435,8 +441,9 @@ static int record_short(struct run *r, char *why, size_t len)
  * An incomplete kernel record is the observer's failure, not the kernel's:
  * events lost for want of room in the ring buffer make the case an ERROR;
  * tracepoint hits the programs did not run for (recursion misses, which may
- * be another case's) make a failed case an ERROR, since the missing event
- * may be what it failed on.
+ * be another case's), a host's SYN retransmissions beyond its record, or
+ * failed socket dumps of the watcher make a failed case an ERROR, since
+ * what is missing may be what it failed on.
  */
 static int run_kernel_stop(struct run *r, int verdict)
 {
@@ -450,28 +457,28 @@ static int run_kernel_stop(struct run *r, int verdict)
 			"kernel events: the observer's programs missed %llu tracepoint hits "
 			"(recursion; in any namespace)",
 			(unsigned long long)missed);
-	if (r->kev_lost && (verdict == VERDICT_PASS || verdict == VERDICT_FAIL)) {
-		fprintf(r->out,
-			"ERROR %s: the kernel-event ring buffer LOST %llu events; histories and "
-			"event counts are incomplete\n",
-			r->m->file, (unsigned long long)r->kev_lost);
-		run_error(r, "kernel events lost: %llu", (unsigned long long)r->kev_lost);
-		return VERDICT_ERROR;
+	if ((r->kev_lost || r->kev_dropped) &&
+	    (verdict == VERDICT_PASS || verdict == VERDICT_FAIL)) {
+		return run_error(r, NULL,
+				 "kernel events LOST: %llu in the ring buffer, %llu for want of "
+				 "memory; histories and event counts are incomplete",
+				 (unsigned long long)r->kev_lost,
+				 (unsigned long long)r->kev_dropped);
 	}
 	if (missed && verdict == VERDICT_FAIL) {
-		fprintf(r->out,
-			"ERROR %s: the observer's programs missed %llu tracepoint hits while the "
-			"case ran; the kernel's record may lack what it failed on\n",
-			r->m->file, (unsigned long long)missed);
-		run_error(r, "kernel events missed by the observer: %llu",
-			  (unsigned long long)missed);
-		return VERDICT_ERROR;
+		return run_error(r, NULL,
+				 "the observer's programs missed %llu tracepoint hits while the "
+				 "case ran; the kernel's record may lack what it failed on",
+				 (unsigned long long)missed);
 	}
-	if (verdict == VERDICT_FAIL && record_short(r, why, sizeof(why))) {
-		fprintf(r->out, "ERROR %s: %s\n", r->m->file, why);
-		run_error(r, "%s: %s", r->m->file, why);
-		return VERDICT_ERROR;
-	}
+	if (verdict == VERDICT_FAIL && record_short(r, why, sizeof(why)))
+		return run_error(r, NULL, "%s", why);
+	/* the ends of TIME-WAIT and orphan mini-sockets come from its dumps */
+	if (verdict == VERDICT_FAIL && r->dump_failed)
+		return run_error(r, NULL,
+				 "the watcher's socket dumps failed %u times (the timeline names "
+				 "the first error); the states it sampled are incomplete",
+				 r->dump_failed);
 	return verdict;
 }
 
@@ -508,9 +515,9 @@ static int run_evidence_open(struct run *r)
 	char why[1024];
 
 	if (safefs_dir_open(&r->ev, run_evroot(r), r->evbelow, &r->o->owner, why, sizeof(why))) {
-		run_fail(r, "%s: evidence: %s; remove it or choose another folder with --artifacts",
-			 r->m->file, why);
-		return VERDICT_ERROR;
+		return run_fail(r, NULL, VOP_EVIDENCE, 0,
+				"evidence: %s; remove it or choose another folder with --artifacts",
+				why);
 	}
 	safefs_clear(run_evfd(r), &c);
 	if (c.files + c.links) {
@@ -540,16 +547,15 @@ static int run_build(struct run *r)
 		return err;
 	err = topo_build(&m->topo, r->ns, why, sizeof(why));
 	if (err) {
-		run_fail(r, "%s: topology: %s", m->file, why);
-		return err == -EPERM || err == -EACCES ? VERDICT_SKIP : VERDICT_ERROR;
+		return run_fail(r, NULL, VOP_NAMESPACE, err, "topology: %s", why);
 	}
 	run_log(r, "topology built: %d hosts, %d links", m->topo.nhosts, m->topo.nlinks);
 	/* a veth sends into noop_qdisc until link-watch attaches its qdisc */
 	err = topo_wait_ready(&m->topo, r->ns, READY_TIMEOUT_S * r->slow, why, sizeof(why));
 	if (err) {
-		run_fail(r, "%s: the topology was not ready after %.0fs: %s", m->file,
-			 READY_TIMEOUT_S * r->slow, why);
-		return VERDICT_ERROR;
+		return run_fail(r, NULL, VOP_NAMESPACE, err,
+				"the topology was not ready after %.0fs: %s",
+				READY_TIMEOUT_S * r->slow, why);
 	}
 	run_log(r, "links ready: every device up with its qdisc attached%s%s%s",
 		why[0] ? " (waited for " : "", why, why[0] ? ")" : "");
@@ -564,8 +570,8 @@ static int run_build(struct run *r)
 		counters_read(r->ns[h], &r->base[h]);
 	for (int i = 0; i < m->nactors; i++)
 		if (m->actors[i].kind == ACTOR_EXEC && write_hosts(r, m->actors[i].host)) {
-			run_fail(r, "%s: hosts file: out of memory", m->file);
-			return VERDICT_ERROR;
+			return run_fail(r, NULL, VOP_HARNESS, -ENOMEM, "hosts file: %s",
+					strerror(ENOMEM));
 		}
 	watch_sockets(r);
 	r->due = run_rel(r); /* the first step is due now: everything is ready */
@@ -604,12 +610,10 @@ static int lateness_verdict(struct run *r, int verdict)
 	    (r->fail_step >= 0 && r->fail_step < r->late_step))
 		return verdict;
 	s = &r->m->steps[r->late_step];
-	run_error(r,
-		  "%s:%d: the harness was late: the step began %.0f ms after it was due "
-		  "(budget %d ms), so the verdict is not the kernel's",
-		  r->m->file, s->line, r->late_over * 1000, RUNNER_LATE_BUDGET_MS);
-	fprintf(r->out, "ERROR %s\n", r->res->reason);
-	return VERDICT_ERROR;
+	return run_error(r, s,
+			 "the harness was late: the step began %.0f ms after it was due "
+			 "(budget %d ms), so the verdict is not the kernel's",
+			 r->late_over * 1000, RUNNER_LATE_BUDGET_MS);
 }
 
 /* Every step in order; a failed expectation goes on, anything worse stops. */
@@ -644,12 +648,10 @@ static int run_timeline(struct run *r)
 	}
 	verdict = lateness_verdict(r, verdict);
 	if (r->timed_out) {
-		run_fail(r, "%s: the case timed out after %.1fs (timeout %ums)", m->file,
-			 run_rel(r), m->timeout_ms);
-		fprintf(r->out,
-			"FAIL %s: timed out after %.1fs; the steps after that were not run\n",
-			m->file, run_rel(r));
-		verdict = VERDICT_FAIL;
+		verdict = run_fail(r, NULL, VOP_TIMEOUT, -ETIMEDOUT,
+				   "the case timed out after %.1fs (timeout %ums); the steps after "
+				   "that were not run",
+				   run_rel(r), m->timeout_ms);
 	}
 	return verdict;
 }
@@ -662,6 +664,7 @@ static int run_captures_stop(struct run *r, int verdict)
 	for (int l = 0; l < t->nlinks; l++) {
 		const char *a = t->hosts[t->links[l].a].name, *b = t->hosts[t->links[l].b].name;
 		unsigned rcv, drop;
+		int v;
 
 		if (!r->caps[l])
 			continue;
@@ -669,13 +672,12 @@ static int run_captures_stop(struct run *r, int verdict)
 		run_log(r, "capture %s %s: %u packets, %u dropped", a, b, rcv, drop);
 		if (!drop)
 			continue;
-		fprintf(r->out,
-			"FAIL %s: capture of %s %s DROPPED %u of %u packets; packet counts are "
-			"incomplete\n",
-			r->m->file, a, b, drop, rcv + drop);
-		run_fail(r, "capture dropped %u packets", drop);
+		v = run_fail(r, NULL, VOP_CAPTURE, -ENOBUFS,
+			     "capture of %s %s DROPPED %u of %u packets; packet counts are "
+			     "incomplete",
+			     a, b, drop, rcv + drop);
 		if (verdict == VERDICT_PASS)
-			verdict = VERDICT_FAIL;
+			verdict = v;
 	}
 	return verdict;
 }
@@ -731,7 +733,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 
 	memset(res, 0, sizeof(*res));
 	if (run_init(&r, m, o, out, res)) {
-		snprintf(res->reason, sizeof(res->reason), "%s: out of memory", m->file);
+		case_failure_set(&res->failure, VERDICT_ERROR, m->file, "%s", strerror(ENOMEM));
 		run_fini(&r);
 		return res->verdict = VERDICT_ERROR;
 	}

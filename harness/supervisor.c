@@ -83,10 +83,10 @@ char *supervisor_finish(struct supervised *s, int status)
 		text[0] = '\0';
 	if (WIFSIGNALED(status)) {
 		s->res->verdict = VERDICT_ERROR;
-		snprintf(s->res->reason, sizeof(s->res->reason),
-			 "%s: supervisor killed by signal %s%s", s->path,
-			 sigabbrev_np(WTERMSIG(status)),
-			 WTERMSIG(status) == SIGKILL ? " (hard timeout or interrupted)" : "");
+		case_failure_set(&s->res->failure, VERDICT_ERROR, s->path,
+				 "supervisor killed by signal %s%s", sigabbrev_np(WTERMSIG(status)),
+				 WTERMSIG(status) == SIGKILL ? " (hard timeout or interrupted)"
+							     : "");
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != s->res->verdict) {
 		s->res->verdict = WEXITSTATUS(status);
 	}

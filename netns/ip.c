@@ -18,6 +18,7 @@ struct ip_op {
 	const char *dev, *cidr, *ip;
 	const uint8_t *mac;
 	const struct ip_route *route;
+	int del; /* delete the route instead */
 };
 
 static int family_of(const char *s)
@@ -71,7 +72,8 @@ int ip_addr_add(int ns, const char *dev, const char *cidr)
 
 static int do_route(void *p)
 {
-	const struct ip_route *r = ((struct ip_op *)p)->route;
+	const struct ip_op *op = p;
+	const struct ip_route *r = op->route;
 	int fam = family_of(r->gateway ? r->gateway : r->dst);
 	struct nl_addr *dst = NULL, *gw = NULL;
 	struct rtnl_nexthop *nh = NULL;
@@ -119,7 +121,11 @@ static int do_route(void *p)
 		rtnl_route_set_metric(rt, RTAX_RTO_MIN, r->rto_min_ms);
 		rtnl_route_set_metric(rt, RTAX_LOCK, 1u << RTAX_RTO_MIN);
 	}
-	err = nlsock_errno(rtnl_route_add(sk, rt, NLM_F_CREATE | (r->replace ? NLM_F_REPLACE : 0)));
+	if (op->del)
+		err = nlsock_errno(rtnl_route_delete(sk, rt, 0));
+	else
+		err = nlsock_errno(
+		    rtnl_route_add(sk, rt, NLM_F_CREATE | (r->replace ? NLM_F_REPLACE : 0)));
 cleanup:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -135,6 +141,13 @@ cleanup:
 int ip_route_add(int ns, const struct ip_route *r)
 {
 	struct ip_op op = {.route = r};
+
+	return ns_call(ns, do_route, &op);
+}
+
+int ip_route_del(int ns, const struct ip_route *r)
+{
+	struct ip_op op = {.route = r, .del = 1};
 
 	return ns_call(ns, do_route, &op);
 }

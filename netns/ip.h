@@ -22,6 +22,10 @@ struct ip_route {
 
 int ip_route_add(int ns, const struct ip_route *r);
 
+/* Delete the route r describes (its destination, gateway and device);
+ * -ESRCH when there is none. */
+int ip_route_del(int ns, const struct ip_route *r);
+
 /* A permanent neighbour entry: ip is reached at mac (6 bytes) on dev. */
 int ip_neigh_add(int ns, const char *dev, const char *ip, const uint8_t *mac);
 

@@ -158,6 +158,24 @@ int qdisc_impair_add(int ns, const char *dev, const struct qdisc_netem *p,
 	return ns_call(ns, do_impair, &op);
 }
 
+/* Remove dev's ingress qdisc (and with it its filters) in the current namespace. */
+static int ingress_del(struct nl_sock *sk, int idx)
+{
+	struct rtnl_qdisc *ing = rtnl_qdisc_alloc();
+	int err;
+
+	if (!ing)
+		return -ENOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(ing), idx);
+	rtnl_tc_set_parent(TC_CAST(ing), TC_H_INGRESS);
+	rtnl_tc_set_handle(TC_CAST(ing), QDISC_HANDLE(0xffff, 0));
+	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(ing), "ingress"));
+	if (!err)
+		err = nlsock_errno(rtnl_qdisc_delete(sk, ing));
+	rtnl_qdisc_put(ing);
+	return err;
+}
+
 static int do_redirect(void *arg)
 {
 	struct netem_op *op = arg;
@@ -165,7 +183,7 @@ static int do_redirect(void *arg)
 	struct rtnl_cls *cls = NULL;
 	struct rtnl_act *act = NULL;
 	struct nl_sock *sk;
-	int err, idx = if_nametoindex(op->dev), to = if_nametoindex(op->to_dev);
+	int err, idx = if_nametoindex(op->dev), to = if_nametoindex(op->to_dev), added = 0;
 
 	if (!idx || !to)
 		return -ENODEV;
@@ -187,6 +205,7 @@ static int do_redirect(void *arg)
 		err = nlsock_errno(rtnl_qdisc_add(sk, ing, NLM_F_CREATE));
 	if (err)
 		goto cleanup;
+	added = 1;
 	rtnl_tc_set_ifindex(TC_CAST(cls), idx);
 	rtnl_tc_set_parent(TC_CAST(cls), QDISC_HANDLE(0xffff, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(cls), "u32"));
@@ -209,6 +228,8 @@ static int do_redirect(void *arg)
 	if (!err)
 		err = nlsock_errno(rtnl_cls_add(sk, cls, NLM_F_CREATE));
 cleanup:
+	if (err && added)
+		ingress_del(sk, idx); /* no ingress qdisc left half made */
 	if (act)
 		rtnl_act_put(act);
 	if (cls)
@@ -223,4 +244,23 @@ int qdisc_ingress_redirect(int ns, const char *dev, const char *to_dev)
 	struct netem_op op = {.dev = dev, .to_dev = to_dev};
 
 	return ns_call(ns, do_redirect, &op);
+}
+
+static int do_ingress_del(void *arg)
+{
+	struct netem_op *op = arg;
+	int err, idx = if_nametoindex(op->dev);
+	struct nl_sock *sk;
+
+	if (!idx)
+		return -ENODEV;
+	sk = nlsock_route(&err);
+	return sk ? ingress_del(sk, idx) : err;
+}
+
+int qdisc_ingress_del(int ns, const char *dev)
+{
+	struct netem_op op = {.dev = dev};
+
+	return ns_call(ns, do_ingress_del, &op);
 }

@@ -37,4 +37,7 @@ int qdisc_impair_add(int ns, const char *dev, const struct qdisc_netem *p,
  */
 int qdisc_ingress_redirect(int ns, const char *dev, const char *to_dev);
 
+/* Remove dev's ingress qdisc and its filters (undoes qdisc_ingress_redirect()). */
+int qdisc_ingress_del(int ns, const char *dev);
+
 #endif

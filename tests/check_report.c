@@ -17,8 +17,13 @@ static struct report_entry entries[3] = {
 	     .seconds = 3.1,
 	     .late_ms = 12.5,
 	     .late_line = 7,
-	     .reason = "x.case:3: expect c exits: ok (observed: \"<error>\" & more)"}},
-    {.id = "netem/loss", .res = {.verdict = VERDICT_SKIP, .reason = "no sch_netem"}},
+	     .failure = {.verdict = VERDICT_FAIL,
+			 .line = 3,
+			 .file = "x.case",
+			 .what = "expect c exits: ok (observed: \"<error>\" & more)"}}},
+    {.id = "netem/loss",
+     .res = {.verdict = VERDICT_SKIP,
+	     .failure = {.verdict = VERDICT_SKIP, .file = "y.case", .what = "no sch_netem"}}},
 };
 
 static char *render(void (*fn)(FILE *, const struct report_entry *, int), int n)
@@ -78,7 +83,7 @@ START_TEST(t_tap)
 
 	ck_assert_msg(strstr(t, "1..3\nok 1 - accept/overflow\nnot ok 2 - syn/blackhole\n"), "%s",
 		      t);
-	ck_assert_msg(strstr(t, "ok 3 - netem/loss # SKIP no sch_netem"), "%s", t);
+	ck_assert_msg(strstr(t, "ok 3 - netem/loss # SKIP y.case: no sch_netem"), "%s", t);
 	free(t);
 }
 END_TEST
@@ -89,8 +94,38 @@ START_TEST(t_junit)
 
 	ck_assert_msg(strstr(t, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""), "%s", t);
 	ck_assert_msg(strstr(t, "&quot;&lt;error&gt;&quot; &amp; more"), "escaped: %s", t);
-	ck_assert_msg(strstr(t, "<skipped message=\"no sch_netem\"/>"), "%s", t);
+	ck_assert_msg(strstr(t, "<skipped message=\"y.case: no sch_netem\"/>"), "%s", t);
 	free(t);
+}
+END_TEST
+
+/* One table turns an operation's errno into a verdict. */
+START_TEST(t_verdict_table)
+{
+	struct case_failure f = {0};
+	char buf[600];
+
+	ck_assert_int_eq(verdict_of(VOP_EXPECT, 0), VERDICT_FAIL);
+	ck_assert_int_eq(verdict_of(VOP_NFT, -EPERM), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_NFT, EPERM), VERDICT_SKIP); /* either sign */
+	ck_assert_int_eq(verdict_of(VOP_SYSCTL, -EPERM), VERDICT_ERROR);
+	ck_assert_int_eq(verdict_of(VOP_SYSCTL, -ENOENT), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_IFB, -EOPNOTSUPP), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_QDISC, -EOPNOTSUPP), VERDICT_ERROR);
+	ck_assert_int_eq(verdict_of(VOP_NETEM, -EOPNOTSUPP), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_NAMESPACE, -EACCES), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_NAMESPACE, -ETIMEDOUT), VERDICT_ERROR);
+	ck_assert_int_eq(verdict_of(VOP_SOCKDIAG, -ENOENT), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_OBSERVE, -ENOENT), VERDICT_ERROR);
+	ck_assert_int_eq(verdict_of(VOP_KERNEL, 0), VERDICT_SKIP);
+	ck_assert_int_eq(verdict_of(VOP_TIMEOUT, -ETIMEDOUT), VERDICT_FAIL);
+	ck_assert_int_eq(verdict_of(VOP_UNDECIDED, 0), VERDICT_ERROR);
+	ck_assert_int_eq(verdict_of(VOP_HARNESS, -ENOMEM), VERDICT_ERROR);
+	ck_assert_str_eq(case_failure_text(&f, buf, sizeof(buf)), "");
+	case_failure_set(&f, VERDICT_ERROR, "a.case", "killed by %s", "SIGKILL");
+	ck_assert_str_eq(case_failure_text(&f, buf, sizeof(buf)), "a.case: killed by SIGKILL");
+	f.line = 12;
+	ck_assert_str_eq(case_failure_text(&f, buf, sizeof(buf)), "a.case:12: killed by SIGKILL");
 }
 END_TEST
 
@@ -282,6 +317,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, t_tap);
 	tcase_add_test(tc, t_junit);
 	tcase_add_test(tc, t_status);
+	tcase_add_test(tc, t_verdict_table);
 	tcase_add_test(tc, t_ladder);
 	tcase_add_test(tc, t_ladder_kernel);
 	tcase_add_test(tc, t_ladder_flows);

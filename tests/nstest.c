@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,10 @@
 
 #include <check.h>
 
+#include "../harness/actor.h"
 #include "../harness/capture.h"
 #include "../harness/clock.h"
+#include "../lang/case.h"
 #include "../lang/filter.h"
 #include "../harness/ssfmt.h"
 #include "../lang/topo.h"
@@ -583,6 +586,70 @@ START_TEST(t_links)
 }
 END_TEST
 
+/* Wait (poll, with a deadline) until actor a reports something starting
+ * with want, or its control socket closes; 1 if it did. */
+static int actor_wait(struct actor_run *a, const char *want)
+{
+	double end = clock_now() + 5;
+
+	while (clock_now() < end) {
+		struct pollfd pf = {.fd = a->ctl, .events = POLLIN};
+
+		if (a->ctl < 0)
+			return !strncmp(a->event, want, strlen(want));
+		poll(&pf, 1, 100);
+		if (actor_poll(a) && !strncmp(a->event, want, strlen(want)))
+			return 1;
+	}
+	return 0;
+}
+
+static void actor_end(struct actor_run *a)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(a->pid, &status, 0), a->pid);
+	actor_reaped(a, status, clock_now());
+}
+
+/* The built-in actors' loops driven over their control sockets: a listener
+ * and a connector from the case language, commands in, reports and results
+ * out, in the fixture's two namespaces. */
+START_TEST(t_actors)
+{
+	static const char text[] = "host client\nhost server\nlink client server\n"
+				   "start srv: server listen :9000\n"
+				   "start c: client connect server:9000 send \"hi\"\n"
+				   "start r: client connect server:9001\n";
+	struct actor_run srv, cl, refused;
+	struct case_model *m;
+	struct case_error e;
+
+	ck_assert_msg(case_parse("a.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(actor_spawn(&m->actors[0], NS[S], NULL, NULL, &srv), 0);
+	ck_assert_msg(actor_wait(&srv, "listening"), "listener: %s", srv.event);
+	ck_assert_msg(srv.proc_pid > 0, "the actor says its pid in /proc");
+	ck_assert_int_eq(actor_spawn(&m->actors[1], NS[C], T.links[0].v4[1], NULL, &cl), 0);
+	ck_assert_msg(actor_wait(&cl, "connected"), "connector: %s", cl.event);
+	ck_assert_int_eq(actor_command(&cl, "send", "more"), 0);
+	ck_assert_int_eq(actor_command(&cl, "close", NULL), 0);
+	ck_assert_msg(actor_wait(&cl, "result ok"), "closed: %s", cl.event);
+	actor_end(&cl);
+	ck_assert_str_eq(cl.result, "ok");
+	ck_assert_int_eq(actor_command(&cl, "close", NULL), -ESRCH); /* it has ended */
+
+	ck_assert_int_eq(actor_spawn(&m->actors[2], NS[C], T.links[0].v4[1], NULL, &refused), 0);
+	ck_assert_msg(actor_wait(&refused, "result"), "refused: %s", refused.event);
+	actor_end(&refused);
+	ck_assert_str_eq(refused.result, "error ECONNREFUSED");
+
+	kill(srv.pid, SIGTERM); /* at its default, whatever Check's handler is */
+	actor_end(&srv);
+	ck_assert_str_eq(srv.result, "signal TERM");
+	case_free(m);
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	const TTest *const *test;
@@ -592,6 +659,7 @@ static const struct {
     {"sockets", &t_sockets, 20, NULL}, {"sysctl", &t_sysctl, 10, NULL},
     {"compare", &t_compare, 20, "ss"}, {"burst", &t_burst, 30, NULL},
     {"links", &t_links, 20, "ip"},     {"info", &t_info, 20, "ss"},
+    {"actors", &t_actors, 20, NULL},
 };
 
 static Suite *ns_suite(void)
@@ -644,8 +712,9 @@ int main(int argc, char **argv)
 			needs = tests[i].needs;
 		}
 	if (!known) {
-		fprintf(stderr,
-			"usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links|info]\n");
+		fprintf(
+		    stderr,
+		    "usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links|info|actors]\n");
 		return 2;
 	}
 	raw_path = tcase && !strcmp(tcase, "sockets") && argc > 2 ? argv[2] : NULL;

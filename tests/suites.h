@@ -18,6 +18,7 @@ Suite *nlsock_suite(void);
 Suite *actor_suite(void);
 Suite *history_suite(void);
 Suite *safefs_suite(void);
+Suite *control_suite(void);
 
 struct topo;
 
