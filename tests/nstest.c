@@ -46,6 +46,7 @@
 #include "../netns/ip.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"
+#include "../netns/qdisc.h"
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
 
@@ -578,6 +579,21 @@ START_TEST(t_links)
 	ck_assert_msg(offload(dev, ETHTOOL_GTSO) == 0 && offload(dev, ETHTOOL_GGSO) == 0 &&
 			  offload(dev, ETHTOOL_GGRO) == 0 && offload(dev, ETHTOOL_GTXCSUM) == 0,
 		      "tso gso gro tx off");
+	/* the ingress redirect and its undo, as a failed impairment takes it back */
+	err = qdisc_ingress_redirect(NS[C], dev, "ifbtest");
+	ck_assert_msg(!err, "ingress redirect: %s", strerror(-err));
+	out = run_in(C, (char *const[]){"tc", "qdisc", "show", "dev", (char *)dev, NULL});
+	ck_assert_msg(out && strstr(out, "qdisc ingress ffff:"), "tc qdisc: %s", out);
+	err = qdisc_ingress_del(NS[C], dev);
+	ck_assert_msg(!err, "ingress removed: %s", strerror(-err));
+	out = run_in(C, (char *const[]){"tc", "qdisc", "show", "dev", (char *)dev, NULL});
+	ck_assert_msg(out && !strstr(out, "ingress"), "tc qdisc after: %s", out);
+	ck_assert_int_ne(qdisc_ingress_del(NS[C], dev), 0); /* none left to remove */
+	err = ip_route_del(NS[C], &r);
+	ck_assert_msg(!err, "route deleted: %s", strerror(-err));
+	out = run_in(C, (char *const[]){"ip", "route", "show", "203.0.113.0/24", NULL});
+	ck_assert_msg(out && !strstr(out, "via"), "ip route after: %s", out);
+	ck_assert_int_ne(ip_route_del(NS[C], &r), 0);
 	err = link_del(NS[C], "ifbtest");
 	ck_assert_msg(!err && link_index(NS[C], "ifbtest") == -ENODEV, "ifb deleted");
 	err = link_set(NS[C], "nosuchdev", 1, 0);
