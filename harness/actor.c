@@ -585,7 +585,7 @@ static void exec_prepare(const struct actor_spec *a, int dir, const char *hosts,
  * the forking process had (a `signal` step must do what the signal does;
  * a test harness's SIGTERM handler once killed its own process group from
  * a listener), but SIGPIPE, which a built-in actor sees as EPIPE. */
-static void child_signals(void)
+void actor_child_signals(void)
 {
 	sigset_t none;
 
@@ -638,7 +638,7 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 	if (pid == 0) {
 		close(sp[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		child_signals();
+		actor_child_signals();
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max; /* room for `connections N` */

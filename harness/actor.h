@@ -44,6 +44,10 @@ struct actor_files {
 int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		const struct actor_files *files, struct actor_run *run);
 
+/* In a child the supervisor forked (an actor, a relay): every signal at
+ * its default and none blocked, but SIGPIPE ignored. */
+void actor_child_signals(void);
+
 /* Send a command ("close", "shutdown", "abort", or "send" with text). */
 int actor_command(struct actor_run *run, const char *cmd, const char *text);
 

@@ -151,6 +151,7 @@ static void on_signal(int sig)
 static const char run_usage[] =
     "Usage: netcase run [-j N] [--shard K/N] [--repeat N] [--until-fail] [--keep]\n"
     "                   [--artifacts DIR] [--tap] [--junit FILE] [-v | --explain]\n"
+    "                   [--impair netem|relay]\n"
     "                   CASE-or-DIR...\n";
 
 /* --until-fail without --repeat stops after this many runs at most. */
@@ -174,16 +175,46 @@ static void runner_opts_env(struct runner_opts *o)
 	safefs_owner_init(&o->owner, getenv("SUDO_UID"), getenv("SUDO_GID"));
 }
 
+static int impair_arg(const char *s, enum impair_backend *out)
+{
+	if (!strcmp(s, "netem"))
+		*out = IMPAIR_NETEM;
+	else if (!strcmp(s, "relay"))
+		*out = IMPAIR_RELAY;
+	else {
+		fprintf(stderr, "netcase run: --impair takes netem or relay\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int shard_arg(const char *s, struct run_args *a)
+{
+	if (sscanf(s, "%d/%d", &a->shard_k, &a->shard_n) != 2 || a->shard_n < 1 || a->shard_k < 1 ||
+	    a->shard_k > a->shard_n) {
+		fprintf(stderr, "netcase run: --shard takes K/N with 1 <= K <= N\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Options into a; 0, 1 after --help, or 2 (usage printed). */
 static int run_args_parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
-	    {"jobs", required_argument, NULL, 'j'},   {"shard", required_argument, NULL, 's'},
-	    {"keep", no_argument, NULL, 'k'},	      {"artifacts", required_argument, NULL, 'a'},
-	    {"tap", no_argument, NULL, 't'},	      {"junit", required_argument, NULL, 'J'},
-	    {"repeat", required_argument, NULL, 'r'}, {"until-fail", no_argument, NULL, 'u'},
-	    {"verbose", no_argument, NULL, 'v'},      {"explain", no_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"shard", required_argument, NULL, 's'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"artifacts", required_argument, NULL, 'a'},
+	    {"tap", no_argument, NULL, 't'},
+	    {"junit", required_argument, NULL, 'J'},
+	    {"repeat", required_argument, NULL, 'r'},
+	    {"until-fail", no_argument, NULL, 'u'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"explain", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"impair", required_argument, NULL, 'i'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -195,12 +226,8 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 			a->jobs = atoi(optarg);
 			break;
 		case 's':
-			if (sscanf(optarg, "%d/%d", &a->shard_k, &a->shard_n) != 2 ||
-			    a->shard_n < 1 || a->shard_k < 1 || a->shard_k > a->shard_n) {
-				fprintf(stderr,
-					"netcase run: --shard takes K/N with 1 <= K <= N\n");
+			if (shard_arg(optarg, a))
 				return 2;
-			}
 			break;
 		case 'k':
 			a->ro.keep = 1;
@@ -229,6 +256,10 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 			break;
 		case 'e':
 			a->ro.explain = 1;
+			break;
+		case 'i':
+			if (impair_arg(optarg, &a->ro.impair))
+				return 2;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);

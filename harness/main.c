@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [-j N] [--shard K/N] [--keep] [--artifacts DIR] [--tap] [--junit FILE] [-v]\n"
+	      "      [--impair netem|relay]\n"
 	      "      CASE-or-DIR...     run cases (each under its own supervisor) and print a\n"
 	      "                         summary table; exit 0 all passed, 1 a failure, 77 all\n"
 	      "                         skipped, 99 an error, 2 a case file that does not parse\n"

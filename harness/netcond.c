@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "netcond.h"
+#include "impair.h"
 #include "../lang/place.h"
 #include "actor.h"
 #include "capture.h"
@@ -334,6 +335,8 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 	int needs_netem =
 	    n->delay_ms || n->jitter_ms || n->duplicate_ppm || n->reorder_ppm || n->corrupt_ppm;
 
+	if (r->netem_dir[idx] >= 0)
+		return impair_relay_step(r, s, idx);
 	if (place_path(&r->m->topo, s->host, s->peer, &pl)) {
 		return run_fail(r, s, VOP_ROUTE, -EHOSTUNREACH, "no path from %s to %s",
 				run_host(r, s->host), run_host(r, s->peer));

@@ -86,11 +86,18 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	      NEW_ARRAY(r->middlebox, nh) && NEW_ARRAY(r->rule_host, m->nsteps) &&
 	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps) &&
 	      NEW_ARRAY(r->watched, nh) && NEW_ARRAY(r->dirty, nh) &&
-	      NEW_ARRAY(r->pfd, m->nactors + 1);
+	      NEW_ARRAY(r->pfd, m->nactors + 1) && NEW_ARRAY(r->relay_ns, m->topo.nlinks) &&
+	      NEW_ARRAY(r->relays, m->topo.nlinks) && NEW_ARRAY(r->netem_dir, m->nsteps);
 	if (!ok)
 		return -ENOMEM;
 	for (int h = 0; h < nh; h++)
 		r->ns[h] = -1;
+	for (int l = 0; l < m->topo.nlinks; l++) {
+		r->relay_ns[l] = -1;
+		r->relays[l].ctl = -1;
+	}
+	for (int i = 0; i < m->nsteps; i++)
+		r->netem_dir[i] = -1;
 	for (int i = 0; i < m->nsteps; i++)
 		r->rule_host[i] = -1;
 	for (int i = 0; i < m->nactors; i++) {
@@ -130,6 +137,11 @@ void run_fini(struct run *r)
 	for (int i = 0; r->actors && i < m->nactors; i++)
 		if (r->actors[i].ctl >= 0)
 			close(r->actors[i].ctl);
+	for (int l = 0; r->relays && l < m->topo.nlinks; l++)
+		if (r->relays[l].ctl >= 0)
+			close(r->relays[l].ctl);
+	if (r->relay_ns)
+		topo_teardown(r->relay_ns, m->topo.nlinks);
 	for (int h = 0; h < m->topo.nhosts; h++) {
 		if (r->base)
 			counters_free(&r->base[h]);
@@ -165,6 +177,9 @@ void run_fini(struct run *r)
 	free(r->watched);
 	free(r->dirty);
 	free(r->pfd);
+	free(r->relay_ns);
+	free(r->relays);
+	free(r->netem_dir);
 	memset(r, 0, sizeof(*r));
 }
 

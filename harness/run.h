@@ -16,6 +16,7 @@
 #include "history.h"
 #include "kevents.h"
 #include "ladder.h"
+#include "relay.h"
 #include "runopts.h"
 #include "verdict.h"
 #include "../netns/counters.h"
@@ -69,7 +70,13 @@ struct run {
 	struct pollfd *pfd;    /* what the loop waits on: the kernel's events, the actors */
 	unsigned dump_failed;  /* socket dumps of the watcher that failed */
 	struct nl_sock **diag; /* per host: its socket diag socket, opened on first use */
-	void **estate;	       /* per step: an expectation's observation state (expect.h) */
+	/* the relay (relay.h): per link, its namespace (-1: none) and process;
+	 * per step, the direction a netem statement impairs through it (-1:
+	 * the kernel's qdiscs, or not a netem statement) */
+	int *relay_ns;
+	struct relay_run *relays;
+	int *netem_dir;
+	void **estate; /* per step: an expectation's observation state (expect.h) */
 	/* the kernel's own record (kevents.h): NULL when unavailable, kev_why says why */
 	struct kevents *kev;
 	char kev_why[512];

@@ -2,6 +2,7 @@
 #include "runner.h"
 #include "run.h"
 #include "topo_build.h"
+#include "impair.h"
 #include "netcond.h"
 #include "evidence.h"
 #include "clock.h"
@@ -545,7 +546,9 @@ static int run_build(struct run *r)
 	err = run_evidence_open(r);
 	if (err)
 		return err;
-	err = topo_build(&m->topo, r->ns, why, sizeof(why));
+	if ((err = impair_plan(r)))
+		return err;
+	err = topo_build_relayed(&m->topo, r->ns, r->relay_ns, why, sizeof(why));
 	if (err) {
 		return run_fail(r, NULL, VOP_NAMESPACE, err, "topology: %s", why);
 	}
@@ -564,6 +567,8 @@ static int run_build(struct run *r)
 		run_log(r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
 			L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
 	}
+	if ((err = impair_start(r)))
+		return err;
 	if ((err = run_kernel_events(r)))
 		return err;
 	for (int h = 0; h < m->topo.nhosts; h++)
@@ -744,6 +749,7 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 		watch_sockets(&r);
 		verdict = run_captures_stop(&r, verdict);
 		verdict = run_kernel_stop(&r, verdict);
+		verdict = impair_stop(&r, verdict);
 	}
 	res->verdict = verdict;
 	res->seconds = run_rel(&r);

@@ -10,9 +10,17 @@
 
 #include "safefs.h"
 
+/* Which backend impairs a link (netcase.case(5), "Impairments"). */
+enum impair_backend {
+	IMPAIR_AUTO,  /* netem where the kernel has it, the relay for what it lacks */
+	IMPAIR_NETEM, /* --impair netem: the kernel's qdiscs only */
+	IMPAIR_RELAY, /* --impair relay: every netem statement through the relay */
+};
+
 struct runner_opts {
 	const char *artifacts; /* evidence root; NULL: "netcase-artifacts", kept on failure only */
 	int keep;	       /* pin a failed case's namespaces under /run/netns */
+	enum impair_backend impair;
 	int verbose;
 	int explain;	    /* a failed or errored case prints its timeline (--explain) */
 	const char *run_id; /* names kept namespaces: netcase-<run_id>-<host> */

@@ -2,6 +2,7 @@
 #include "topo_build.h"
 #include "cleanup.h"
 #include "clock.h"
+#include "relay.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,6 +24,7 @@
 struct host_job {
 	const struct topo *t;
 	const int *ns;
+	const int *relay_ns; /* per link: its relay's namespace, or -1 (NULL: none) */
 	int h;
 	char why[256];
 };
@@ -52,6 +54,45 @@ static int host_prepare(void *arg)
 	return 0;
 }
 
+/*
+ * Link l with a relay in its middle: host a's end paired with the relay's
+ * RELAY_END_A, the relay's RELAY_END_B with host b's end (v as for a
+ * plain link, the peer left down for the caller), offloads off on all
+ * four ends so that every frame the relay moves is one segment with its
+ * checksum done.
+ */
+static int relayed_link(struct host_job *j, int l, const struct link_veth *v)
+{
+	const struct topo_link *L = &j->t->links[l];
+	int R = j->relay_ns[l];
+	struct link_veth a = *v, b = *v;
+	int err;
+
+	a.ns_b = R;
+	a.name_b = RELAY_END_A;
+	a.mac_b = NULL;
+	a.mtu_b = L->mtu[0];
+	a.ifindex_b = 0;
+	a.peer_up_by_caller = 0;
+	b.ns_a = R;
+	b.name_a = RELAY_END_B;
+	b.mac_a = NULL;
+	b.mtu = L->mtu[1];
+	b.ifindex_a = 0;
+	err = link_veth_add(&a);
+	if (!err)
+		err = link_veth_add(&b);
+	if (!err)
+		err = link_offloads_set(NS_CURRENT, L->ifname[0], 0);
+	if (!err)
+		err = link_offloads_set(R, RELAY_END_A, 0);
+	if (!err)
+		err = link_offloads_set(R, RELAY_END_B, 0);
+	if (!err)
+		err = link_offloads_set(j->ns[L->b], L->ifname[1], 0);
+	return err;
+}
+
 /* The veth pairs whose first end is this host's, each peer straight into its namespace. */
 static int host_links(void *arg)
 {
@@ -78,7 +119,10 @@ static int host_links(void *arg)
 
 		if (L->a != j->h)
 			continue;
-		err = link_veth_add(&v);
+		if (j->relay_ns && j->relay_ns[l] >= 0)
+			err = relayed_link(j, l, &v);
+		else
+			err = link_veth_add(&v);
 		if (err)
 			return JOB_FAIL(j, err, "link %s %s: %s", t->hosts[L->a].name,
 					t->hosts[L->b].name, strerror(-err));
@@ -176,7 +220,43 @@ static int phase(struct host_job *jobs, const int *ns, int n, int (*fn)(void *),
 	return err;
 }
 
+/* A namespace for each relayed link, IPv6 off in it before any device
+ * exists (its ends have no addresses and must send nothing of their own). */
+static int relays_make(const struct topo *t, int *relay_ns, char *why, size_t len)
+{
+	int err = 0;
+
+	/* the marks first become -1, so a failure half way closes only fds */
+	for (int l = 0; l < t->nlinks; l++)
+		relay_ns[l] = relay_ns[l] >= 0 ? -2 : -1;
+	for (int l = 0; l < t->nlinks && !err; l++) {
+		if (relay_ns[l] == -1)
+			continue;
+		relay_ns[l] = ns_new();
+		err = relay_ns[l] < 0 ? relay_ns[l] : 0;
+		if (err)
+			relay_ns[l] = -1;
+		if (!err)
+			err = sysctl_set(relay_ns[l], "net.ipv6.conf.default.disable_ipv6", "1");
+		if (!err)
+			err = sysctl_set(relay_ns[l], "net.ipv6.conf.all.disable_ipv6", "1");
+		if (err)
+			snprintf(why, len, "the relay of link %s %s: %s",
+				 t->hosts[t->links[l].a].name, t->hosts[t->links[l].b].name,
+				 strerror(-err));
+	}
+	for (int l = 0; l < t->nlinks; l++)
+		if (relay_ns[l] == -2)
+			relay_ns[l] = -1;
+	return err;
+}
+
 int topo_build(const struct topo *t, int *ns, char *why, size_t len)
+{
+	return topo_build_relayed(t, ns, NULL, why, len);
+}
+
+int topo_build_relayed(const struct topo *t, int *ns, int *relay_ns, char *why, size_t len)
 {
 	int n = t->nhosts, err;
 	_cleanup_free_ struct host_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
@@ -189,7 +269,7 @@ int topo_build(const struct topo *t, int *ns, char *why, size_t len)
 		return -ENOMEM;
 	}
 	for (int h = 0; h < n; h++) {
-		jobs[h] = (struct host_job){.t = t, .ns = ns, .h = h};
+		jobs[h] = (struct host_job){.t = t, .ns = ns, .relay_ns = relay_ns, .h = h};
 		args[h] = &jobs[h];
 	}
 	err = ns_new_many(ns, n);
@@ -197,14 +277,19 @@ int topo_build(const struct topo *t, int *ns, char *why, size_t len)
 		snprintf(why, len, "cannot create %d network namespaces: %s", n, strerror(-err));
 		return err;
 	}
-	err = phase(jobs, ns, n, host_prepare, args, why, len);
+	err = relay_ns ? relays_make(t, relay_ns, why, len) : 0;
+	if (!err)
+		err = phase(jobs, ns, n, host_prepare, args, why, len);
 	if (!err)
 		err = phase(jobs, ns, n, host_links, args, why, len);
 	if (!err)
 		err = phase(jobs, ns, n, host_configure, args, why, len);
 	/* a build that fails halfway leaves nothing: the namespaces go with all in them */
-	if (err)
+	if (err) {
 		topo_teardown(ns, n);
+		if (relay_ns)
+			topo_teardown(relay_ns, t->nlinks);
+	}
 	return err;
 }
 
@@ -283,6 +368,26 @@ int topo_wait_ready(const struct topo *t, const int *ns, double timeout_s, char 
 	if (!err)
 		snprintf(why, len, "%s", first);
 	return err;
+}
+
+int topo_wait_ns_ready(int ns, double timeout_s, char *why, size_t len)
+{
+	double end = clock_now() + timeout_s;
+	int fd = link_watch_open(ns), err;
+
+	if (fd < 0) {
+		snprintf(why, len, "link notifications: %s", strerror(-fd));
+		return fd;
+	}
+	while ((err = link_unready(ns, why, len)) > 0 && clock_now() < end) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, (int)((end - clock_now()) * 1000) + 1) > 0)
+			link_watch_drain(fd);
+	}
+	close(fd);
+	if (err < 0)
+		snprintf(why, len, "devices: %s", strerror(-err));
+	return err > 0 ? -ETIMEDOUT : err;
 }
 
 void topo_teardown(int *ns, int n)

@@ -22,6 +22,14 @@
 int topo_build(const struct topo *t, int *ns, char *why, size_t len);
 
 /*
+ * The same, and each link l whose relay_ns[l] is not -1 on entry is built
+ * with a relay's namespace in its middle (relay.h): relay_ns[l] becomes
+ * that namespace's fd, with the relay's two ends in it, up, and the
+ * link's four ends without offloads.  On failure every namespace is gone.
+ */
+int topo_build_relayed(const struct topo *t, int *ns, int *relay_ns, char *why, size_t len);
+
+/*
  * Wait until every device of the built topology carries packets (each
  * namespace's up devices operationally up with their real qdisc attached:
  * link_unready()), woken by the kernel's link notifications, for at most
@@ -30,6 +38,10 @@ int topo_build(const struct topo *t, int *ns, char *why, size_t len);
  * lacks" in why; or -errno.
  */
 int topo_wait_ready(const struct topo *t, const int *ns, double timeout_s, char *why, size_t len);
+
+/* The same wait for one namespace outside the hosts' (a relay's): 0,
+ * -ETIMEDOUT with what is missing in why, or -errno. */
+int topo_wait_ns_ready(int ns, double timeout_s, char *why, size_t len);
 
 /* Close n namespaces (destroying everything built in them); each becomes -1. */
 void topo_teardown(int *ns, int n);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "watch.h"
+#include "impair.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -227,7 +228,9 @@ void watch_actors(struct run *r)
 		if (a->pid && !a->exited && actor_poll(a))
 			run_log(r, "actor %s: %s", r->m->actors[i].name, a->event);
 	}
+	impair_watch(r, 0, 0);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		impair_watch(r, pid, st);
 		for (int i = 0; i < r->m->nactors; i++) {
 			struct actor_run *a = &r->actors[i];
 			if (a->pid != pid || a->exited)

@@ -19,6 +19,7 @@ int main(void)
 	srunner_add_suite(sr, history_suite());
 	srunner_add_suite(sr, safefs_suite());
 	srunner_add_suite(sr, control_suite());
+	srunner_add_suite(sr, relay_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -19,6 +19,7 @@ Suite *actor_suite(void);
 Suite *history_suite(void);
 Suite *safefs_suite(void);
 Suite *control_suite(void);
+Suite *relay_suite(void);
 
 struct topo;
 

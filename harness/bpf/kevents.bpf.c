@@ -166,15 +166,22 @@ static __always_inline void from_skb(struct kev_wire *e, const struct sk_buff *s
 	}
 }
 
+/* Where a packet is: the receiving socket's namespace, else its device's
+ * (a frame that crossed a veth is in the namespace it arrived in, though
+ * skb->sk is still its sender's until ip_rcv_core() orphans it: an early
+ * drop such as OTHERHOST belongs to the receiver), else its socket's. */
 static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct sock *rx_sk)
 {
-	const struct sock *sk = rx_sk ? rx_sk : BPF_CORE_READ(skb, sk);
 	const struct net_device *dev;
+	const struct sock *sk;
 
-	if (sk)
-		return sk_netns(&sk->__sk_common);
+	if (rx_sk)
+		return sk_netns(&rx_sk->__sk_common);
 	dev = BPF_CORE_READ(skb, dev);
-	return dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+	if (dev)
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	sk = BPF_CORE_READ(skb, sk);
+	return sk ? sk_netns(&sk->__sk_common) : 0;
 }
 
 /* An event of socket sk: old and new state given, or (-1) its state now;
