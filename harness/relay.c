@@ -453,6 +453,30 @@ static void stats(struct relay *R)
 	}
 }
 
+/* Frames the kernel dropped before the relay read them (its receive buffer
+ * was full): never the network's loss, so an error, told once. */
+static void overflowed(struct relay *R)
+{
+	static unsigned long long drops;
+	static double next;
+	static int told;
+
+	if (told || clock_now() < next)
+		return;
+	next = clock_now() + 0.1;
+	for (int e = 0; e < 2; e++) {
+		struct tpacket_stats st;
+		socklen_t len = sizeof(st);
+
+		if (getsockopt(R->s[e], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			drops += st.tp_drops; /* reading resets the kernel's counts */
+	}
+	if (drops) {
+		told = 1;
+		tell(R->ctl, "error %llu frames dropped by the relay's full receive buffer", drops);
+	}
+}
+
 static void serve(struct relay *R)
 {
 	uint8_t *buf = malloc(RELAY_FRAME_MAX);
@@ -488,6 +512,7 @@ static void serve(struct relay *R)
 		take(R, 1, buf);
 		release(R, 0);
 		release(R, 1);
+		overflowed(R);
 	}
 }
 
