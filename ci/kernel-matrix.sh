@@ -6,7 +6,8 @@
 # binary (NETCASE_SLOW=4: emulation is slow; windows and kernel timers keep
 # their length).  Every case must pass there, or say with `kernel OP X.Y`
 # that it holds only elsewhere (a SKIP naming both kernels).  Prints every
-# case's verdict on both kernels.  Needs root for apt; takes a few minutes.
+# case's verdict on both kernels, then runs the impair cases again with
+# --impair relay (the other backend).  Needs root for apt; takes a few minutes.
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -112,6 +113,12 @@ while read -r m; do insmod "/mod/$m.ko" || echo "matrix: insmod $m failed"; done
 cd /tmp && NETCASE_SLOW=4 /netcase run $MATRIX_V /cases >/tmp/run.log 2>&1
 echo "matrix: netcase exit $?"
 while read -r line; do echo "case: $line"; done </tmp/run.log
+if [ -d /cases/impair ]; then
+	# the other backend: every impair case through the relay
+	cd /tmp && NETCASE_SLOW=4 /netcase run --impair relay /cases/impair >/tmp/relay.log 2>&1
+	echo "matrix: relay exit $?"
+	while read -r line; do echo "relay: $line"; done </tmp/relay.log
+fi
 echo "matrix: done"
 poweroff -f
 INIT
@@ -122,7 +129,7 @@ timeout 1500 qemu-system-x86_64 -accel tcg,thread=multi -smp "$(nproc)" -cpu max
 	-nographic -no-reboot \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet MATRIX_V=${MATRIX_V:-}" </dev/null >"$work/console.log" 2>&1 || true
-grep -E '^(matrix|netem|case):' "$work/console.log" | tr -d '\r'
+grep -E '^(matrix|netem|case|relay):' "$work/console.log" | tr -d '\r'
 first=$(grep -m1 '^netem:' "$work/console.log" | tr -d '\r')
 second=$(grep '^netem:' "$work/console.log" | sed -n 2p | tr -d '\r')
 if [ "$first" != "netem: absent" ] || [ "$second" != "netem: present" ]; then
@@ -155,4 +162,15 @@ if [ -n "$failed" ] || ! grep -q '^matrix: done' "$work/console.log"; then
 	exit 1
 fi
 echo "kernel $kver: the whole catalogue passes ($(grep -c . "$work/there") cases; $skips skipped by their kernel statements)"
+if grep -q '^matrix: relay exit' "$work/console.log"; then
+	rbad=$(tr -d '\r' <"$work/console.log" | sed -nE 's/^relay: (FAIL|ERROR|SKIP) +([^ ]+) \(.*/ \2/p')
+	rpass=$(tr -d '\r' <"$work/console.log" | grep -cE '^relay: PASS ' || true)
+	if [ -n "$rbad" ] || [ "$rpass" -eq 0 ]; then
+		echo "kernel $kver: through the relay (--impair relay) these did not pass:$rbad"
+		grep -A 12 '^relay: FAIL ' "$work/console.log" | tr -d '\r' | head -n 60
+		trap - EXIT
+		exit 1
+	fi
+	echo "kernel $kver: the $rpass impair cases pass through the relay as well"
+fi
 

@@ -154,6 +154,27 @@ int impair_relay_step(struct run *r, const struct step *s, int idx)
 	return 0;
 }
 
+struct drop_ctx {
+	struct run *r;
+	int link;
+};
+
+/* A relay's drop on the timeline's record: events.log and the ladder, as
+ * a kernel drop is, its reason "relay: LOSS". */
+static void relay_dropped(void *arg, const struct relay_drop *d)
+{
+	const struct drop_ctx *x = arg;
+	const struct topo_link *L = &x->r->m->topo.links[x->link];
+	int from = d->dir ? L->b : L->a, to = d->dir ? L->a : L->b;
+
+	fprintf(x->r->evlog, "%10.6f %-12s %016x %-18s relay: %s packet %s :%u :%u\n", d->t,
+		run_host(x->r, to), 0, "drop", d->why, d->proto, d->sport, d->dport);
+	if (strcmp(d->proto, "tcp"))
+		return; /* IPv6 link chatter and the like: events.log only, as the kernel's */
+	run_ladder_add(x->r, d->t, LADDER_DROP, from, to, NULL, "relay: %s :%u>:%u", d->why,
+		       d->sport, d->dport);
+}
+
 void impair_watch(struct run *r, pid_t pid, int status)
 {
 	const struct topo *t = &r->m->topo;
@@ -169,7 +190,8 @@ void impair_watch(struct run *r, pid_t pid, int status)
 				t->hosts[t->links[l].a].name, t->hosts[t->links[l].b].name,
 				(unsigned)status);
 		}
-		if (rr->ctl >= 0 && relay_poll(rr))
+		struct drop_ctx x = {r, l};
+		if (rr->ctl >= 0 && relay_poll(rr, relay_dropped, &x))
 			run_log(r, "relay of link %s %s: %s", t->hosts[t->links[l].a].name,
 				t->hosts[t->links[l].b].name, rr->event);
 	}

@@ -147,6 +147,7 @@ struct relay {
 	uint64_t seed;
 	double t0, off, late_max;
 	int late_told;
+	unsigned long long untold; /* drops the control socket had no room to tell */
 	struct dir d[2];
 	struct flow *flows;
 	unsigned nflows;
@@ -252,14 +253,24 @@ static int chance(const struct relay *R, const struct relay_key *k, unsigned wha
 	return ppm && relay_uniform(relay_hash(R->seed, k, what)) * 1e6 < ppm;
 }
 
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_TCP	 ? "tcp"
+	       : proto == IPPROTO_UDP	 ? "udp"
+	       : proto == IPPROTO_ICMP	 ? "icmp"
+	       : proto == IPPROTO_ICMPV6 ? "icmp6"
+	       : proto == 0		 ? "other"
+					 : "ip";
+}
+
 static void log_key(struct relay *R, double t, const struct relay_key *k, const char *verdict,
 		    double due)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line),
-			 "%.6f %s flow %u seq %u ack %u len %u flags 0x%02x occ %u: %s", t - R->t0,
-			 k->dir ? "b->a" : "a->b", k->flow, k->seq, k->ack, k->len, k->flags,
-			 k->occ, verdict);
+			 "%.6f %s %s flow %u seq %u ack %u len %u flags 0x%02x occ %u: %s",
+			 t - R->t0, k->dir ? "b->a" : "a->b", proto_name(k->proto), k->flow, k->seq,
+			 k->ack, k->len, k->flags, k->occ, verdict);
 	if (due > 0 && n > 0 && n < (int)sizeof(line))
 		n += snprintf(line + n, sizeof(line) - n, " due %.6f", due - R->t0);
 	if (n > 0 && n < (int)sizeof(line) - 1) {
@@ -267,6 +278,26 @@ static void log_key(struct relay *R, double t, const struct relay_key *k, const 
 		if (write(R->log, line, (size_t)n) < 0)
 			R->log = -1;
 	}
+}
+
+/* A drop, told to the supervisor for the timeline and the ladder: never
+ * waiting (a full control socket only leaves it out; the log has it). */
+static void tell_drop(struct relay *R, const uint8_t *f, size_t len, double rx, int dir, int proto,
+		      const char *why)
+{
+	char buf[128];
+	unsigned sport = 0, dport = 0;
+	size_t l4 = len > 14 && f[12] == 0x86 ? 14 + 40 : 14 + (len > 14 ? (f[14] & 15) * 4u : 0);
+	int n;
+
+	if (len >= l4 + 4) {
+		sport = (unsigned)f[l4] << 8 | f[l4 + 1];
+		dport = (unsigned)f[l4 + 2] << 8 | f[l4 + 3];
+	}
+	n = snprintf(buf, sizeof(buf), "drop %s %d %.6f %u %u %s", why, dir, rx - R->t0, sport,
+		     dport, proto_name(proto));
+	if (send(R->ctl, buf, (size_t)n, MSG_DONTWAIT) < 0)
+		R->untold++;
 }
 
 /* Put a copy of the frame in dir's queue, due at due, kept in due order
@@ -320,6 +351,7 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 	if (chance(R, &k, DRAW_LOSS, n->loss_ppm)) {
 		D->lost++;
 		log_key(R, rx, &k, "drop LOSS", 0);
+		tell_drop(R, f, len, rx, dir, k.proto, "LOSS");
 		return;
 	}
 	delay = n->delay_ms / 1000.0;
@@ -348,6 +380,7 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 	if (enqueue(D, f, len, rx, due, what)) {
 		D->limited++;
 		log_key(R, rx, &k, "drop LIMIT", 0);
+		tell_drop(R, f, len, rx, dir, k.proto, "LIMIT");
 		return;
 	}
 	log_key(R, rx, &k, what, due);
@@ -586,7 +619,7 @@ int relay_spawn(int ns, double t0, int log_fd, struct relay_run *out)
 	out->ctl = sp[0];
 	/* ready before the case's first packet: its ends are open */
 	struct pollfd pf = {.fd = sp[0], .events = POLLIN};
-	if (poll(&pf, 1, 5000) <= 0 || !relay_poll(out) || strcmp(out->event, "ready"))
+	if (poll(&pf, 1, 5000) <= 0 || !relay_poll(out, NULL, NULL) || strcmp(out->event, "ready"))
 		return out->event[0] ? -EIO : -ETIMEDOUT;
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	return 0;
@@ -604,14 +637,22 @@ int relay_impair(struct relay_run *rr, int dir, const struct netem_spec *n, uint
 	return write(rr->ctl, cmd, (size_t)len) < 0 ? -errno : 0;
 }
 
-int relay_poll(struct relay_run *rr)
+int relay_poll(struct relay_run *rr, void (*dropped)(void *ctx, const struct relay_drop *d),
+	       void *ctx)
 {
+	struct relay_drop d;
 	char buf[160];
 	ssize_t n = -1;
 	int got = 0;
 
 	while (rr->ctl >= 0 && (n = recv(rr->ctl, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
 		buf[n] = '\0';
+		if (sscanf(buf, "drop %15s %d %lf %u %u %7s", d.why, &d.dir, &d.t, &d.sport,
+			   &d.dport, d.proto) == 6) {
+			if (dropped)
+				dropped(ctx, &d);
+			continue;
+		}
 		snprintf(rr->event, sizeof(rr->event), "%s", buf);
 		if (!strncmp(buf, "late ", 5)) {
 			rr->late_ms = atof(buf + 5);

@@ -55,8 +55,19 @@ int relay_spawn(int ns, double t0, int log_fd, struct relay_run *out);
  * seed, from now on; 0 or -errno. */
 int relay_impair(struct relay_run *rr, int dir, const struct netem_spec *n, uint64_t seed);
 
-/* Read pending reports (non-blocking); 1 if any arrived. */
-int relay_poll(struct relay_run *rr);
+/* A frame the relay dropped (LOSS, LIMIT), as it tells the supervisor. */
+struct relay_drop {
+	char why[16];
+	int dir;
+	double t; /* seconds since the case began */
+	unsigned sport, dport;
+	char proto[8]; /* tcp, udp, icmp, icmp6, ip, other */
+};
+
+/* Read pending reports (non-blocking): each drop goes to dropped (may be
+ * NULL), the rest into rr; 1 if any report other than a drop arrived. */
+int relay_poll(struct relay_run *rr, void (*dropped)(void *ctx, const struct relay_drop *d),
+	       void *ctx);
 
 /* One decision in words, for the log: pure (tests/check_relay.c). */
 struct relay_key {
