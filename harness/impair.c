@@ -65,8 +65,9 @@ int impair_plan(struct run *r)
 
 		if (s->kind != STEP_NETEM || r->o->impair == IMPAIR_NETEM)
 			continue;
-		/* a seed asks for the same decisions every run: only the relay makes them */
-		relay |= s->netem.seed >= 0;
+		/* a seed asks for the same decisions every run: only the relay makes
+		 * them; a normal jitter only the relay draws (no netem tables) */
+		relay |= s->netem.seed >= 0 || s->netem.jitter_normal;
 		if (!relay && needs_netem(&s->netem)) {
 			if (have < 0 && (have = netem_here()) < 0)
 				return run_fail(r, s, VOP_QDISC, have, "probing for netem: %s",

@@ -350,6 +350,10 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 				"delay, jitter, duplicate, reorder and corrupt need sch_netem "
 				"(CONFIG_NET_SCH_NETEM), which this kernel lacks");
 	}
+	if (n->jitter_normal)
+		return run_fail(r, s, VOP_QDISC, -EOPNOTSUPP,
+				"distribution normal: netcase loads no netem distribution table; "
+				"the relay draws it (without --impair netem)");
 	if ((v = offloads_off(r, s, pl.in_link)))
 		return v;
 	/* netem takes the loss too where it exists; rate is a tbf either way */
@@ -360,6 +364,8 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 		p.duplicate = qdisc_prob_from_ppm(n->duplicate_ppm);
 		p.reorder = qdisc_prob_from_ppm(n->reorder_ppm);
 		p.corrupt = qdisc_prob_from_ppm(n->corrupt_ppm);
+		p.limit = n->limit;
+		p.gap = n->reorder_gap;
 	}
 	if ((have && (needs_netem || n->loss_ppm)) || n->rate_bps)
 		if ((v = impair_qdisc(r, s, &pl, &p)))

@@ -30,7 +30,7 @@
 
 #define RELAY_FRAME_MAX 65600
 #define RELAY_FLOWS	1024
-#define RELAY_LIMIT	1000 /* netem's default queue limit, in frames */
+#define RELAY_LIMIT	10000 /* the queue in frames, as netcase sets netem's */
 
 /* ---- the key: pure ---- */
 
@@ -138,7 +138,8 @@ struct dir {
 	int on;
 	struct pkt *q;
 	size_t nq, cap;
-	double free_at; /* rate: when the link is free again */
+	double free_at;	    /* rate: when the link is free again */
+	unsigned gap_count; /* reorder with a gap: packets delayed since the last sent at once */
 	unsigned long long passed, lost, limited, dups, corrupted, reordered;
 };
 
@@ -246,7 +247,7 @@ static int frame_key(struct relay *R, int dir, const uint8_t *f, size_t len, str
 }
 
 /* Decision kinds, each its own draw from the key. */
-enum { DRAW_LOSS = 1, DRAW_DUP, DRAW_CORRUPT, DRAW_REORDER, DRAW_JITTER, DRAW_BIT };
+enum { DRAW_LOSS = 1, DRAW_DUP, DRAW_CORRUPT, DRAW_REORDER, DRAW_JITTER, DRAW_BIT, DRAW_JITTER2 };
 
 static int chance(const struct relay *R, const struct relay_key *k, unsigned what, unsigned ppm)
 {
@@ -329,6 +330,23 @@ static int enqueue(struct dir *D, const uint8_t *f, size_t len, double rx, doubl
 	return 0;
 }
 
+/* The jitter of a frame: uniform in [-jitter, jitter], or normal with
+ * jitter as its standard deviation (Box-Muller on two draws). */
+static double jitter(const struct relay *R, const struct relay_key *k, const struct netem_spec *n)
+{
+	double u1, u2;
+
+	if (!n->jitter_ms)
+		return 0;
+	u1 = relay_uniform(relay_hash(R->seed, k, DRAW_JITTER));
+	if (!n->jitter_normal)
+		return (u1 * 2 - 1) * n->jitter_ms / 1000.0;
+	u2 = relay_uniform(relay_hash(R->seed, k, DRAW_JITTER2));
+	if (u1 < 1e-12)
+		u1 = 1e-12;
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2) * n->jitter_ms / 1000.0;
+}
+
 /* One frame arrived (kernel stamp rx) to move in direction dir. */
 static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 {
@@ -354,14 +372,16 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 		tell_drop(R, f, len, rx, dir, k.proto, "LOSS");
 		return;
 	}
-	delay = n->delay_ms / 1000.0;
-	if (n->jitter_ms)
-		delay += (relay_uniform(relay_hash(R->seed, &k, DRAW_JITTER)) * 2 - 1) *
-			 n->jitter_ms / 1000.0;
-	if (chance(R, &k, DRAW_REORDER, n->reorder_ppm)) {
-		delay = 0; /* sent at once, ahead of those delayed (netem's reorder) */
+	delay = n->delay_ms / 1000.0 + jitter(R, &k, n);
+	/* netem's reorder: with a gap only every gap-th packet may go at once */
+	if (n->reorder_ppm && (n->reorder_gap <= 1 || D->gap_count >= n->reorder_gap - 1) &&
+	    chance(R, &k, DRAW_REORDER, n->reorder_ppm)) {
+		delay = 0; /* sent at once, ahead of those delayed */
 		what = "reorder";
 		D->reordered++;
+		D->gap_count = 0;
+	} else if (n->reorder_ppm) {
+		D->gap_count++;
 	}
 	due = rx + (delay > 0 ? delay : 0);
 	if (n->rate_bps) {
@@ -446,7 +466,7 @@ static void release(struct relay *R, int dir)
 	D->nq -= k;
 }
 
-/* "impair DIR delay_ms jitter_ms loss dup reorder corrupt rate_bps limit seed" */
+/* "impair DIR delay_ms jitter_ms loss dup reorder corrupt rate_bps limit seed gap normal" */
 static void command(struct relay *R, const char *cmd)
 {
 	struct netem_spec n = {0};
@@ -454,9 +474,9 @@ static void command(struct relay *R, const char *cmd)
 	unsigned long long seed;
 	int dir;
 
-	if (sscanf(cmd, "impair %d %u %u %u %u %u %u %llu %u %llu", &dir, &n.delay_ms, &n.jitter_ms,
-		   &n.loss_ppm, &n.duplicate_ppm, &n.reorder_ppm, &n.corrupt_ppm, &n.rate_bps,
-		   &limit, &seed) != 10 ||
+	if (sscanf(cmd, "impair %d %u %u %u %u %u %u %llu %u %llu %u %d", &dir, &n.delay_ms,
+		   &n.jitter_ms, &n.loss_ppm, &n.duplicate_ppm, &n.reorder_ppm, &n.corrupt_ppm,
+		   &n.rate_bps, &limit, &seed, &n.reorder_gap, &n.jitter_normal) != 12 ||
 	    dir < 0 || dir > 1) {
 		tell(R->ctl, "error bad command: %s", cmd);
 		return;
@@ -628,9 +648,10 @@ int relay_spawn(int ns, double t0, int log_fd, struct relay_run *out)
 int relay_impair(struct relay_run *rr, int dir, const struct netem_spec *n, uint64_t seed)
 {
 	char cmd[200];
-	int len = snprintf(cmd, sizeof(cmd), "impair %d %u %u %u %u %u %u %llu %u %llu", dir,
+	int len = snprintf(cmd, sizeof(cmd), "impair %d %u %u %u %u %u %u %llu %u %llu %u %d", dir,
 			   n->delay_ms, n->jitter_ms, n->loss_ppm, n->duplicate_ppm, n->reorder_ppm,
-			   n->corrupt_ppm, n->rate_bps, 0u, (unsigned long long)seed);
+			   n->corrupt_ppm, n->rate_bps, n->limit, (unsigned long long)seed,
+			   n->reorder_gap, n->jitter_normal);
 
 	if (rr->ctl < 0)
 		return -ESRCH;

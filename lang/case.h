@@ -93,7 +93,10 @@ struct netem_spec {
 	unsigned loss_ppm; /* loss in parts per million */
 	unsigned delay_ms, jitter_ms, duplicate_ppm, reorder_ppm, corrupt_ppm;
 	unsigned long long rate_bps;
-	long long seed; /* -1: none given */
+	long long seed;	      /* -1: none given */
+	unsigned limit;	      /* the queue, in packets; 0: 10000 */
+	unsigned reorder_gap; /* reorder only every Nth packet; 0: any (netem's gap 1) */
+	int jitter_normal; /* jitter drawn from a normal distribution (sd = jitter), not uniform */
 };
 
 enum actor_kind { ACTOR_LISTEN, ACTOR_CONNECT, ACTOR_EXEC };

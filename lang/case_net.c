@@ -393,6 +393,72 @@ int case_net_remove(struct cur *c)
 	return 0;
 }
 
+/* One netem parameter, its name in w (at: where it began), into s. */
+static int netem_param(struct cur *c, struct step *s, const char *w, const char *at)
+{
+	int err = 0;
+
+	if (!strcmp(w, "delay"))
+		err = caselex_duration(c, &s->netem.delay_ms, NULL);
+	else if (!strcmp(w, "jitter"))
+		err = caselex_duration(c, &s->netem.jitter_ms, NULL);
+	else if (!strcmp(w, "loss"))
+		err = caselex_percent(c, &s->netem.loss_ppm);
+	else if (!strcmp(w, "duplicate"))
+		err = caselex_percent(c, &s->netem.duplicate_ppm);
+	else if (!strcmp(w, "reorder"))
+		err = caselex_percent(c, &s->netem.reorder_ppm);
+	else if (!strcmp(w, "corrupt"))
+		err = caselex_percent(c, &s->netem.corrupt_ppm);
+	else if (!strcmp(w, "seed"))
+		err = caselex_number(c, &s->netem.seed, 0, 0xffffffffLL, "a seed");
+	else if (!strcmp(w, "limit") || !strcmp(w, "gap")) {
+		long long v;
+		err = caselex_number(c, &v, 1, 10000000, "a number of packets");
+		if (!err)
+			*(w[0] == 'l' ? &s->netem.limit : &s->netem.reorder_gap) = (unsigned)v;
+	} else if (!strcmp(w, "distribution")) {
+		char d[16];
+		caselex_ws(c);
+		const char *dat = c->p;
+		if ((err = caselex_word(c, d, sizeof(d), "uniform or normal")))
+			return err;
+		if (strcmp(d, "uniform") && strcmp(d, "normal"))
+			return caselex_fail(c, dat,
+					    "unknown distribution '%s' (uniform or normal; "
+					    "netem's pareto tables are not loaded)",
+					    d);
+		s->netem.jitter_normal = !strcmp(d, "normal");
+	} else if (!strcmp(w, "rate")) {
+		char r[32], *end;
+		caselex_ws(c);
+		const char *rat = c->p;
+		if ((err = caselex_word(c, r, sizeof(r), "a rate such as 10mbit")))
+			return err;
+		double v = strtod(r, &end);
+		double mul = !strcmp(end, "bit")    ? 1
+			     : !strcmp(end, "kbit") ? 1e3
+			     : !strcmp(end, "mbit") ? 1e6
+			     : !strcmp(end, "gbit") ? 1e9
+						    : -1;
+		if (end == r || mul < 0 || !(v > 0))
+			return caselex_fail(c, rat,
+					    "expected a rate such as 500kbit or 10mbit, "
+					    "found '%s'",
+					    r);
+		/* tbf takes 64-bit bytes per second: 100 Tbit/s is plenty */
+		if (v * mul > 1e14)
+			return caselex_fail(c, rat, "'%s' is too large (at most 100000gbit)", r);
+		s->netem.rate_bps = (unsigned long long)(v * mul);
+	} else
+		return caselex_fail(c, at,
+				    "unknown netem parameter '%s' (delay, jitter, "
+				    "distribution, loss, duplicate, reorder, gap, corrupt, "
+				    "rate, limit, seed)",
+				    w);
+	return err;
+}
+
 int case_net_netem(struct cur *c)
 {
 	struct step *s;
@@ -420,55 +486,19 @@ int case_net_netem(struct cur *c)
 	if (caselex_at_end(c))
 		return caselex_fail(c, c->p,
 				    "expected delay, jitter, loss, duplicate, reorder, corrupt, "
-				    "rate or seed");
+				    "rate, limit or seed");
 	while (!caselex_at_end(c)) {
 		at = c->p;
 		caselex_word(c, w, sizeof(w), "a netem parameter");
-		if (!strcmp(w, "delay"))
-			err = caselex_duration(c, &s->netem.delay_ms, NULL);
-		else if (!strcmp(w, "jitter"))
-			err = caselex_duration(c, &s->netem.jitter_ms, NULL);
-		else if (!strcmp(w, "loss"))
-			err = caselex_percent(c, &s->netem.loss_ppm);
-		else if (!strcmp(w, "duplicate"))
-			err = caselex_percent(c, &s->netem.duplicate_ppm);
-		else if (!strcmp(w, "reorder"))
-			err = caselex_percent(c, &s->netem.reorder_ppm);
-		else if (!strcmp(w, "corrupt"))
-			err = caselex_percent(c, &s->netem.corrupt_ppm);
-		else if (!strcmp(w, "seed"))
-			err = caselex_number(c, &s->netem.seed, 0, 0xffffffffLL, "a seed");
-		else if (!strcmp(w, "rate")) {
-			char r[32], *end;
-			caselex_ws(c);
-			const char *rat = c->p;
-			if ((err = caselex_word(c, r, sizeof(r), "a rate such as 10mbit")))
-				return err;
-			double v = strtod(r, &end);
-			double mul = !strcmp(end, "bit")    ? 1
-				     : !strcmp(end, "kbit") ? 1e3
-				     : !strcmp(end, "mbit") ? 1e6
-				     : !strcmp(end, "gbit") ? 1e9
-							    : -1;
-			if (end == r || mul < 0 || !(v > 0))
-				return caselex_fail(c, rat,
-						    "expected a rate such as 500kbit or 10mbit, "
-						    "found '%s'",
-						    r);
-			/* tbf takes 64-bit bytes per second: 100 Tbit/s is plenty */
-			if (v * mul > 1e14)
-				return caselex_fail(c, rat,
-						    "'%s' is too large (at most 100000gbit)", r);
-			s->netem.rate_bps = (unsigned long long)(v * mul);
-		} else
-			return caselex_fail(c, at,
-					    "unknown netem parameter '%s' (delay, jitter, loss, "
-					    "duplicate, reorder, corrupt, rate, seed)",
-					    w);
+		err = netem_param(c, s, w, at);
 		if (err)
 			return err;
 	}
 	if (s->netem.jitter_ms && !s->netem.delay_ms)
 		return caselex_fail(c, c->line, "jitter needs a delay");
+	if (s->netem.jitter_normal && !s->netem.jitter_ms)
+		return caselex_fail(c, c->line, "a distribution needs a jitter");
+	if (s->netem.reorder_gap && !s->netem.reorder_ppm)
+		return caselex_fail(c, c->line, "gap needs a reorder");
 	return 0;
 }

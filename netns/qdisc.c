@@ -89,7 +89,9 @@ static int add_netem(struct nl_sock *sk, int idx, const struct qdisc_netem *p)
 	rtnl_tc_set_handle(TC_CAST(q), QDISC_HANDLE(1, 0));
 	err = nlsock_errno(rtnl_tc_set_kind(TC_CAST(q), "netem"));
 	if (!err) {
-		rtnl_netem_set_limit(q, 10000);
+		rtnl_netem_set_limit(q, p->limit ? (int)p->limit : 10000);
+		if (p->gap)
+			rtnl_netem_set_gap(q, (int)p->gap);
 		if (p->delay_us)
 			rtnl_netem_set_delay(q, (int)p->delay_us);
 		if (p->jitter_us)

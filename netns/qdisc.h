@@ -17,6 +17,8 @@ int qdisc_netem_available(int ns);
 struct qdisc_netem {
 	unsigned delay_us, jitter_us;
 	uint32_t loss, duplicate, reorder, corrupt;
+	unsigned limit; /* packets; 0: 10000 */
+	unsigned gap;	/* reorder every gap-th packet; 0: any */
 };
 
 /* Parts per million on the kernel's probability scale; pure. */

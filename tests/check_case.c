@@ -316,7 +316,8 @@ START_TEST(t_rules)
 	    "remove noack\n"
 	    "rule noack: on a out drop tcp flags fin,rst\n"
 	    "netem a -> b loss 2.5% seed 7\n"
-	    "firewall fw idle-timeout 1500ms expired drop\n";
+	    "firewall fw idle-timeout 1500ms expired drop\n"
+	    "netem b -> a delay 10ms jitter 2ms distribution normal reorder 25% gap 5 limit 500\n";
 	struct case_model *m;
 	struct case_error e;
 
@@ -349,6 +350,13 @@ START_TEST(t_rules)
 	ck_assert_int_eq(m->steps[7].kind, STEP_FIREWALL);
 	ck_assert_uint_eq(m->steps[7].duration_ms, 1500);
 	ck_assert_int_eq(m->steps[7].reject, 0);
+	ck_assert_int_eq(m->steps[6].netem.limit, 0); /* the default, 10000 */
+	ck_assert(!m->steps[6].netem.jitter_normal);
+	ck_assert_uint_eq(m->steps[8].netem.jitter_ms, 2);
+	ck_assert(m->steps[8].netem.jitter_normal);
+	ck_assert_uint_eq(m->steps[8].netem.reorder_ppm, 250000);
+	ck_assert_uint_eq(m->steps[8].netem.reorder_gap, 5);
+	ck_assert_uint_eq(m->steps[8].netem.limit, 500);
 	case_free(m);
 }
 END_TEST
