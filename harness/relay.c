@@ -140,6 +140,8 @@ struct dir {
 	size_t nq, cap;
 	double free_at;	    /* rate: when the link is free again */
 	unsigned gap_count; /* reorder with a gap: packets delayed since the last sent at once */
+	size_t head;	    /* the queue is q[head..nq) */
+	unsigned long long mtu_drops;
 	unsigned long long passed, lost, limited, dups, corrupted, reordered;
 };
 
@@ -308,8 +310,13 @@ static int enqueue(struct dir *D, const uint8_t *f, size_t len, double rx, doubl
 {
 	size_t i;
 
-	if (D->nq >= (D->on ? D->limit : RELAY_LIMIT * 10))
+	if (D->nq - D->head >= (D->on ? D->limit : RELAY_LIMIT * 10))
 		return -ENOBUFS;
+	if (D->nq == D->cap && D->head) { /* room at the front: move the queue there */
+		memmove(D->q, D->q + D->head, (D->nq - D->head) * sizeof(*D->q));
+		D->nq -= D->head;
+		D->head = 0;
+	}
 	if (D->nq == D->cap) {
 		size_t cap = D->cap ? D->cap * 2 : 256;
 		struct pkt *q = realloc(D->q, cap * sizeof(*q));
@@ -318,7 +325,8 @@ static int enqueue(struct dir *D, const uint8_t *f, size_t len, double rx, doubl
 		D->q = q;
 		D->cap = cap;
 	}
-	for (i = D->nq; i > 0 && D->q[i - 1].due > due; i--)
+	/* without jitter every frame is due after the last: no search */
+	for (i = D->nq; i > D->head && D->q[i - 1].due > due; i--)
 		;
 	memmove(&D->q[i + 1], &D->q[i], (D->nq - i) * sizeof(*D->q));
 	D->q[i] = (struct pkt){.due = due, .rx = rx, .len = len, .data = malloc(len)};
@@ -442,17 +450,34 @@ static void take(struct relay *R, int end, uint8_t *buf)
 }
 
 /* Send what is due in direction dir; report a release later than the budget. */
+/* A frame the far end did not take: larger than its MTU is a drop a wire
+ * would make too (logged as MTU); anything else is the relay's failure. */
+static void sent_not(struct relay *R, int dir, const struct pkt *p, int err)
+{
+	if (err == EMSGSIZE) {
+		uint8_t tuple[RELAY_TUPLE];
+		struct relay_key k;
+		int side;
+
+		R->d[dir].mtu_drops++;
+		tell_drop(R, p->data, p->len, clock_now(), dir,
+			  relay_parse(p->data, p->len, tuple, &side, &k) ? 0 : k.proto, "MTU");
+		return;
+	}
+	tell(R->ctl, "error send: %s", strerror(err));
+}
+
 static void release(struct relay *R, int dir)
 {
 	struct dir *D = &R->d[dir];
 	double now = clock_now();
-	size_t k = 0;
 
-	while (k < D->nq && D->q[k].due <= now) {
-		struct pkt *p = &D->q[k++];
+	while (D->head < D->nq && D->q[D->head].due <= now) {
+		struct pkt *p = &D->q[D->head++];
 		double late = now - p->due;
-		if (send(R->s[!dir], p->data, p->len, MSG_DONTWAIT) < 0 && errno != EAGAIN)
-			tell(R->ctl, "error send: %s", strerror(errno));
+
+		if (send(R->s[!dir], p->data, p->len, MSG_DONTWAIT) < 0)
+			sent_not(R, dir, p, errno);
 		if (late > R->late_max)
 			R->late_max = late;
 		if (late * 1000 > RUNNER_LATE_BUDGET_MS && !R->late_told) {
@@ -462,8 +487,8 @@ static void release(struct relay *R, int dir)
 		}
 		free(p->data);
 	}
-	memmove(D->q, D->q + k, (D->nq - k) * sizeof(*D->q));
-	D->nq -= k;
+	if (D->head == D->nq)
+		D->head = D->nq = 0;
 }
 
 /* "impair DIR delay_ms jitter_ms loss dup reorder corrupt rate_bps limit seed gap normal" */
@@ -490,17 +515,18 @@ static void command(struct relay *R, const char *cmd)
 
 static void stats(struct relay *R)
 {
-	char line[300];
+	char line[400];
 
 	for (int d = 0; d < 2; d++) {
 		const struct dir *D = &R->d[d];
-		int n = snprintf(
-		    line, sizeof(line),
-		    "# %s: %s, passed %llu, lost %llu, limit drops %llu, duplicated "
-		    "%llu, corrupted %llu, reordered %llu; latest release %.3f ms after "
-		    "due\n",
-		    d ? "b->a" : "a->b", D->on ? "impaired" : "passed through", D->passed, D->lost,
-		    D->limited, D->dups, D->corrupted, D->reordered, R->late_max * 1000);
+		int n = snprintf(line, sizeof(line),
+				 "# %s: %s, passed %llu, lost %llu, limit drops %llu, duplicated "
+				 "%llu, corrupted %llu, reordered %llu, too large for the far end "
+				 "%llu; latest release %.3f ms after due; %llu drops not on the "
+				 "timeline\n",
+				 d ? "b->a" : "a->b", D->on ? "impaired" : "passed through",
+				 D->passed, D->lost, D->limited, D->dups, D->corrupted,
+				 D->reordered, D->mtu_drops, R->late_max * 1000, R->untold);
 		if (R->log >= 0 && n > 0 && write(R->log, line, (size_t)n) < 0)
 			R->log = -1;
 	}
@@ -544,8 +570,8 @@ static void serve(struct relay *R)
 		struct timespec ts;
 
 		for (int d = 0; d < 2; d++)
-			if (R->d[d].nq && R->d[d].q[0].due < next)
-				next = R->d[d].q[0].due;
+			if (R->d[d].nq > R->d[d].head && R->d[d].q[R->d[d].head].due < next)
+				next = R->d[d].q[R->d[d].head].due;
 		wait = next == INFINITY ? 1.0 : next - clock_now();
 		if (wait < 0)
 			wait = 0;
