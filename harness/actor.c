@@ -274,7 +274,8 @@ static int listen_socket(const struct actor_spec *a, int ctl)
 	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		finish_err(ctl, errno);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!a->noreuseaddr)
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof(v6));
 	err = apply_options(a, lfd);
@@ -415,7 +416,8 @@ static void conn_open(struct connector *k, int i, const struct sockaddr_storage 
 	if (a->bind_addr[0] || a->bind_port) {
 		int one = 1;
 		/* several connections bind consecutive ports from bind_port */
-		setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (!a->noreuseaddr)
+			setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (make_addr(a->bind_addr, a->bind_port ? a->bind_port + i : 0, &bs, &blen) ||
 		    bind(c->fd, (void *)&bs, blen) < 0)
 			finish_err(k->ctl, errno ? errno : EINVAL);

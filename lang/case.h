@@ -126,6 +126,7 @@ struct actor_spec {
 	int linger2_s; /* TCP_LINGER2 seconds (negative: reset on close); 0 unset */
 	int has_linger2;
 	int syncnt, defer_accept_s, maxseg, reuseport, notsent_lowat;
+	int noreuseaddr; /* bind without SO_REUSEADDR (netcase sets it otherwise) */
 	char congestion[16];
 	char bind_addr[128];
 	int bind_port;

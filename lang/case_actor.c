@@ -212,8 +212,10 @@ static int socket_option(struct cur *c, struct actor_spec *a, const char *w, int
 	if (!strcmp(w, "congestion"))
 		return caselex_word(c, a->congestion, sizeof(a->congestion),
 				    "a congestion control name (cubic, reno)");
-	if (!strcmp(w, "nodelay") || !strcmp(w, "reuseport")) {
-		*(w[0] == 'n' ? &a->nodelay : &a->reuseport) = 1;
+	if (!strcmp(w, "nodelay") || !strcmp(w, "reuseport") || !strcmp(w, "noreuseaddr")) {
+		*(!strcmp(w, "nodelay")	    ? &a->nodelay
+		  : !strcmp(w, "reuseport") ? &a->reuseport
+					    : &a->noreuseaddr) = 1;
 		return 0;
 	}
 	*used = 0;
@@ -232,7 +234,7 @@ static int other_option(struct cur *c, struct actor_spec *a, const char *w, cons
 		return caselex_fail(c, at,
 				    "unknown %s option '%s' (%s, keepalive, user-timeout, rcvbuf, "
 				    "sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
-				    "maxseg, congestion, reuseport, notsent-lowat)",
+				    "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat)",
 				    kind, w, own);
 	return 0;
 }

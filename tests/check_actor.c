@@ -188,7 +188,7 @@ static const struct {
     {"start c: client connect server:8888 fast",
      "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, keepalive, "
      "user-timeout, rcvbuf, sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
-     "maxseg, congestion, reuseport, notsent-lowat)"},
+     "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat)"},
     {"start c: client connect server:1 linger 500ms",
      "4:41: SO_LINGER counts whole seconds: 0s (an abortive close) or 1s and more"},
     {"start c: client connect server:1 maxseg 20",
