@@ -80,10 +80,12 @@ START_TEST(t_more_options)
 	ck_assert(a->reuseport);
 	ck_assert_int_eq(a->notsent_lowat, 16384);
 	case_free(m);
-	m = parse("start s: server listen :80 defer-accept 1500ms linger2 5s");
+	m = parse("start s: server listen :80 defer-accept 1500ms linger2 5s noreuseaddr");
 	ck_assert_int_eq(m->actors[0].defer_accept_s, 2);
 	ck_assert_int_eq(m->actors[0].linger2_s, 5);
 	ck_assert_int_eq(m->actors[0].linger_s, -1);
+	ck_assert(m->actors[0].noreuseaddr);
+	ck_assert(!m->actors[0].reuseport && !m->actors[0].nodelay);
 	case_free(m);
 }
 END_TEST
