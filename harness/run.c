@@ -339,23 +339,61 @@ void run_ss_format(struct run *r, const struct sockdiag_list *l, FILE *f, const 
 	procsock_list_free(&procs);
 }
 
+/* Whether word is one of the space-separated words of list. */
+static int in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return 1;
+	return 0;
+}
+
+/* Why host h's kernel refused key=val (err), when the key itself exists:
+ * the value is the cause, and for the congestion control it is named. */
+static int sysctl_refused(struct run *r, const struct step *s, int h, const char *key,
+			  const char *val, int err)
+{
+	char list[256] = "";
+	int cc = !strcmp(key, "net.ipv4.tcp_congestion_control");
+
+	if (cc && err == -ENOENT &&
+	    !sysctl_get(run_ns(r, h), "net.ipv4.tcp_available_congestion_control", list,
+			sizeof(list)))
+		return run_fail(r, s, VOP_KERNEL, err,
+				"this kernel has no congestion control %s (it has: %s)", val, list);
+	if (cc && (err == -EPERM || err == -EACCES) &&
+	    !sysctl_get(run_ns(r, h), "net.ipv4.tcp_allowed_congestion_control", list,
+			sizeof(list)) &&
+	    !in_list(list, val))
+		return run_fail(
+		    r, s, VOP_KERNEL, err,
+		    "%s is not in this machine's net.ipv4.tcp_allowed_congestion_control "
+		    "(%s): a namespace may choose only those; root can allow it in the "
+		    "root namespace, or the case can ask for one of them",
+		    val, list);
+	return run_fail(r, s, VOP_SYSCTL, err == -ENOENT ? -EINVAL : err,
+			"sysctl %s=%s in %s: this kernel refuses the value: %s%s", key, val,
+			run_host(r, h), strerror(-err),
+			err == -EACCES || err == -EPERM ? " (read-only in a namespace)" : "");
+}
+
 int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,
 	       int optional)
 {
 	char now[256];
 	int err = sysctl_set(run_ns(r, h), key, val);
+	int exists = err && !sysctl_get(run_ns(r, h), key, now, sizeof(now));
 
-	if (err == -ENOENT && optional) {
+	if (err == -ENOENT && !exists && optional) {
 		fprintf(r->sysf, "%s %s: not on this kernel\n", run_host(r, h), key);
 		return 0;
 	}
-	if (err == -ENOENT)
+	if (err == -ENOENT && !exists)
 		return run_fail(r, s, VOP_SYSCTL, err, "this kernel has no sysctl %s", key);
 	if (err)
-		return run_fail(r, s, VOP_SYSCTL, err, "sysctl %s=%s in %s: %s%s", key, val,
-				run_host(r, h), strerror(-err),
-				err == -EACCES || err == -EPERM ? " (read-only in a namespace)"
-								: "");
+		return sysctl_refused(r, s, h, key, val, err);
 	if (!sysctl_get(run_ns(r, h), key, now, sizeof(now)))
 		fprintf(r->sysf, "%s %s=%s\n", run_host(r, h), key, now);
 	run_log(r, "sysctl %s %s=%s", run_host(r, h), key, val);
