@@ -256,3 +256,31 @@ void evidence_keep(struct run *r)
 	}
 	safefs_dir_close(&d);
 }
+
+/* What the namespaces inherit that changes TCP's behaviour: the default
+ * congestion control (the machine's, not always the kernel's built-in
+ * cubic) into sysctl.txt, and into the result when the case did not
+ * choose one itself. */
+void evidence_inherited(struct run *r)
+{
+	const struct case_model *m = r->m;
+	static const char key[] = "net.ipv4.tcp_congestion_control";
+	char cc[16] = "";
+	int chose = 0;
+
+	for (int h = 0; h < m->topo.nhosts; h++)
+		if (!sysctl_get(r->ns[h], key, cc, sizeof(cc)))
+			fprintf(r->sysf, "%s %s=%s (inherited: the machine's default)\n",
+				run_host(r, h), key, cc);
+	for (int i = 0; i < m->nsteps; i++)
+		chose |= m->steps[i].kind == STEP_SYSCTL && !strcmp(m->steps[i].key, key);
+	for (int i = 0; i < m->nactors; i++)
+		chose |= m->actors[i].congestion[0] != '\0';
+	if (!chose && cc[0] && strcmp(cc, "cubic")) {
+		snprintf(r->res->cc_default, sizeof(r->res->cc_default), "%s", cc);
+		run_log(r,
+			"congestion control: %s, this machine's default (the kernel's built-in is "
+			"cubic); the case chooses none",
+			cc);
+	}
+}

@@ -21,4 +21,9 @@ void evidence_write(struct run *r);
 /* Pin every host's namespace as /run/netns/netcase-RUN-HOST. */
 void evidence_keep(struct run *r);
 
+/* What the namespaces inherit that changes TCP's behaviour - the default
+ * congestion control - into sysctl.txt, and into the result when it is not
+ * the kernel's built-in cubic and the case chose none (the report notes it). */
+void evidence_inherited(struct run *r);
+
 #endif

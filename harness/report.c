@@ -25,6 +25,26 @@ static void counts(const struct report_entry *e, int n, int *p, int *f, int *s, 
 	}
 }
 
+/* One line when cases ran with the machine's default congestion control
+ * instead of the kernel's built-in one without choosing it themselves. */
+static void cc_note(FILE *f, const struct report_entry *e, int n)
+{
+	const char *cc = NULL;
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (e[i].res.cc_default[0]) {
+			cc = e[i].res.cc_default;
+			k++;
+		}
+	if (k)
+		fprintf(f,
+			"note: %d case%s ran with this machine's default congestion control %s, "
+			"not the kernel's built-in cubic (a case chooses with sysctl HOST "
+			"net.ipv4.tcp_congestion_control=NAME)\n",
+			k, k == 1 ? "" : "s", cc);
+}
+
 void report_table(FILE *f, const struct report_entry *e, int n)
 {
 	int p, fl, s, x, w = 4, late = 0;
@@ -57,6 +77,7 @@ void report_table(FILE *f, const struct report_entry *e, int n)
 		fprintf(f, "latest step: %.1f ms after it was due (%s line %d; budget %d ms)\n",
 			e[late].res.late_ms, e[late].id, e[late].res.late_line,
 			RUNNER_LATE_BUDGET_MS);
+	cc_note(f, e, n);
 }
 
 void report_rates(FILE *f, const struct report_entry *e, int n, int reps)

@@ -580,6 +580,7 @@ static int run_build(struct run *r)
 		run_log(r, "link %s %s/24 %s/64 <-> %s %s/24 %s/64", m->topo.hosts[L->a].name,
 			L->v4[0], L->v6[0], m->topo.hosts[L->b].name, L->v4[1], L->v6[1]);
 	}
+	evidence_inherited(r);
 	if ((err = impair_start(r)))
 		return err;
 	if ((err = run_kernel_events(r)))

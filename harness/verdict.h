@@ -52,6 +52,9 @@ struct case_result {
 	double late_ms; /* the latest a step began after it was due */
 	int late_line;	/* that step's line */
 	struct case_failure failure;
+	/* the congestion control the case's TCP used without choosing one, when
+	 * it is the machine's default rather than the kernel's built-in cubic */
+	char cc_default[16];
 };
 
 /* The verdict of op failing with errno err (negative or positive; 0: no

@@ -73,6 +73,16 @@ START_TEST(t_table)
 				"budget 250 ms)\n"),
 		      "%s", t);
 	ck_assert_msg(strstr(t, "\n1 passed, 1 failed, 1 skipped\n"), "closing line: %s", t);
+	ck_assert_msg(!strstr(t, "congestion"), "no note when every case chose: %s", t);
+	free(t);
+	/* a case that ran with the machine's default congestion control is noted once */
+	snprintf(entries[0].res.cc_default, sizeof(entries[0].res.cc_default), "bbr");
+	t = render(report_table, 3);
+	entries[0].res.cc_default[0] = '\0';
+	ck_assert_msg(strstr(t, "\nnote: 1 case ran with this machine's default congestion control "
+				"bbr, not the kernel's built-in cubic (a case chooses with sysctl "
+				"HOST net.ipv4.tcp_congestion_control=NAME)\n"),
+		      "%s", t);
 	free(t);
 }
 END_TEST
