@@ -616,6 +616,22 @@ static int end_open(const char *name)
 	return s;
 }
 
+/* Close every descriptor of the supervisor's but stdio and a, b (>= 3):
+ * another relay's control socket held here would keep that relay from
+ * ever seeing its end, and namespaces would outlive their case. */
+static void keep_only(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo < 0) /* no log: keep the one */
+		lo = hi;
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
 /* In the child: into the relay's namespace, its ends open, then serve. */
 static void child(int ns, int ctl, int log_fd, double t0)
 {
@@ -629,6 +645,7 @@ static void child(int ns, int ctl, int log_fd, double t0)
 		tell(ctl, "error setns: %s", strerror(errno));
 		_exit(1);
 	}
+	keep_only(ctl, log_fd);
 	for (int e = 0; e < 2; e++) {
 		R.s[e] = end_open(e ? RELAY_END_B : RELAY_END_A);
 		if (R.s[e] < 0) {
