@@ -621,11 +621,8 @@ static int child_fds(int ctl, int out, int *dir)
 	return 0;
 }
 
-int actor_spawn(const struct actor_spec *a, int ns, const char *target,
-		const struct actor_files *files, struct actor_run *run)
+pid_t actor_fork(int sp[2])
 {
-	int dir = files ? files->dir : -1;
-	int sp[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -641,6 +638,22 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		close(sp[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		actor_child_signals();
+	} else {
+		close(sp[1]);
+	}
+	return pid;
+}
+
+int actor_spawn(const struct actor_spec *a, int ns, const char *target,
+		const struct actor_files *files, struct actor_run *run)
+{
+	int dir = files ? files->dir : -1;
+	int sp[2];
+	pid_t pid = actor_fork(sp);
+
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max; /* room for `connections N` */
@@ -675,7 +688,6 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		run_connect(a, target, sp[1]);
 		_exit(0);
 	}
-	close(sp[1]);
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	memset(run, 0, sizeof(*run));
 	run->pid = pid;

@@ -44,6 +44,14 @@ struct actor_files {
 int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		const struct actor_files *files, struct actor_run *run);
 
+/*
+ * Fork a child with a control socket (SOCK_SEQPACKET): in the child sp[1]
+ * is its end, it dies with its parent (PR_SET_PDEATHSIG) and its signals
+ * are at their defaults; in the parent sp[0] is its end.  The child's pid,
+ * 0 in the child, or -errno.  actor_spawn() and relay_spawn() start here.
+ */
+pid_t actor_fork(int sp[2]);
+
 /* In a child the supervisor forked (an actor, a relay): every signal at
  * its default and none blocked, but SIGPIPE ignored. */
 void actor_child_signals(void);

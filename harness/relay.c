@@ -637,8 +637,6 @@ static void child(int ns, int ctl, int log_fd, double t0)
 {
 	struct relay R = {.ctl = ctl, .log = log_fd, .t0 = t0};
 
-	actor_child_signals();
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	R.off = clock_real_offset();
 	R.flows = calloc(RELAY_FLOWS, sizeof(*R.flows));
 	if (!R.flows || setns(ns, CLONE_NEWNET) < 0) {
@@ -664,20 +662,11 @@ int relay_spawn(int ns, double t0, int log_fd, struct relay_run *out)
 
 	memset(out, 0, sizeof(*out));
 	out->ctl = -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-		close(sp[0]);
-		close(sp[1]);
-		return e;
-	}
-	if (pid == 0) {
-		close(sp[0]);
+	pid = actor_fork(sp);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
 		child(ns, sp[1], log_fd, t0);
-	}
-	close(sp[1]);
 	out->pid = pid;
 	out->ctl = sp[0];
 	/* ready before the case's first packet: its ends are open */
