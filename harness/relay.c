@@ -52,14 +52,20 @@ uint64_t relay_hash(uint64_t seed, const struct relay_key *k, unsigned what)
 	return mix(h ^ ((uint64_t)k->len << 32 | k->occ));
 }
 
+/* A big-endian 32-bit field at any alignment (frames are not aligned). */
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static int l4_parse(const uint8_t *p, size_t n, int proto, uint8_t *ports, struct relay_key *k)
 {
 	k->proto = (uint8_t)proto;
 	if (proto == IPPROTO_TCP && n >= 20) {
 		size_t off = (p[12] >> 4) * 4u;
 		memcpy(ports, p, 4);
-		k->seq = ntohl(*(const uint32_t *)(p + 4));
-		k->ack = ntohl(*(const uint32_t *)(p + 8));
+		k->seq = be32(p + 4);
+		k->ack = be32(p + 8);
 		k->flags = p[13];
 		k->len = off <= n ? (uint32_t)(n - off) : 0;
 	} else if (proto == IPPROTO_UDP && n >= 8) {

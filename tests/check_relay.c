@@ -26,8 +26,10 @@ static size_t tcp4(uint8_t *f, const char *src, const char *dst, int sport, int 
 	inet_pton(AF_INET, dst, f + 30);
 	f[34] = (uint8_t)(sport >> 8), f[35] = (uint8_t)sport;
 	f[36] = (uint8_t)(dport >> 8), f[37] = (uint8_t)dport;
-	*(uint32_t *)(f + 38) = htonl(seq);
-	*(uint32_t *)(f + 42) = htonl(ack);
+	seq = htonl(seq);
+	ack = htonl(ack);
+	memcpy(f + 38, &seq, 4); /* frames are not aligned */
+	memcpy(f + 42, &ack, 4);
 	f[46] = 5 << 4;
 	f[47] = flags;
 	return 14 + tot;
