@@ -250,7 +250,6 @@ static int frame_key(struct relay *R, int dir, const uint8_t *f, size_t len, str
 	}
 	/* SYN, FIN, RST, ACK: PSH, ECE and CWR depend on send() boundaries and timing */
 	k->flags &= 0x17;
-	k->occ = occurrence(R, relay_hash(0, k, 0)); /* the seed aside: counts survive a new one */
 	return 0;
 }
 
@@ -369,9 +368,10 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 	struct relay_key k;
 	double due = rx, delay;
 	const char *what = "pass";
-
 	/* both directions: each side's first sequence number is the other's ack base */
-	if (frame_key(R, dir, f, len, &k))
+	int ip = !frame_key(R, dir, f, len, &k);
+
+	if (!ip)
 		k = (struct relay_key){.dir = (uint8_t)dir, .len = (uint32_t)len};
 	if (!D->on) {
 		if (enqueue(D, f, len, rx, rx, "pass"))
@@ -380,6 +380,10 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 			D->passed++;
 		return;
 	}
+	/* how often this key was seen, counted only where decisions are made;
+	 * the seed aside, so counts survive a new one */
+	if (ip)
+		k.occ = occurrence(R, relay_hash(0, &k, 0));
 	if (chance(R, &k, DRAW_LOSS, n->loss_ppm)) {
 		D->lost++;
 		log_key(R, rx, &k, "drop LOSS", 0);
