@@ -117,8 +117,13 @@ int impair_start(struct run *r)
 			return run_fail(r, NULL, VOP_HARNESS, err,
 					"the relay of link %s %s: %s%s%s", a, b, strerror(-err),
 					r->relays[l].event[0] ? ": " : "", r->relays[l].event);
-		run_log(r, "relay on link %s %s (pid %d): passing every frame", a, b,
-			(int)r->relays[l].pid);
+		/* "ready real-time" or "ready normal: why" */
+		const char *prio = r->relays[l].event + 6;
+		run_log(r, "relay on link %s %s (pid %d, %s%s): passing every frame", a, b,
+			(int)r->relays[l].pid,
+			strncmp(prio, "normal", 6) ? "real-time priority"
+						   : "normal priority, real-time refused",
+			strncmp(prio, "normal", 6) ? "" : prio + 6);
 	}
 	return VERDICT_PASS;
 }

@@ -32,11 +32,15 @@
 #define RELAY_END_A "ra"
 #define RELAY_END_B "rb"
 
+/* SCHED_FIFO priority of a relay: above every normal task, below the
+ * kernel's own real-time threads (50 for threaded interrupts). */
+#define RELAY_RT_PRIORITY 10
+
 struct relay_run {
 	pid_t pid;
 	int ctl; /* the supervisor's end of the control socket, -1 when done */
 	int exited;
-	char event[160]; /* the last report: "ready", "impairing 0", ... */
+	char event[160]; /* the last report: "ready real-time", "impairing 0", ... */
 	char error[160]; /* its first "error ..." report, or "" */
 	char late[160];	 /* its "late ..." report (once, over the budget), or "" */
 	double late_ms;	 /* how late that release was */
