@@ -141,7 +141,7 @@ static void fill_ss(struct run *r, int h, FILE *f)
 static void fill_counters(struct run *r, int h, FILE *f)
 {
 	struct counters c = {0};
-	int err = run_counters_delta(r, h, &c);
+	int err = run_counters_delta(r, h, 0, &c);
 
 	if (err)
 		fprintf(f, "counters: %s\n", strerror(-err));

@@ -120,28 +120,63 @@ static void sockets_release(void *state)
 	free(smp);
 }
 
-/* ---- counter NAME OP N ---- */
+/* ---- counter NAME [since MARK] OP N | OP [F *] [HOST:]NAME [since MARK] ---- */
+
+/* Counter name of host h since a mark (0: the case's start) into *v. */
+static int counter_value(struct run *r, int h, const char *name, int since, int64_t *v)
+{
+	struct counters c = {0};
+	int err = run_counters_delta(r, h, since, &c);
+
+	*v = 0;
+	if (!err)
+		err = counters_get(&c, name, v);
+	counters_free(&c);
+	return err;
+}
+
+static int cmp_double(double a, enum filter_cmp op, double b)
+{
+	return op == FILTER_EQ	 ? a == b
+	       : op == FILTER_NE ? a != b
+	       : op == FILTER_LT ? a < b
+	       : op == FILTER_LE ? a <= b
+	       : op == FILTER_GT ? a > b
+				 : a >= b;
+}
 
 static int counter_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
-	struct counters c = {0};
-	int64_t delta = 0;
-	int err = run_counters_delta(r, e->host, &c);
+	const struct counter_ref *q = &e->rhs;
+	int64_t v = 0, w = 0;
+	int err = counter_value(r, e->host, e->text, e->since, &v);
+	const char *missing = e->text;
+	char since[64], rsince[64], rhost[48] = "";
 
-	if (!err)
-		err = counters_get(&c, e->text, &delta);
-	counters_free(&c);
+	if (!err && q->name && (err = counter_value(r, q->host, q->name, q->since, &w)) == -ENOENT)
+		missing = q->name;
 	if (err == -ENOENT) {
-		snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s", e->text);
+		snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s", missing);
 		ob->ok = 0;
 		return 0;
 	}
 	if (err)
 		return err;
-	ob->value = delta;
-	ob->ok = filter_cmp_eval(ob->value, e->op, e->value);
-	snprintf(ob->text, sizeof(ob->text), "%s = %lld (since the case began)", e->text,
-		 ob->value);
+	snprintf(since, sizeof(since), e->since ? "mark %s" : "%s", run_mark_name(r, e->since));
+	ob->value = v;
+	if (!q->name) {
+		ob->ok = filter_cmp_eval(v, e->op, e->value);
+		snprintf(ob->text, sizeof(ob->text), "%s = %lld (since %s)", e->text, (long long)v,
+			 since);
+		return 0;
+	}
+	ob->ok = cmp_double((double)v, e->op, e->factor * (double)w);
+	snprintf(rsince, sizeof(rsince), q->since ? "mark %s" : "%s", run_mark_name(r, q->since));
+	if (q->host != e->host)
+		snprintf(rhost, sizeof(rhost), "%s:", r->m->topo.hosts[q->host].name);
+	snprintf(ob->text, sizeof(ob->text),
+		 "%s = %lld (since %s) against %g * %s%s = %g * %lld (since %s)", e->text,
+		 (long long)v, since, e->factor, rhost, q->name, e->factor, (long long)w, rsince);
 	return 0;
 }
 
@@ -181,11 +216,20 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 		free(s);
 		return 0;
 	}
+	if (e->since) {
+		/* stamps are in capture order: drop those before the mark */
+		const double *w = capture_filter_stamps(*state);
+		long before = 0;
+		while (before < n && w[before] <= r->wall_t0 + r->mark_t[e->since - 1])
+			before++;
+		n -= before;
+	}
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	if (n && ob->ok)
 		ob->stamp = last - r->wall_t0;
-	snprintf(ob->text, sizeof(ob->text), "count = %ld packets", n);
+	snprintf(ob->text, sizeof(ob->text), "count = %ld packets%s%s", n,
+		 e->since ? " since mark " : "", e->since ? run_mark_name(r, e->since) : "");
 	return 0;
 }
 

@@ -162,10 +162,18 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 		return 0;
 	}
 	n = st->n;
+	if (e->since) {
+		/* stamps in the kernel's order: drop those before the mark */
+		long long before = 0;
+		while (before < n && st->stamps[before] <= r->mark_t[e->since - 1])
+			before++;
+		n -= before;
+	}
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	if (ob->ok && n)
 		ob->stamp = st->last;
-	snprintf(ob->text, sizeof(ob->text), "%lld events", n);
+	snprintf(ob->text, sizeof(ob->text), "%lld events%s%s", n, e->since ? " since mark " : "",
+		 e->since ? run_mark_name(r, e->since) : "");
 	return 0;
 }

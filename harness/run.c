@@ -62,7 +62,7 @@ static void run_abs_paths(struct run *r)
 int run_init(struct run *r, const struct case_model *m, const struct runner_opts *o, FILE *out,
 	     struct case_result *res)
 {
-	int nh = m->topo.nhosts, ok = 1;
+	int nh = m->topo.nhosts, ok = 1, nmh = m->nmarks * nh;
 	char id[256];
 
 	memset(r, 0, sizeof(*r));
@@ -87,7 +87,9 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	      NEW_ARRAY(r->ns, nh) && NEW_ARRAY(r->diag, nh) && NEW_ARRAY(r->estate, m->nsteps) &&
 	      NEW_ARRAY(r->watched, nh) && NEW_ARRAY(r->dirty, nh) &&
 	      NEW_ARRAY(r->pfd, m->nactors + 1) && NEW_ARRAY(r->relay_ns, m->topo.nlinks) &&
-	      NEW_ARRAY(r->relays, m->topo.nlinks) && NEW_ARRAY(r->netem_dir, m->nsteps);
+	      NEW_ARRAY(r->relays, m->topo.nlinks) && NEW_ARRAY(r->netem_dir, m->nsteps) &&
+	      NEW_ARRAY(r->mark_t, m->nmarks) && NEW_ARRAY(r->mark_base, nmh) &&
+	      NEW_ARRAY(r->mark_have, nmh);
 	if (!ok)
 		return -ENOMEM;
 	for (int h = 0; h < nh; h++)
@@ -98,6 +100,8 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	}
 	for (int i = 0; i < m->nsteps; i++)
 		r->netem_dir[i] = -1;
+	for (int i = 0; i < m->nmarks; i++)
+		r->mark_t[i] = -1;
 	for (int i = 0; i < m->nsteps; i++)
 		r->rule_host[i] = -1;
 	for (int i = 0; i < m->nactors; i++) {
@@ -115,17 +119,72 @@ int run_init(struct run *r, const struct case_model *m, const struct runner_opts
 	return 0;
 }
 
-int run_counters_delta(struct run *r, int h, struct counters *out)
+int run_counters_delta(struct run *r, int h, int since, struct counters *out)
 {
+	const struct counters *base =
+	    since ? &r->mark_base[(since - 1) * r->m->topo.nhosts + h] : &r->base[h];
 	int err = counters_read(run_ns(r, h), out);
 
 	for (size_t i = 0; !err && i < out->n; i++) {
 		int64_t then = 0;
 
-		counters_get(&r->base[h], out->v[i].name, &then);
+		counters_get(base, out->v[i].name, &then);
 		out->v[i].value -= then;
 	}
 	return err;
+}
+
+const char *run_mark_name(const struct run *r, int since)
+{
+	for (int i = 0; since && i < r->m->nsteps; i++)
+		if (r->m->steps[i].kind == STEP_MARK && r->m->steps[i].mark == since - 1)
+			return r->m->steps[i].key;
+	return "the case began";
+}
+
+/* Sample host h's counters for mark mk, once; 1 if sampled now. */
+static int mark_sample(struct run *r, int mk, int h, int *err)
+{
+	size_t at = (size_t)mk * r->m->topo.nhosts + h;
+
+	if (h < 0 || r->mark_have[at] || *err)
+		return 0;
+	*err = counters_read(run_ns(r, h), &r->mark_base[at]);
+	r->mark_have[at] = !*err;
+	return !*err;
+}
+
+int run_mark(struct run *r, const struct step *s)
+{
+	const struct case_model *m = r->m;
+	int mk = s->mark, err = 0;
+	char hosts[256] = "";
+	size_t n = 0;
+
+	/* events and packets count from the stamp of what came before; the
+	 * counters can only be read now */
+	r->mark_t[mk] = r->due;
+	for (int i = (int)(s - m->steps) + 1; i < m->nsteps; i++) {
+		const struct expectation *e = &m->steps[i].expect;
+
+		if (m->steps[i].kind != STEP_EXPECT || e->kind != EXPECT_COUNTER)
+			continue;
+		int hs[2] = {e->since == mk + 1 ? e->host : -1,
+			     e->rhs.name && e->rhs.since == mk + 1 ? e->rhs.host : -1};
+		for (int k = 0; k < 2; k++)
+			if (mark_sample(r, mk, hs[k], &err) && n < sizeof(hosts))
+				n += snprintf(hosts + n, sizeof(hosts) - n, "%s%s", n ? ", " : "",
+					      m->topo.hosts[hs[k]].name);
+	}
+	if (err)
+		return run_fail(r, s, VOP_OBSERVE, err, "mark %s: reading counters: %s", s->key,
+				strerror(-err));
+	if (n)
+		run_log(r, "mark %s at %.3fs (counters of %s read at %.3fs)", s->key, r->due, hosts,
+			run_rel(r));
+	else
+		run_log(r, "mark %s at %.3fs", s->key, r->due);
+	return 0;
 }
 
 void run_fini(struct run *r)
@@ -145,6 +204,8 @@ void run_fini(struct run *r)
 	for (int h = 0; h < m->topo.nhosts; h++) {
 		if (r->base)
 			counters_free(&r->base[h]);
+		for (int mk = 0; r->mark_base && mk < m->nmarks; mk++)
+			counters_free(&r->mark_base[mk * m->topo.nhosts + h]);
 		if (r->prev)
 			sockdiag_list_free(&r->prev[h]);
 		if (r->diag)
@@ -166,6 +227,9 @@ void run_fini(struct run *r)
 	free(r->sysctls);
 	free(r->actors);
 	free(r->base);
+	free(r->mark_t);
+	free(r->mark_base);
+	free(r->mark_have);
 	free(r->prev);
 	free(r->caps);
 	free(r->lev);

@@ -50,6 +50,12 @@ struct run {
 	int timed_out;
 	struct actor_run *actors;
 	struct counters *base;
+	/* per mark: its point (run-relative seconds, the stamp of what came
+	 * before it); per mark and host ([mark * nhosts + host]): the counters
+	 * sampled there, for those compared since it (have: sampled) */
+	double *mark_t;
+	struct counters *mark_base;
+	unsigned char *mark_have;
 	struct sockdiag_list *prev;
 	struct capture **caps;
 	char *sysctls; /* key=value lines in force */
@@ -149,9 +155,17 @@ int run_host_of_addr(const struct run *r, int family, const uint8_t *addr);
 void run_ladder_add(struct run *r, double t, enum ladder_kind kind, int from, int to,
 		    const char *cls, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-/* Host h's counters now, as deltas since the case began (nstat's view of
- * the case), into out (appending; counters_free() it); 0 or -errno. */
-int run_counters_delta(struct run *r, int h, struct counters *out);
+/* Host h's counters now, as deltas since the case began (since 0, nstat's
+ * view of the case) or since a mark (since: its index + 1), into out
+ * (appending; counters_free() it); 0 or -errno. */
+int run_counters_delta(struct run *r, int h, int since, struct counters *out);
+
+/* Step s, "mark NAME": its point is the stamp of what came before; the
+ * counters that later expectations count since it are sampled now. */
+int run_mark(struct run *r, const struct step *s);
+
+/* The name of mark index + 1 since, or "the case began" for 0. */
+const char *run_mark_name(const struct run *r, int since);
 
 /* Host h's sockets as ss prints them, actors named; only those matching flt if given. */
 void run_ss_dump(struct run *r, int h, FILE *f, const struct filter *flt);

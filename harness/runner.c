@@ -321,6 +321,8 @@ static int do_step(struct run *r, const struct step *s)
 		return netcond_flush(r, s);
 	case STEP_ROUTE:
 		return netcond_route(r, s);
+	case STEP_MARK:
+		return run_mark(r, s);
 	}
 	return 0;
 }
@@ -433,7 +435,7 @@ static int record_short(struct run *r, char *why, size_t len)
 		int64_t n = 0, failed = 0;
 		int held = kdb_syn_retrans(&r->kdb, h);
 
-		if (!run_counters_delta(r, h, &c)) {
+		if (!run_counters_delta(r, h, 0, &c)) {
 			counters_get(&c, "TcpExtTCPSynRetrans", &n);
 			counters_get(&c, "TcpExtTCPRetransFail", &failed);
 		}

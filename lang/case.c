@@ -345,6 +345,35 @@ static int st_sleep(struct cur *c)
 	return err ? err : caselex_need_end(c);
 }
 
+/* "mark NAME": a point on the timeline that counts can begin at. */
+static int st_mark(struct cur *c)
+{
+	char name[32];
+	const char *at;
+	struct step *s;
+	int err;
+
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, name, sizeof(name), "a mark's name (mark m1)")))
+		return err;
+	for (const char *q = name; *q; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-')
+			return caselex_fail(c, at,
+					    "a mark's name is letters, digits, '_' and '-', "
+					    "not '%s'",
+					    name);
+	if (caselex_mark_find(c->m, name) >= 0)
+		return caselex_fail(c, at, "mark '%s' is set twice (give each a name of its own)",
+				    name);
+	if ((err = caselex_need_end(c)))
+		return err;
+	if (!(s = caselex_step(c, STEP_MARK)) || !(s->key = strdup(name)))
+		return -ENOMEM;
+	s->mark = c->m->nmarks++;
+	return 0;
+}
+
 /* "accept NAME [N]": a listener takes N queued connections now. */
 static int st_accept(struct cur *c)
 {
@@ -444,6 +473,7 @@ static const struct statement {
     {"send", st_send, "make an actor send text"},
     {"accept", st_accept, "make a listener accept N queued connections now"},
     {"sleep", st_sleep, "let time pass"},
+    {"mark", st_mark, "a point on the timeline: counters, events, packets since it"},
     {"cut", st_cut, "drop every packet between two hosts"},
     {"restore", st_restore, "lift a cut"},
     {"rule", case_net_rule, "an nftables drop or reject rule"},
@@ -669,6 +699,7 @@ struct case_model *case_free(struct case_model *m)
 		free(s->key);
 		free(s->value);
 		free(s->expect.text);
+		free(s->expect.rhs.name);
 		filter_free(s->expect.filter);
 	}
 	free(m->actors);

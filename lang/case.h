@@ -38,6 +38,7 @@ enum step_kind {
 	STEP_MSSCLAMP, /* host clamps the MSS of forwarded SYNs */
 	STEP_ROUTE,    /* host reaches peer via another host */
 	STEP_FLUSH,    /* host's conntrack table emptied */
+	STEP_MARK,     /* key: a mark's name; mark: its index (counts since it) */
 };
 
 /* Where a rule sits: on the path from host to peer, or a host's own. */
@@ -190,6 +191,17 @@ struct expectation {
 	int ev_state;
 	char ev_reason[64];
 	struct timing timing; /* agg AGG_TIMES, AGG_GAPS */
+	/* counted since a mark (index + 1; 0: since the case began): counter,
+	 * and the count()s of events and packets */
+	int since;
+	/* counter: compared with factor times another counter (rhs.name set),
+	 * not with value */
+	struct counter_ref {
+		int host;
+		char *name;
+		int since;
+	} rhs;
+	double factor;
 };
 
 struct step {
@@ -208,6 +220,7 @@ struct step {
 	int via;	       /* STEP_ROUTE: the neighbour peer is reached through */
 	int port_lo, port_hi;  /* STEP_NAT: the source ports (0-0: any) */
 	int mss;	       /* STEP_MSSCLAMP: the MSS, 0 for the route's MTU */
+	int mark;	       /* STEP_MARK: its index among the case's marks */
 	struct netem_spec netem;
 	struct expectation expect;
 };
@@ -229,6 +242,7 @@ struct case_model {
 	int nactors;
 	struct step *steps;
 	int nsteps;
+	int nmarks; /* STEP_MARK steps */
 };
 
 struct case_error {

@@ -181,6 +181,14 @@ int caselex_host(struct cur *c, int *h, int colon_ok, int *colon)
 	return 0;
 }
 
+int caselex_mark_find(const struct case_model *m, const char *name)
+{
+	for (int i = 0; i < m->nsteps; i++)
+		if (m->steps[i].kind == STEP_MARK && !strcmp(m->steps[i].key, name))
+			return m->steps[i].mark;
+	return -1;
+}
+
 int caselex_actor_find(const struct case_model *m, const char *name)
 {
 	for (int i = 0; i < m->nactors; i++)

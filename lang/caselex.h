@@ -42,6 +42,8 @@ int caselex_duration(struct cur *c, unsigned *ms, int *colon);
 int caselex_number(struct cur *c, long long *v, long long min, long long max, const char *what);
 int caselex_host(struct cur *c, int *h, int colon_ok, int *colon);
 int caselex_actor_find(const struct case_model *m, const char *name);
+/* The index of the mark called name among m's marks so far, or -1. */
+int caselex_mark_find(const struct case_model *m, const char *name);
 int caselex_actor(struct cur *c, int *a);
 /* A quoted string (escapes \" \\ \n \t \r) or one word; *out is malloc'd. */
 int caselex_text(struct cur *c, char **out, const char *what);

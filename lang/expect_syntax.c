@@ -54,6 +54,31 @@ int expect_op_value(struct cur *c, struct expectation *e, long long min)
 	return caselex_need_end(c);
 }
 
+/* "since MARK", optional: the mark's index + 1 into *since (0 if absent). */
+static int expect_since_parse(struct cur *c, int *since)
+{
+	char w[32];
+	const char *at;
+	int mark, err;
+
+	caselex_ws(c);
+	*since = 0;
+	if (!caselex_peek(c, w, sizeof(w)) || strcmp(w, "since"))
+		return 0;
+	c->p += strlen("since");
+	caselex_ws(c);
+	at = c->p;
+	if ((err = caselex_word(c, w, sizeof(w), "a mark's name after 'since'")))
+		return err;
+	if ((mark = caselex_mark_find(c->m, w)) < 0)
+		return caselex_fail(c, at,
+				    "no mark '%s' before this line (add 'mark %s' where the count "
+				    "should begin)",
+				    w, w);
+	*since = mark + 1;
+	return 0;
+}
+
 /* "fn(" ... ")" with balanced parentheses; *inner is malloc'd; 1 if absent. */
 int expect_call_args(struct cur *c, const char *fn, char **inner, const char **inner_at)
 {
@@ -140,7 +165,59 @@ static int sockets_parse(struct cur *c, struct expectation *e)
 	return caselex_need_end(c);
 }
 
-/* ---- counter NAME OP N ---- */
+/* ---- counter NAME [since MARK] OP N | OP [F *] [HOST:]NAME [since MARK] ---- */
+
+/* A counter's name: nstat's, which begin with a capital. */
+static int counter_name(struct cur *c, const char *at, const char *w, char **out)
+{
+	if (!isupper((unsigned char)w[0]))
+		return caselex_fail(c, at,
+				    "'%s' is not a counter name (nstat names such as "
+				    "TcpExtListenOverflows)",
+				    w);
+	*out = strdup(w);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The right side of a comparison between counters: "[F *] [HOST:]NAME
+ * [since MARK]", with the expectation's host when none is named. */
+static int counter_rhs(struct cur *c, struct expectation *e)
+{
+	char w[96], *colon, *end;
+	const char *at;
+	int err;
+
+	e->factor = 1;
+	caselex_ws(c);
+	at = c->p;
+	caselex_peek(c, w, sizeof(w));
+	if (isdigit((unsigned char)w[0]) || w[0] == '.') {
+		e->factor = strtod(w, &end);
+		if (*end || !(e->factor > 0) || e->factor > 1e9)
+			return caselex_fail(c, at,
+					    "expected a factor above 0 (3 * NAME), found '%s'", w);
+		c->p += strlen(w);
+		caselex_ws(c);
+		if (*c->p != '*')
+			return caselex_fail(c, c->p, "expected '*' after the factor %s", w);
+		c->p++;
+		caselex_ws(c);
+		at = c->p;
+	}
+	if ((err = caselex_word(c, w, sizeof(w), "a counter ([HOST:]NAME)")))
+		return err;
+	e->rhs.host = e->host;
+	if ((colon = strchr(w, ':'))) {
+		*colon = '\0';
+		if ((e->rhs.host = topo_host_find(&c->m->topo, w)) < 0)
+			return caselex_fail(c, at, "unknown host '%s' (HOST:NAME)", w);
+	}
+	if ((err = counter_name(c, colon ? at + (colon + 1 - w) : at, colon ? colon + 1 : w,
+				&e->rhs.name)) ||
+	    (err = expect_since_parse(c, &e->rhs.since)))
+		return err;
+	return caselex_need_end(c);
+}
 
 static int counter_parse(struct cur *c, struct expectation *e)
 {
@@ -152,20 +229,31 @@ static int counter_parse(struct cur *c, struct expectation *e)
 	c->p += strlen("counter");
 	caselex_ws(c);
 	at = c->p;
-	if ((err = caselex_word(c, w, sizeof(w), "a counter name (TcpExtListenOverflows)")))
+	if ((err = caselex_word(c, w, sizeof(w), "a counter name (TcpExtListenOverflows)")) ||
+	    (err = counter_name(c, at, w, &e->text)) || (err = expect_since_parse(c, &e->since)) ||
+	    (err = expect_op_parse(c, &e->op)))
 		return err;
-	if (!isupper((unsigned char)w[0]))
-		return caselex_fail(c, at,
-				    "'%s' is not a counter name (nstat names such as "
-				    "TcpExtListenOverflows)",
-				    w);
-	e->text = strdup(w);
-	if (!e->text)
-		return -ENOMEM;
-	if ((err = expect_op_parse(c, &e->op)) ||
-	    (err = caselex_number(c, &e->value, LLONG_MIN, LLONG_MAX, "a number")))
-		return err;
-	return caselex_need_end(c);
+	caselex_ws(c);
+	if (isdigit((unsigned char)*c->p) || *c->p == '-') {
+		const char *num = c->p;
+		caselex_peek(c, w, sizeof(w));
+		/* "3 * NAME" and "0.5 * NAME" are factors; a lone number is the value */
+		const char *after = c->p + strlen(w);
+		while (*after == ' ' || *after == '\t')
+			after++;
+		if (*after != '*') {
+			if (strspn(w + (w[0] == '-'), "0123456789") != strlen(w + (w[0] == '-')))
+				return caselex_fail(c, num,
+						    "expected a number, or a factor and '*' (%s * "
+						    "NAME), found '%s'",
+						    w, w);
+			if ((err = caselex_number(c, &e->value, LLONG_MIN, LLONG_MAX, "a number")))
+				return err;
+			return caselex_need_end(c);
+		}
+		c->p = num;
+	}
+	return counter_rhs(c, e);
 }
 
 /* ---- packets A B: count(PCAP-FILTER) OP N ---- */
@@ -186,6 +274,8 @@ static int packets_parse(struct cur *c, struct expectation *e)
 		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
 	if (e->agg != AGG_COUNT)
 		return timing_parse(c, &e->timing);
+	if ((err = expect_since_parse(c, &e->since)))
+		return err;
 	return expect_op_value(c, e, 0);
 }
 
@@ -447,6 +537,8 @@ static int events_parse(struct cur *c, struct expectation *e)
 		return err;
 	if (e->agg != AGG_COUNT)
 		return timing_parse(c, &e->timing);
+	if ((err = expect_since_parse(c, &e->since)))
+		return err;
 	return expect_op_value(c, e, 0);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../lang/case.h"
+#include "../lang/caselex.h"
 #include "../harness/expect.h"
 #include "../harness/run.h"
 #include "../lang/timing.h"
@@ -82,6 +83,32 @@ static const struct {
      "8:28: times and gaps are compared with '==', found '>='"},
     {"expect a: gaps(retransmit) == 1q", EXPECT_EVENTS, EXPECT_ONCE,
      "8:31: expected a time (1s, 200ms) or a ratio (x2), found '1q'"},
+    /* marks, counts since them, and counters compared with counters */
+    {"mark m1\nexpect b counter TcpExtDelayedACKs since m1 >= 30", EXPECT_COUNTER, EXPECT_ONCE,
+     NULL},
+    {"mark m1\nexpect a: events(retransmit) since m1 == 0", EXPECT_EVENTS, EXPECT_ONCE, NULL},
+    {"mark m1\nexpect packets a b within 2s: count(tcp) since m1 >= 1", EXPECT_PACKETS,
+     EXPECT_WITHIN, NULL},
+    {"expect b counter TcpExtDelayedACKs since m1 >= 30", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:42: no mark 'm1' before this line (add 'mark m1' where the count should begin)"},
+    {"mark m1\nmark m1", EXPECT_COUNTER, EXPECT_ONCE,
+     "9:6: mark 'm1' is set twice (give each a name of its own)"},
+    {"mark a/b", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:6: a mark's name is letters, digits, '_' and '-', not 'a/b'"},
+    {"expect a counter TcpExtTCPTimeouts > 3 * b:TcpExtTCPTimeouts", EXPECT_COUNTER, EXPECT_ONCE,
+     NULL},
+    {"expect a within 1s: counter TcpRetransSegs > TcpRetransSegs since m1", EXPECT_COUNTER,
+     EXPECT_WITHIN,
+     "8:67: no mark 'm1' before this line (add 'mark m1' where the count should "
+     "begin)"},
+    {"expect a counter TcpRetransSegs > 3 * c:TcpRetransSegs", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:39: unknown host 'c' (HOST:NAME)"},
+    {"expect a counter TcpRetransSegs > 0 * b:TcpRetransSegs", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:35: expected a factor above 0 (3 * NAME), found '0'"},
+    {"expect a counter TcpRetransSegs > 3 b:TcpRetransSegs", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:37: unexpected 'b:TcpRetransSegs' at the end of the statement"},
+    {"expect a counter TcpRetransSegs > 2 * b:retrans", EXPECT_COUNTER, EXPECT_ONCE,
+     "8:41: 'retrans' is not a counter name (nstat names such as TcpExtListenOverflows)"},
 };
 
 static const char preamble[] = "host a\nhost b\nlink a b\ncapture a b\n"
@@ -113,6 +140,39 @@ START_TEST(t_kinds_and_modes)
 	const struct expectation *x = &m->steps[m->nsteps - 1].expect;
 	ck_assert_int_eq(x->kind, stmts[_i].kind);
 	ck_assert_int_eq(x->mode, stmts[_i].mode);
+	case_free(m);
+}
+END_TEST
+
+/* What a comparison between counters, and a count since a mark, keep. */
+START_TEST(t_marks_and_comparisons)
+{
+	struct case_error e;
+	struct case_model *m;
+	int err;
+
+	m = parse_one("mark m0\nmark m1\nexpect a counter TcpRetransSegs since m1 > 1.5 * "
+		      "b:TcpRetransSegs since m0",
+		      &e, &err);
+	ck_assert_msg(err == 0, "%s", e.msg);
+	ck_assert_int_eq(m->nmarks, 2);
+	ck_assert_int_eq(caselex_mark_find(m, "m1"), 1);
+	const struct expectation *x = &m->steps[m->nsteps - 1].expect;
+	ck_assert_int_eq(x->since, 2);
+	ck_assert_str_eq(x->text, "TcpRetransSegs");
+	ck_assert_str_eq(x->rhs.name, "TcpRetransSegs");
+	ck_assert_int_eq(x->rhs.host, topo_host_find(&m->topo, "b"));
+	ck_assert_int_eq(x->rhs.since, 1);
+	ck_assert(x->factor == 1.5);
+	ck_assert_int_eq(x->op, FILTER_GT);
+	case_free(m);
+	/* the right side on the expectation's own host, factor 1 */
+	m = parse_one("expect a counter TcpExtTCPKeepAlive >= TcpExtTCPAbortOnTimeout", &e, &err);
+	ck_assert_msg(err == 0, "%s", e.msg);
+	x = &m->steps[m->nsteps - 1].expect;
+	ck_assert_int_eq(x->rhs.host, x->host);
+	ck_assert(x->factor == 1);
+	ck_assert_int_eq(x->since, 0);
 	case_free(m);
 }
 END_TEST
@@ -346,6 +406,7 @@ Suite *expect_suite(void)
 	tcase_add_test(tc, t_exits_final);
 	tcase_add_test(tc, t_running_judged);
 	tcase_add_test(tc, t_rule_kind);
+	tcase_add_test(tc, t_marks_and_comparisons);
 	suite_add_tcase(s, tc);
 	return s;
 }
