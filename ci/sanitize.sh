@@ -30,7 +30,7 @@ elif ! grep -q ' passed, 0 failed' "$b/cases.log"; then
 	tail -n 40 "$b/cases.log"
 	status=1
 else
-	echo "sanitize: catalogue clean under ASan+UBSan ($(tail -n 1 "$b/cases.log"))"
+	echo "sanitize: catalogue clean under ASan+UBSan ($(grep -E '^[0-9]+ (passed|runs)' "$b/cases.log" | tail -n 1))"
 fi
 if command -v valgrind >/dev/null 2>&1; then
 	make -s tests/check_unit >/dev/null 2>&1
