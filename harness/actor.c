@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "actor.h"
+#include "clock.h"
 #include "../lang/units.h"
 
 #include <arpa/inet.h>
@@ -373,6 +374,7 @@ static void run_listen(const struct actor_spec *a, int ctl)
 struct conn {
 	int fd; /* -1 once ended */
 	int connected;
+	double begun; /* CLOCK_MONOTONIC seconds when connect() was called */
 	size_t text_left;
 	long long to_send;
 };
@@ -422,6 +424,7 @@ static void conn_open(struct connector *k, int i, const struct sockaddr_storage 
 		    bind(c->fd, (void *)&bs, blen) < 0)
 			finish_err(k->ctl, errno ? errno : EINVAL);
 	}
+	c->begun = clock_now();
 	if (connect(c->fd, (const void *)ss, len) < 0 && errno != EINPROGRESS)
 		finish_err(k->ctl, errno);
 	c->text_left = a->send ? strlen(a->send) : 0;
@@ -450,6 +453,23 @@ static void conn_write(struct connector *k, struct conn *c)
 		conn_end(k, c, errno);
 }
 
+/* "port P BEGUN DONE": c's local port (its socket in the kernel's record)
+ * and when connect() was called and seen done, on the actor's clock. */
+static void conn_report_port(struct connector *k, struct conn *c)
+{
+	struct sockaddr_storage ls;
+	socklen_t len = sizeof(ls);
+	char buf[96];
+	unsigned port = 0;
+	int n;
+
+	if (getsockname(c->fd, (void *)&ls, &len) == 0)
+		port = ntohs(ls.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ls)->sin6_port
+						      : ((struct sockaddr_in *)&ls)->sin_port);
+	n = snprintf(buf, sizeof(buf), "port %u %.6f %.6f", port, c->begun, clock_now());
+	(void)!write(k->ctl, buf, (size_t)n);
+}
+
 /* What poll said of connection c. */
 static void conn_event(struct connector *k, struct conn *c, short re)
 {
@@ -469,6 +489,7 @@ static void conn_event(struct connector *k, struct conn *c, short re)
 			return;
 		}
 		c->connected = 1;
+		conn_report_port(k, c);
 		if (++k->nconnected == k->n)
 			report(k->ctl, k->n == 1 ? "connected%s" : "connected all%s", "");
 		return;
@@ -689,6 +710,7 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		_exit(0);
 	}
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	free(run->conns);
 	memset(run, 0, sizeof(*run));
 	run->pid = pid;
 	run->ctl = sp[0];
@@ -708,6 +730,24 @@ int actor_command(struct actor_run *run, const char *cmd, const char *text)
 	return write(run->ctl, buf, n) < 0 ? -errno : 0;
 }
 
+/* "P BEGUN DONE" of a connection into run->conns (dropped without memory). */
+static void actor_conn_add(struct actor_run *run, const char *text)
+{
+	struct actor_conn c;
+
+	if (sscanf(text, "%u %lf %lf", &c.port, &c.begun, &c.done) != 3)
+		return;
+	if (run->nconns == run->capconns) {
+		int cap = run->capconns ? 2 * run->capconns : 4;
+		struct actor_conn *v = realloc(run->conns, cap * sizeof(*v));
+		if (!v)
+			return;
+		run->conns = v;
+		run->capconns = cap;
+	}
+	run->conns[run->nconns++] = c;
+}
+
 int actor_poll(struct actor_run *run)
 {
 	char buf[128];
@@ -718,6 +758,10 @@ int actor_poll(struct actor_run *run)
 		buf[n] = '\0';
 		if (!strncmp(buf, "procpid ", 8)) {
 			run->proc_pid = atoi(buf + 8);
+			continue;
+		}
+		if (!strncmp(buf, "port ", 5)) {
+			actor_conn_add(run, buf + 5);
 			continue;
 		}
 		snprintf(run->event, sizeof(run->event), "%s", buf);

@@ -15,6 +15,13 @@
 
 #include "../lang/case.h"
 
+/* A connection a connect actor made: its local port, and when connect()
+ * was called and seen done on the actor's clock (CLOCK_MONOTONIC seconds). */
+struct actor_conn {
+	unsigned port;
+	double begun, done;
+};
+
 struct actor_run {
 	pid_t pid;
 	int ctl;	  /* supervisor's end of the control socket, -1 when done */
@@ -24,6 +31,8 @@ struct actor_run {
 	char event[128];  /* the last report: "listening", "connected", "result ..." */
 	double started, ended;
 	int proc_pid; /* its pid in /proc as mounted (the root PID namespace), 0 until known */
+	struct actor_conn *conns; /* connect actors: each connection made, in order */
+	int nconns, capconns;
 };
 
 /*

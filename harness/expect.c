@@ -453,6 +453,7 @@ static const struct expect_observer observers[EXPECT_KINDS] = {
     [EXPECT_RUNNING] = {running_observe, NULL, NULL},
     [EXPECT_HISTORY] = {expect_history_observe, expect_history_describe, NULL},
     [EXPECT_EVENTS] = {expect_events_observe, NULL, expect_events_release, .stamped = 1},
+    [EXPECT_CONNECTED] = {expect_connected_observe, NULL, NULL, .stamped = 1},
 };
 
 const struct expect_observer *expect_observer_of(enum expect_kind kind)

@@ -53,6 +53,8 @@ int expect_history_observe(struct run *r, const struct expectation *e, void **st
 			   struct obs *ob);
 void expect_history_describe(struct run *r, const struct expectation *e, FILE *out);
 int expect_events_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob);
+int expect_connected_observe(struct run *r, const struct expectation *e, void **state,
+			     struct obs *ob);
 void expect_events_release(void *state);
 
 /* Judge the stamps s[0..n) (run-relative, ascending) against e's timing. */

@@ -2,12 +2,16 @@
  * The expectations on the kernel's own record (netcase.case(5), "Kernel
  * events"): history(FILTER) == | includes STATE ..., and
  * events(KIND [and FILTER]) OP N.  They read what the BPF observer
- * recorded (run->kdb); a case that asserts them SKIPs without it.
+ * recorded (run->kdb); a case that asserts them SKIPs without it.  And
+ * NAME connected, timed by the kernel's stamps where they exist, else by
+ * the actor's clock (said so).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -175,5 +179,120 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 		ob->stamp = st->last;
 	snprintf(ob->text, sizeof(ob->text), "%lld events%s%s", n, e->since ? " since mark " : "",
 		 e->since ? run_mark_name(r, e->since) : "");
+	return 0;
+}
+
+/* ---- NAME connected [within T | between T1 and T2] ---- */
+
+/* The kernel's stamps of connection c of the actor on host h: its socket's
+ * SYN-SENT -> ESTABLISHED by its local port, and that socket's entry into
+ * SYN-SENT before it.  1 if both are in the record. */
+static int connected_stamps(const struct run *r, int h, double after, const struct actor_conn *c,
+			    double *begun, double *done)
+{
+	const struct kdb *d = &r->kdb;
+	int i, found = 0;
+	uint64_t sk = 0;
+
+	for (i = 0; i < d->nev && !sk; i++) {
+		const struct kevent *ev = &d->ev[i];
+		if (ev->host == h && ev->t >= after && ev->w.kind == KEV_STATE &&
+		    ev->w.oldstate == TCP_SYN_SENT && ev->w.newstate == TCP_ESTABLISHED &&
+		    ev->w.sport == c->port) {
+			sk = ev->w.sk;
+			*done = ev->t;
+		}
+	}
+	for (int j = 0; sk && j < i; j++) {
+		const struct kevent *ev = &d->ev[j];
+		if (ev->host == h && ev->w.kind == KEV_STATE && ev->w.sk == sk &&
+		    ev->w.newstate == TCP_SYN_SENT) {
+			*begun = ev->t;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* How long each connection took to connect, by the kernel's stamps where
+ * it has them (else the actor's clock, counted in *own); 1 when every
+ * connection is known, 0 while a stamp may still be on its way. */
+static int connected_times(struct run *r, const struct expectation *e, double *lo, double *hi,
+			   double *last, int *own)
+{
+	const struct actor_run *a = &r->actors[e->actor];
+	const int h = r->m->actors[e->actor].host;
+
+	*lo = INFINITY;
+	*hi = *last = 0;
+	*own = 0;
+	for (int i = 0; i < a->nconns; i++) {
+		const struct actor_conn *c = &a->conns[i];
+		double b = c->begun - r->t0, d = c->done - r->t0;
+
+		if (!r->kev || !connected_stamps(r, h, a->started, c, &b, &d)) {
+			/* the actor saw it done after the kernel did: once the ring
+			 * buffer was read after that, a missing stamp is not coming */
+			if (r->kev && d > r->round_t0 - 0.02)
+				return 0;
+			b = c->begun - r->t0;
+			d = c->done - r->t0;
+			(*own)++;
+		}
+		*lo = fmin(*lo, d - b);
+		*hi = fmax(*hi, d - b);
+		*last = fmax(*last, d);
+	}
+	return 1;
+}
+
+int expect_connected_observe(struct run *r, const struct expectation *e, void **state,
+			     struct obs *ob)
+{
+	const struct actor_run *a = &r->actors[e->actor];
+	const struct actor_spec *as = &r->m->actors[e->actor];
+	int want = as->connections ? as->connections : 1, own;
+	double lo, hi, last, t2 = e->duration_ms / 1000.0;
+	size_t n;
+
+	(void)state;
+	ob->ok = 0;
+	if (a->nconns < want) {
+		ob->final = a->exited;
+		if (a->exited)
+			snprintf(ob->text, sizeof(ob->text), "ended before connecting: %s",
+				 a->result);
+		else if (want > 1)
+			snprintf(ob->text, sizeof(ob->text), "%d of %d connections made", a->nconns,
+				 want);
+		else
+			snprintf(ob->text, sizeof(ob->text), "not connected yet");
+		return 0;
+	}
+	if (!connected_times(r, e, &lo, &hi, &last, &own)) {
+		ob->wait = 1;
+		snprintf(ob->text, sizeof(ob->text), "connected; the kernel's stamps not read yet");
+		return 0;
+	}
+	/* every connection is made: the verdict cannot change */
+	ob->final = 1;
+	ob->stamp = last;
+	if (e->mode == EXPECT_ONCE)
+		ob->ok = 1;
+	else if (e->min_ms)
+		ob->ok = lo * 1000 >= e->min_ms && hi <= t2;
+	else
+		ob->ok = hi <= t2 * r->slow;
+	n = (size_t)snprintf(ob->text, sizeof(ob->text), "connected in %.3f ms", hi * 1000);
+	if (want > 1 && n < sizeof(ob->text))
+		n += (size_t)snprintf(ob->text + n, sizeof(ob->text) - n,
+				      " (the slowest of %d; the fastest %.3f ms)", want, lo * 1000);
+	if (n < sizeof(ob->text))
+		snprintf(ob->text + n, sizeof(ob->text) - n, ", %s",
+			 !own ? "SYN-SENT to ESTABLISHED by the kernel's stamps"
+			 : r->kev
+			     ? "connect() to connected by the actor's clock where the kernel's "
+			       "record has no stamp"
+			     : "connect() to connected by the actor's clock (no kernel events)");
 	return 0;
 }

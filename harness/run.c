@@ -193,9 +193,11 @@ void run_fini(struct run *r)
 
 	for (int l = 0; r->caps && l < m->topo.nlinks; l++)
 		capture_free(r->caps[l]);
-	for (int i = 0; r->actors && i < m->nactors; i++)
+	for (int i = 0; r->actors && i < m->nactors; i++) {
 		if (r->actors[i].ctl >= 0)
 			close(r->actors[i].ctl);
+		free(r->actors[i].conns);
+	}
 	for (int l = 0; r->relays && l < m->topo.nlinks; l++)
 		if (r->relays[l].ctl >= 0)
 			close(r->relays[l].ctl);

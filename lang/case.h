@@ -144,9 +144,10 @@ enum expect_kind {
 	EXPECT_RUNNING,
 	EXPECT_PRINTS,
 	EXPECT_RULE,
-	EXPECT_HISTORY, /* history(FILTER) == | includes STATE ... */
-	EXPECT_EVENTS,	/* events(KIND [and FILTER]) OP N */
-	EXPECT_KINDS,	/* how many: the sentinel every table of kinds is sized by */
+	EXPECT_HISTORY,	  /* history(FILTER) == | includes STATE ... */
+	EXPECT_EVENTS,	  /* events(KIND [and FILTER]) OP N */
+	EXPECT_CONNECTED, /* NAME connected [within T | between T1 and T2] */
+	EXPECT_KINDS,	  /* how many: the sentinel every table of kinds is sized by */
 };
 
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
@@ -169,7 +170,7 @@ struct expectation {
 	enum expect_kind kind;
 	enum expect_mode mode;
 	unsigned duration_ms;
-	unsigned min_ms; /* exits between T1 and T2: T1 (duration_ms is T2) */
+	unsigned min_ms; /* exits, connected between T1 and T2: T1 (duration_ms is T2) */
 	int regex;	 /* prints: text is a POSIX extended regular expression */
 	int host;	 /* sockets, counter */
 	int link;	 /* packets: link index */

@@ -11,7 +11,7 @@
 
 #include "expect_syntax.h"
 
-/* "between T1 and T2[:]" after exits: within T2, not before T1. */
+/* "between T1 and T2[:]" after exits or connected: within T2, not before T1. */
 static int mode_between(struct cur *c, struct expectation *e, int *colon)
 {
 	char w[32];
@@ -42,8 +42,9 @@ static int expect_mode(struct cur *c, struct expectation *e, int *colon)
 	caselex_peek(c, w, sizeof(w));
 	caselex_strip_colon(w);
 	if (!strcmp(w, "between")) {
-		if (e->kind != EXPECT_EXITS)
-			return caselex_fail(c, c->p, "'between T1 and T2' is for 'exits' only");
+		if (e->kind != EXPECT_EXITS && e->kind != EXPECT_CONNECTED)
+			return caselex_fail(
+			    c, c->p, "'between T1 and T2' is for 'exits' and 'connected' only");
 		return mode_between(c, e, colon);
 	}
 	if (!strcmp(w, "within") || !strcmp(w, "throughout")) {
@@ -119,22 +120,25 @@ static int subject_rule(struct cur *c, struct expectation *e, int *colon)
 	return e->text ? 0 : -ENOMEM;
 }
 
-/* "NAME exits[:]", "NAME prints[:]" or "NAME running"; 1 if w names no actor
- * followed by one of them. */
+/* "NAME exits[:]", "NAME prints[:]", "NAME running" or "NAME connected"; 1
+ * if w names no actor followed by one of them. */
 static int subject_actor(struct cur *c, struct expectation *e, const char *w, int *colon)
 {
 	static const struct {
 		const char *word;
 		enum expect_kind kind;
-	} verbs[] = {
-	    {"exits", EXPECT_EXITS}, {"prints", EXPECT_PRINTS}, {"running", EXPECT_RUNNING}};
+	} verbs[] = {{"exits", EXPECT_EXITS},
+		     {"prints", EXPECT_PRINTS},
+		     {"running", EXPECT_RUNNING},
+		     {"connected", EXPECT_CONNECTED}};
 	int actor = caselex_actor_find(c->m, w);
 	char w2[32];
 
 	caselex_peek(c, w2, sizeof(w2));
 	*colon = caselex_strip_colon(w2);
 	for (unsigned i = 0; actor >= 0 && i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(w2, verbs[i].word) || (*colon && verbs[i].kind == EXPECT_RUNNING))
+		if (strcmp(w2, verbs[i].word) || (*colon && (verbs[i].kind == EXPECT_RUNNING ||
+							     verbs[i].kind == EXPECT_CONNECTED)))
 			continue;
 		e->actor = actor;
 		e->kind = verbs[i].kind;

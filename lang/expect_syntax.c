@@ -408,6 +408,20 @@ static int running_parse(struct cur *c, struct expectation *e)
 	return caselex_need_end(c);
 }
 
+/* ---- NAME connected [within T | between T1 and T2] ---- */
+
+static int connected_parse(struct cur *c, struct expectation *e)
+{
+	const struct actor_spec *a = &c->m->actors[e->actor];
+
+	if (a->kind != ACTOR_CONNECT)
+		return caselex_fail(c, c->line,
+				    "'%s' is not a connect actor ('connected' is for connect "
+				    "actors)",
+				    a->name);
+	return caselex_need_end(c);
+}
+
 /* ---- the kernel's own record: history(FILTER) == | includes STATE ..., events(...) OP N ---- */
 
 /* The states after "==" or "includes", to the end of the statement. */
@@ -552,6 +566,7 @@ static const struct expect_syntax syntax[EXPECT_KINDS] = {
     [EXPECT_RUNNING] = {"running", 1u << EXPECT_ONCE, COLON_NONE, running_parse},
     [EXPECT_HISTORY] = {"history", MODES_NOT_THROUGHOUT, COLON_REQUIRED, history_parse},
     [EXPECT_EVENTS] = {"events", MODES_ALL, COLON_REQUIRED, events_parse},
+    [EXPECT_CONNECTED] = {"connected", MODES_NOT_THROUGHOUT, COLON_NONE, connected_parse},
 };
 
 const struct expect_syntax *expect_syntax_of(enum expect_kind kind)
