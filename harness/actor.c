@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "actor.h"
+#include "actor_child.h"
 #include "clock.h"
 #include "../lang/units.h"
 
@@ -24,170 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static void report(int ctl, const char *fmt, const char *arg)
-{
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), fmt, arg);
-
-	(void)!write(ctl, buf, n);
-}
-
-static void finish_err(int ctl, int e)
-{
-	const char *name = units_errno_name(e);
-	char num[16];
-
-	if (!name) {
-		snprintf(num, sizeof(num), "E%d", e);
-		name = num;
-	}
-	report(ctl, "result error %s", name);
-	_exit(1);
-}
-
-static void finish_ok(int ctl)
-{
-	report(ctl, "result ok%s", "");
-	_exit(0);
-}
-
-static int make_addr(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(ip, ':')) {
-		struct sockaddr_in6 *s6 = (void *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		*len = sizeof(*s6);
-		return inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1 ? 0 : -EINVAL;
-	}
-	struct sockaddr_in *s4 = (void *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	*len = sizeof(*s4);
-	return inet_pton(AF_INET, *ip ? ip : "0.0.0.0", &s4->sin_addr) == 1 ? 0 : -EINVAL;
-}
-
-/* Socket options common to both kinds; returns 0 or -errno. */
-static int apply_options(const struct actor_spec *a, int fd)
-{
-	int one = 1;
-
-#define SET(level, opt, val)                                                                       \
-	do {                                                                                       \
-		int v_ = (val);                                                                    \
-		if (setsockopt(fd, level, opt, &v_, sizeof(v_)) < 0)                               \
-			return -errno;                                                             \
-	} while (0)
-	if (a->keepalive) {
-		SET(SOL_SOCKET, SO_KEEPALIVE, 1);
-		SET(IPPROTO_TCP, TCP_KEEPIDLE, a->ka_idle);
-		SET(IPPROTO_TCP, TCP_KEEPINTVL, a->ka_intvl);
-		SET(IPPROTO_TCP, TCP_KEEPCNT, a->ka_cnt);
-	}
-	if (a->user_timeout_ms)
-		SET(IPPROTO_TCP, TCP_USER_TIMEOUT, a->user_timeout_ms);
-	if (a->rcvbuf)
-		SET(SOL_SOCKET, SO_RCVBUF, a->rcvbuf);
-	if (a->sndbuf)
-		SET(SOL_SOCKET, SO_SNDBUF, a->sndbuf);
-	if (a->nodelay)
-		SET(IPPROTO_TCP, TCP_NODELAY, 1);
-	if (a->linger_s >= 0) {
-		struct linger l = {1, a->linger_s};
-		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
-			return -errno;
-	}
-	if (a->has_linger2)
-		SET(IPPROTO_TCP, TCP_LINGER2, a->linger2_s);
-	if (a->syncnt)
-		SET(IPPROTO_TCP, TCP_SYNCNT, a->syncnt);
-	if (a->defer_accept_s)
-		SET(IPPROTO_TCP, TCP_DEFER_ACCEPT, a->defer_accept_s);
-	if (a->maxseg)
-		SET(IPPROTO_TCP, TCP_MAXSEG, a->maxseg);
-	if (a->reuseport)
-		SET(SOL_SOCKET, SO_REUSEPORT, 1);
-	if (a->notsent_lowat)
-		SET(IPPROTO_TCP, TCP_NOTSENT_LOWAT, a->notsent_lowat);
-	if (a->congestion[0] &&
-	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, a->congestion, strlen(a->congestion)) < 0)
-		return -errno;
-	(void)one;
-#undef SET
-	return 0;
-}
-
-static void abort_fd(int fd)
-{
-	struct linger l = {1, 0};
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close(fd);
-}
-
-static int sock_error(int fd)
-{
-	int e = 0;
-	socklen_t len = sizeof(e);
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
-	return e;
-}
-
-/* Read one command; returns its length, 0 when the supervisor is gone. */
-static ssize_t command(int ctl, char *buf, size_t len)
-{
-	ssize_t n = read(ctl, buf, len - 1);
-
-	if (n <= 0)
-		_exit(0); /* supervisor gone: nothing to report to */
-	buf[n] = '\0';
-	return n;
-}
-
-static void write_all(int ctl, int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = {fd, POLLOUT, 0};
-			poll(&pf, 1, -1);
-			continue;
-		}
-		if (w < 0)
-			finish_err(ctl, errno);
-		p += w;
-		n -= w;
-	}
-}
-
-/* Apply a supervisor command to one connection. */
-static void command_apply(int ctl, const char *cmd, int fd)
-{
-	if (!strcmp(cmd, "close"))
-		close(fd);
-	else if (!strcmp(cmd, "abort"))
-		abort_fd(fd);
-	else if (!strcmp(cmd, "shutdown"))
-		shutdown(fd, SHUT_WR);
-	else if (!strncmp(cmd, "send ", 5))
-		write_all(ctl, fd, cmd + 5, strlen(cmd + 5));
-}
-
-/* close and abort end the actor once applied to every connection */
-static int command_ends(const char *cmd)
-{
-	return !strcmp(cmd, "close") || !strcmp(cmd, "abort");
-}
-
 struct lconn {
 	int fd;
 	int eof;  /* the peer's FIN was read (eof hold keeps the socket) */
 	int idle; /* nothing more to watch: hung up without an error */
 };
 
-/* Read what there is (at most max bytes) from c; ends the actor on an error. */
 /* A connection of the listener ended with error e: the actor's result, or
  * with keep-going an event of the timeline and the listener goes on. */
 static void lconn_error(const struct actor_spec *a, int ctl, struct lconn *c, int e)
@@ -196,13 +39,14 @@ static void lconn_error(const struct actor_spec *a, int ctl, struct lconn *c, in
 	const char *name = units_errno_name(e);
 
 	if (!a->keep_going)
-		finish_err(ctl, e);
+		actor_finish_err(ctl, e);
 	snprintf(what, sizeof(what), "%s", name ? name : strerror(e));
-	report(ctl, "connection ended: error %s", what);
+	actor_report(ctl, "connection ended: error %s", what);
 	close(c->fd);
 	c->fd = -1;
 }
 
+/* Read what there is (at most max bytes) from c; ends the actor on an error. */
 static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, size_t max)
 {
 	static char buf[65536];
@@ -250,17 +94,9 @@ static int lconn_accept(int lfd, int ctl, struct lconn **cs, struct pollfd **pf,
 	if (fd < 0)
 		return 0;
 	if (lconn_room(cs, pf, *nc, cap))
-		finish_err(ctl, ENOMEM);
+		actor_finish_err(ctl, ENOMEM);
 	(*cs)[(*nc)++] = (struct lconn){.fd = fd};
 	return 1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* The listening socket, dual-stack when IPv6; ends the actor on failure. */
@@ -270,20 +106,20 @@ static int listen_socket(const struct actor_spec *a, int ctl)
 	int lfd, one = 1, v6 = 0, err;
 	socklen_t len;
 
-	if (make_addr(a->addr, a->port, &ss, &len))
-		finish_err(ctl, EINVAL);
+	if (actor_make_addr(a->addr, a->port, &ss, &len))
+		actor_finish_err(ctl, EINVAL);
 	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
-		finish_err(ctl, errno);
+		actor_finish_err(ctl, errno);
 	if (!a->noreuseaddr)
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof(v6));
-	err = apply_options(a, lfd);
+	err = actor_apply_options(a, lfd);
 	if (err)
-		finish_err(ctl, -err);
+		actor_finish_err(ctl, -err);
 	if (bind(lfd, (void *)&ss, len) < 0 || listen(lfd, a->backlog) < 0)
-		finish_err(ctl, errno);
+		actor_finish_err(ctl, errno);
 	/* accept NAME N takes what is queued without waiting for more */
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	return lfd;
@@ -294,13 +130,13 @@ static void run_listen(const struct actor_spec *a, int ctl)
 	struct lconn *cs = NULL;
 	struct pollfd *pf = calloc(2, sizeof(*pf));
 	int nc = 0, cap = 0, lfd, paced = a->read && a->read_every_ms > 0;
-	long long next_read = now_ms() + a->read_every_ms;
+	long long next_read = actor_now_ms() + a->read_every_ms;
 	char cmd[4096];
 
 	if (!pf)
-		finish_err(ctl, ENOMEM);
+		actor_finish_err(ctl, ENOMEM);
 	lfd = listen_socket(a, ctl);
-	report(ctl, "listening%s", "");
+	actor_report(ctl, "listening%s", "");
 	for (;;) {
 		/* connections accepted while handling this round have no revents yet */
 		int timeout = -1, polled = nc;
@@ -312,16 +148,16 @@ static void run_listen(const struct actor_spec *a, int ctl)
 			    (struct pollfd){cs[i].fd < 0 || cs[i].idle ? -1 : cs[i].fd,
 					    a->read && !paced && !cs[i].eof ? POLLIN : 0, 0};
 		if (paced) {
-			long long left = next_read - now_ms();
+			long long left = next_read - actor_now_ms();
 			timeout = left > 0 ? (int)left : 0;
 		}
 		if (poll(pf, nc + 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
-			finish_err(ctl, errno);
+			actor_finish_err(ctl, errno);
 		}
 		if (pf[0].revents) {
-			command(ctl, cmd, sizeof(cmd));
+			actor_read_command(ctl, cmd, sizeof(cmd));
 			if (!strncmp(cmd, "accept ", 7)) {
 				/* accept NAME N: take N queued connections now */
 				for (long k = strtol(cmd + 7, NULL, 10); k > 0; k--)
@@ -336,10 +172,10 @@ static void run_listen(const struct actor_spec *a, int ctl)
 				;
 			for (int i = 0; i < nc; i++)
 				if (cs[i].fd >= 0)
-					command_apply(ctl, cmd, cs[i].fd);
-			if (command_ends(cmd)) {
+					actor_command_apply(ctl, cmd, cs[i].fd);
+			if (actor_command_ends(cmd)) {
 				close(lfd);
-				finish_ok(ctl);
+				actor_finish_ok(ctl);
 			}
 		}
 		for (int i = 0; i < polled; i++) {
@@ -349,7 +185,7 @@ static void run_listen(const struct actor_spec *a, int ctl)
 			if (c->fd < 0 || !re)
 				continue;
 			if (re & POLLERR) {
-				int e = sock_error(c->fd);
+				int e = actor_sock_error(c->fd);
 				if (e) {
 					lconn_error(a, ctl, c, e);
 					continue;
@@ -360,7 +196,7 @@ static void run_listen(const struct actor_spec *a, int ctl)
 			else if (re & (POLLHUP | POLLERR))
 				c->idle = 1; /* hung up without an error: nothing left to see */
 		}
-		if (paced && now_ms() >= next_read) {
+		if (paced && actor_now_ms() >= next_read) {
 			next_read += a->read_every_ms;
 			for (int i = 0; i < nc; i++)
 				if (cs[i].fd >= 0 && !cs[i].eof)
@@ -368,200 +204,6 @@ static void run_listen(const struct actor_spec *a, int ctl)
 		}
 		if (pf[1].revents & POLLIN)
 			lconn_accept(lfd, ctl, &cs, &pf, &nc, &cap);
-	}
-}
-
-struct conn {
-	int fd; /* -1 once ended */
-	int connected;
-	double begun; /* CLOCK_MONOTONIC seconds when connect() was called */
-	size_t text_left;
-	long long to_send;
-};
-
-/* The connect actor's connections and how they are doing. */
-struct connector {
-	const struct actor_spec *a;
-	int ctl;
-	struct conn *cs;
-	int n, live, first_err, nconnected;
-};
-
-static char conn_buf[65536];
-
-/* End one connection; the first error is the actor's result. */
-static void conn_end(struct connector *k, struct conn *c, int e)
-{
-	if (e && !k->first_err)
-		k->first_err = e;
-	close(c->fd);
-	c->fd = -1;
-	k->live--;
-}
-
-/* Connection i: a non-blocking socket with the options, bound if asked,
- * connecting to ss.  Ends the actor on failure. */
-static void conn_open(struct connector *k, int i, const struct sockaddr_storage *ss, socklen_t len)
-{
-	const struct actor_spec *a = k->a;
-	struct conn *c = &k->cs[i];
-	struct sockaddr_storage bs;
-	socklen_t blen;
-	int err;
-
-	c->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
-		finish_err(k->ctl, errno);
-	err = apply_options(a, c->fd);
-	if (err)
-		finish_err(k->ctl, -err);
-	if (a->bind_addr[0] || a->bind_port) {
-		int one = 1;
-		/* several connections bind consecutive ports from bind_port */
-		if (!a->noreuseaddr)
-			setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (make_addr(a->bind_addr, a->bind_port ? a->bind_port + i : 0, &bs, &blen) ||
-		    bind(c->fd, (void *)&bs, blen) < 0)
-			finish_err(k->ctl, errno ? errno : EINVAL);
-	}
-	c->begun = clock_now();
-	if (connect(c->fd, (const void *)ss, len) < 0 && errno != EINPROGRESS)
-		finish_err(k->ctl, errno);
-	c->text_left = a->send ? strlen(a->send) : 0;
-	c->to_send = a->send_bytes;
-}
-
-/* Write what c still has to send: the text, then N bytes or a stream. */
-static void conn_write(struct connector *k, struct conn *c)
-{
-	const struct actor_spec *a = k->a;
-	ssize_t w;
-
-	if (c->text_left) {
-		w = write(c->fd, a->send + strlen(a->send) - c->text_left, c->text_left);
-		if (w > 0)
-			c->text_left -= w;
-	} else {
-		size_t m = sizeof(conn_buf);
-		if (!a->stream && (long long)m > c->to_send)
-			m = (size_t)c->to_send;
-		w = write(c->fd, conn_buf, m);
-		if (w > 0 && !a->stream)
-			c->to_send -= w;
-	}
-	if (w < 0 && errno != EAGAIN)
-		conn_end(k, c, errno);
-}
-
-/* "port P BEGUN DONE": c's local port (its socket in the kernel's record)
- * and when connect() was called and seen done, on the actor's clock. */
-static void conn_report_port(struct connector *k, struct conn *c)
-{
-	struct sockaddr_storage ls;
-	socklen_t len = sizeof(ls);
-	char buf[96];
-	unsigned port = 0;
-	int n;
-
-	if (getsockname(c->fd, (void *)&ls, &len) == 0)
-		port = ntohs(ls.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ls)->sin6_port
-						      : ((struct sockaddr_in *)&ls)->sin_port);
-	n = snprintf(buf, sizeof(buf), "port %u %.6f %.6f", port, c->begun, clock_now());
-	(void)!write(k->ctl, buf, (size_t)n);
-}
-
-/* What poll said of connection c. */
-static void conn_event(struct connector *k, struct conn *c, short re)
-{
-	int e;
-
-	if (re & (POLLERR | POLLHUP)) {
-		e = sock_error(c->fd);
-		if (e) {
-			conn_end(k, c, e);
-			return;
-		}
-	}
-	if (!c->connected && (re & POLLOUT)) {
-		e = sock_error(c->fd);
-		if (e) {
-			conn_end(k, c, e);
-			return;
-		}
-		c->connected = 1;
-		conn_report_port(k, c);
-		if (++k->nconnected == k->n)
-			report(k->ctl, k->n == 1 ? "connected%s" : "connected all%s", "");
-		return;
-	}
-	if (c->connected && (re & POLLOUT))
-		conn_write(k, c);
-	if (c->fd >= 0 && c->connected && k->a->recv && (re & POLLIN)) {
-		ssize_t r = read(c->fd, conn_buf, sizeof(conn_buf));
-		if (r < 0 && errno != EAGAIN)
-			conn_end(k, c, errno);
-		else if (r == 0)
-			conn_end(k, c, 0); /* EOF: this one is done */
-		memset(conn_buf, 0, sizeof(conn_buf));
-	}
-}
-
-/* What poll waits for: the control socket, then each connection. */
-static void conn_pollfds(const struct connector *k, struct pollfd *pf)
-{
-	const struct actor_spec *a = k->a;
-
-	pf[0] = (struct pollfd){k->ctl, POLLIN, 0};
-	for (int i = 0; i < k->n; i++) {
-		const struct conn *c = &k->cs[i];
-		int want_out = !c->connected || c->text_left || c->to_send > 0 || a->stream;
-		pf[i + 1] = (struct pollfd){
-		    c->fd, (want_out ? POLLOUT : 0) | (c->connected && a->recv ? POLLIN : 0), 0};
-	}
-}
-
-static void run_connect(const struct actor_spec *a, const char *target, int ctl)
-{
-	int n = a->connections > 0 ? a->connections : 1;
-	struct connector k = {.a = a, .ctl = ctl, .n = n, .live = n};
-	struct pollfd *pf = calloc(n + 1, sizeof(*pf));
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char cmd[4096];
-
-	k.cs = calloc(n, sizeof(*k.cs));
-	if (!k.cs || !pf)
-		finish_err(ctl, ENOMEM);
-	if (make_addr(target, a->port, &ss, &len))
-		finish_err(ctl, EINVAL);
-	for (int i = 0; i < n; i++)
-		conn_open(&k, i, &ss, len);
-	for (;;) {
-		conn_pollfds(&k, pf);
-		if (poll(pf, n + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			finish_err(ctl, errno);
-		}
-		/* the connections first: a connect that completed in this round
-		 * counts as connected for a command that came with it */
-		for (int i = 0; i < n; i++)
-			if (k.cs[i].fd >= 0 && pf[i + 1].revents)
-				conn_event(&k, &k.cs[i], pf[i + 1].revents);
-		if (pf[0].revents) {
-			command(ctl, cmd, sizeof(cmd));
-			for (int i = 0; i < n; i++)
-				if (k.cs[i].fd >= 0 &&
-				    (k.cs[i].connected || strncmp(cmd, "send ", 5)))
-					command_apply(ctl, cmd, k.cs[i].fd);
-			if (command_ends(cmd))
-				finish_ok(ctl);
-		}
-		if (!k.live) {
-			if (k.first_err)
-				finish_err(ctl, k.first_err);
-			finish_ok(ctl);
-		}
 	}
 }
 
@@ -585,19 +227,19 @@ static void exec_prepare(const struct actor_spec *a, int dir, const char *hosts,
 		    (fd = open(hosts, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 		    snprintf(src, sizeof(src), "/proc/self/fd/%d", fd) < 0 ||
 		    mount(src, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
-			report(ctl, "result exec failed: the case's /etc/hosts: %s",
-			       strerror(errno));
+			actor_report(ctl, "result exec failed: the case's /etc/hosts: %s",
+				     strerror(errno));
 			_exit(127);
 		}
 		close(fd);
 		close(dir);
 		if (back && chdir(cwd) < 0) {
-			report(ctl, "result exec failed: back in %s", cwd);
+			actor_report(ctl, "result exec failed: back in %s", cwd);
 			_exit(127);
 		}
 	}
 	if (a->dir && chdir(a->dir) < 0) {
-		report(ctl, "result exec failed: in %s", a->dir);
+		actor_report(ctl, "result exec failed: in %s", a->dir);
 		_exit(127);
 	}
 	for (char **e = a->env; e && *e; e++)
@@ -685,14 +327,14 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		ssize_t sl = readlink("/proc/self", self, sizeof(self) - 1);
 		if (sl > 0) {
 			self[sl] = '\0';
-			report(sp[1], "procpid %s", self);
+			actor_report(sp[1], "procpid %s", self);
 		}
 		if (setns(ns, CLONE_NEWNET) < 0)
-			finish_err(sp[1], errno);
+			actor_finish_err(sp[1], errno);
 		/* keep only stdio and the control socket (as fd 3): nothing of the
 		 * supervisor's - namespaces, other actors' sockets - leaks in */
 		if (child_fds(sp[1], files ? files->out : -1, &dir) < 0)
-			finish_err(sp[1], errno);
+			actor_finish_err(sp[1], errno);
 		sp[1] = 3;
 		if (a->kind == ACTOR_EXEC) {
 			int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -701,12 +343,12 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 			signal(SIGPIPE, SIG_DFL);
 			exec_prepare(a, dir, files ? files->hosts : NULL, sp[1]);
 			execvp(a->argv[0], a->argv);
-			report(sp[1], "result exec failed: %s", strerror(errno));
+			actor_report(sp[1], "result exec failed: %s", strerror(errno));
 			_exit(127);
 		}
 		if (a->kind == ACTOR_LISTEN)
 			run_listen(a, sp[1]);
-		run_connect(a, target, sp[1]);
+		actor_run_connect(a, target, sp[1]);
 		_exit(0);
 	}
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
