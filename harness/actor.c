@@ -27,8 +27,9 @@
 
 struct lconn {
 	int fd;
-	int eof;  /* the peer's FIN was read (eof hold keeps the socket) */
-	int idle; /* nothing more to watch: hung up without an error */
+	long long unanswered; /* bytes read that no reply answered yet (reply N per M) */
+	int eof;	      /* the peer's FIN was read (eof hold keeps the socket) */
+	int idle;	      /* nothing more to watch: hung up without an error */
 };
 
 /* A connection of the listener ended with error e: the actor's result, or
@@ -55,6 +56,15 @@ static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, siz
 	if (r < 0 && errno != EAGAIN) {
 		lconn_error(a, ctl, c, errno);
 		return;
+	}
+	if (r > 0 && a->reply) {
+		static char answer[65536];
+		c->unanswered += r;
+		for (; c->unanswered >= a->reply_per; c->unanswered -= a->reply_per)
+			for (long left = a->reply; left > 0; left -= (long)sizeof(answer))
+				actor_write_all(ctl, c->fd, answer,
+						left < (long)sizeof(answer) ? (size_t)left
+									    : sizeof(answer));
 	}
 	if (r == 0) {
 		c->eof = 1;
@@ -404,6 +414,12 @@ int actor_poll(struct actor_run *run)
 		}
 		if (!strncmp(buf, "port ", 5)) {
 			actor_conn_add(run, buf + 5);
+			continue;
+		}
+		if (!strncmp(buf, "requests ", 9)) {
+			/* whatever else comes in the same batch, it reaches the timeline */
+			snprintf(run->said, sizeof(run->said), "%s", buf);
+			run->said_new = 1;
 			continue;
 		}
 		snprintf(run->event, sizeof(run->event), "%s", buf);

@@ -32,6 +32,8 @@ struct actor_run {
 	double started, ended;
 	int proc_pid; /* its pid in /proc as mounted (the root PID namespace), 0 until known */
 	struct actor_conn *conns; /* connect actors: each connection made, in order */
+	char said[160];		  /* a request actor's summary ("requests 50 of 50 ..."), */
+	int said_new;		  /* not yet on the timeline */
 	int nconns, capconns;
 };
 

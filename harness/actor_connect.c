@@ -115,6 +115,71 @@ static void conn_report_port(struct connector *k, struct conn *c)
 	(void)!write(k->ctl, buf, (size_t)n);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Read n bytes of reply from c; 0, or the errno that ended it (ENODATA:
+ * the peer closed first). */
+static int conn_read_reply(struct conn *c, long n)
+{
+	while (n > 0) {
+		struct pollfd pf = {c->fd, POLLIN, 0};
+		ssize_t r = read(c->fd, conn_buf,
+				 n < (long)sizeof(conn_buf) ? (size_t)n : sizeof(conn_buf));
+		if (r < 0 && errno == EAGAIN) {
+			poll(&pf, 1, -1);
+			continue;
+		}
+		if (r <= 0)
+			return r < 0 ? errno : ENODATA;
+		n -= r;
+	}
+	return 0;
+}
+
+/*
+ * The request actor, once connected: each request's parts one write() each,
+ * then its reply read, repeat times; the latency of each, from its first
+ * write to its reply's last byte, summed up in one report; then it closes
+ * and ends ok, or ends with what stopped it.
+ */
+static void conn_requests(struct connector *k, struct conn *c)
+{
+	const struct actor_spec *a = k->a;
+	long n = a->repeat ? a->repeat : 1, done = 0;
+	double *lat = calloc((size_t)n, sizeof(*lat)), all = 0;
+	char buf[160];
+	int e = lat ? 0 : ENOMEM;
+
+	for (; !e && done < n; done++) {
+		double t = clock_now();
+		for (char **p = a->request; *p; p++)
+			actor_write_all(k->ctl, c->fd, *p, strlen(*p));
+		if ((e = conn_read_reply(c, a->reply)))
+			break;
+		lat[done] = clock_now() - t;
+		all += lat[done];
+	}
+	if (done) {
+		qsort(lat, (size_t)done, sizeof(*lat), cmp_double);
+		snprintf(
+		    buf, sizeof(buf),
+		    "requests %ld of %ld answered: %.1f ms in all, each %.3f to %.3f ms, median "
+		    "%.3f ms",
+		    done, n, all * 1000, lat[0] * 1000, lat[done - 1] * 1000, lat[done / 2] * 1000);
+		actor_report(k->ctl, "%s", buf);
+	}
+	free(lat);
+	if (e)
+		actor_finish_err(k->ctl, e);
+	close(c->fd);
+	actor_finish_ok(k->ctl);
+}
+
 /* What poll said of connection c. */
 static void conn_event(struct connector *k, struct conn *c, short re)
 {
@@ -137,6 +202,8 @@ static void conn_event(struct connector *k, struct conn *c, short re)
 		conn_report_port(k, c);
 		if (++k->nconnected == k->n)
 			actor_report(k->ctl, k->n == 1 ? "connected%s" : "connected all%s", "");
+		if (k->a->request)
+			conn_requests(k, c);
 		return;
 	}
 	if (c->connected && (re & POLLOUT))

@@ -218,6 +218,16 @@ void watch_sockets(struct run *r)
 	}
 }
 
+/* A request actor's summary, once. */
+static void actor_said(struct run *r, int i)
+{
+	struct actor_run *a = &r->actors[i];
+
+	if (a->said_new)
+		run_log(r, "actor %s: %s", r->m->actors[i].name, a->said);
+	a->said_new = 0;
+}
+
 void watch_actors(struct run *r)
 {
 	int st;
@@ -227,6 +237,7 @@ void watch_actors(struct run *r)
 		struct actor_run *a = &r->actors[i];
 		if (a->pid && !a->exited && actor_poll(a))
 			run_log(r, "actor %s: %s", r->m->actors[i].name, a->event);
+		actor_said(r, i);
 	}
 	impair_watch(r, 0, 0);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -236,6 +247,7 @@ void watch_actors(struct run *r)
 			if (a->pid != pid || a->exited)
 				continue;
 			actor_reaped(a, st, run_rel(r));
+			actor_said(r, i);
 			run_log(r, "actor %s exited: %s", r->m->actors[i].name, a->result);
 		}
 	}

@@ -688,6 +688,9 @@ struct case_model *case_free(struct case_model *m)
 		for (char **a = m->actors[i].argv; a && *a; a++)
 			free(*a);
 		free(m->actors[i].argv);
+		for (char **q = m->actors[i].request; q && *q; q++)
+			free(*q);
+		free(m->actors[i].request);
 		for (char **a = m->actors[i].env; a && *a; a++)
 			free(*a);
 		free(m->actors[i].env);

@@ -120,6 +120,11 @@ struct actor_spec {
 	long send_bytes;	/* connect: send N bytes (0: none) */
 	int recv, stream;
 	int connections; /* connect: how many connections at once (0: one) */
+	/* connect: request/response - each part one write(), then reply bytes
+	 * read back, repeat times (0: once); listen: reply bytes written back
+	 * per reply_per bytes read (0: none) */
+	char **request; /* NULL-terminated, or NULL */
+	long reply, reply_per, repeat;
 	/* socket options; 0 / -1 for unset */
 	int keepalive, ka_idle, ka_intvl, ka_cnt;
 	int user_timeout_ms, rcvbuf, sndbuf, nodelay;

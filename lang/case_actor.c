@@ -292,23 +292,102 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 				return caselex_fail(
 				    c, at2, "expected 'close' or 'hold' after eof, found '%s'", w);
 			a->eof_close = w[0] == 'c';
-		} else if ((err = other_option(
-				c, a, w, at, "listen",
-				"backlog, accept, noaccept, read, noread, eof, keep-going"))) {
+		} else if (!strcmp(w, "reply")) {
+			/* reply N per M: N bytes back for every M read */
+			char n[16];
+			if ((err = caselex_number(c, &v, 1, 1 << 30, "a number of bytes from 1")))
+				return err;
+			a->reply = (long)v;
+			caselex_ws(c);
+			if (!caselex_peek(c, n, sizeof(n)) || strcmp(n, "per"))
+				return caselex_fail(c, c->p,
+						    "expected 'per M' (reply N per M: N bytes back "
+						    "for every M read)");
+			c->p += strlen("per");
+			if ((err = caselex_number(c, &v, 1, 1 << 30, "a number of bytes from 1")))
+				return err;
+			a->reply_per = (long)v;
+		} else if ((err = other_option(c, a, w, at, "listen",
+					       "backlog, accept, noaccept, read, noread, eof, "
+					       "keep-going, reply"))) {
 			return err;
 		}
 	}
+	if (a->reply && !a->read)
+		return caselex_fail(c, c->line,
+				    "'reply N per M' answers what it reads: not with 'noread'");
+	return 0;
+}
+
+/* "request "A" ["B" ...] reply N [repeat K]": each part one write(), then N
+ * bytes read back, K times. */
+static int request_option(struct cur *c, struct actor_spec *a, const char *at)
+{
+	char w[32];
+	long long v;
+	int n = 0, err;
+
+	if (a->request)
+		return caselex_fail(c, at, "only one 'request' per actor");
+	for (caselex_ws(c); *c->p == '"'; caselex_ws(c)) {
+		char **more = realloc(a->request, (n + 2) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		a->request = more;
+		a->request[n + 1] = NULL;
+		if ((err = caselex_text(c, &a->request[n], "a part of the request")))
+			return err;
+		if (!*a->request[n++])
+			return caselex_fail(c, at, "a part of a request is not empty");
+		if (n > 16)
+			return caselex_fail(c, at, "at most 16 parts in a request");
+	}
+	if (!n)
+		return caselex_fail(c, c->p,
+				    "expected the request's parts: request \"A\" \"B\" reply N");
+	if (!caselex_peek(c, w, sizeof(w)) || strcmp(w, "reply"))
+		return caselex_fail(c, c->p,
+				    "expected 'reply N' (the bytes read back per request)");
+	c->p += strlen("reply");
+	if ((err = caselex_number(c, &v, 1, 1 << 30, "a number of bytes from 1")))
+		return err;
+	a->reply = (long)v;
+	caselex_ws(c);
+	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "repeat")) {
+		c->p += strlen("repeat");
+		if ((err = caselex_number(c, &v, 1, 1000000, "a number of requests from 1")))
+			return err;
+		a->repeat = (long)v;
+	}
+	return 0;
+}
+
+/* What a request actor cannot also do. */
+static int request_alone(struct cur *c, const struct actor_spec *a, const char *at)
+{
+	const char *with = a->send || a->send_bytes ? "send"
+			   : a->stream		    ? "stream"
+			   : a->recv		    ? "recv"
+			   : a->connections > 1	    ? "connections"
+						    : NULL;
+
+	if (a->request && with)
+		return caselex_fail(
+		    c, at, "'request' reads its replies on one connection: not with '%s'", with);
 	return 0;
 }
 
 static int actor_connect(struct cur *c, struct actor_spec *a)
 {
+	const char *opts;
 	char w[64];
 	const char *at;
 	int err;
 
 	if ((err = endpoint(c, a, 0)))
 		return err;
+	caselex_ws(c);
+	opts = c->p;
 	while (!caselex_at_end(c)) {
 		at = c->p;
 		caselex_word(c, w, sizeof(w), "an option");
@@ -347,12 +426,15 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 						  "a number of connections from 1 to 10000")))
 				return err;
 			a->connections = (int)v;
+		} else if (!strcmp(w, "request")) {
+			if ((err = request_option(c, a, at)))
+				return err;
 		} else if ((err = other_option(c, a, w, at, "connect",
-					       "send, recv, stream, ipv6, connections"))) {
+					       "send, recv, stream, ipv6, connections, request"))) {
 			return err;
 		}
 	}
-	return 0;
+	return request_alone(c, a, opts);
 }
 
 /* ${casedir} and ${evidence} are the only variables; anything else named

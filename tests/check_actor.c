@@ -87,6 +87,21 @@ START_TEST(t_more_options)
 	ck_assert(m->actors[0].noreuseaddr);
 	ck_assert(!m->actors[0].reuseport && !m->actors[0].nodelay);
 	case_free(m);
+	/* request/response: the parts, the reply, the repeats; the server's answer */
+	m = parse("start c: client connect server:80 request \"HEAD:\" \"body!\" reply 2 repeat 50 "
+		  "nodelay");
+	a = &m->actors[0];
+	ck_assert_str_eq(a->request[0], "HEAD:");
+	ck_assert_str_eq(a->request[1], "body!");
+	ck_assert_ptr_null(a->request[2]);
+	ck_assert_int_eq(a->reply, 2);
+	ck_assert_int_eq(a->repeat, 50);
+	ck_assert(a->nodelay);
+	case_free(m);
+	m = parse("start s: server listen :80 reply 2 per 10");
+	ck_assert_int_eq(m->actors[0].reply, 2);
+	ck_assert_int_eq(m->actors[0].reply_per, 10);
+	case_free(m);
 }
 END_TEST
 
@@ -188,7 +203,8 @@ static const struct {
 	const char *start, *err;
 } refused[] = {
     {"start c: client connect server:8888 fast",
-     "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, keepalive, "
+     "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, request, "
+     "keepalive, "
      "user-timeout, rcvbuf, sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
      "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat)"},
     {"start c: client connect server:1 linger 500ms",
@@ -196,6 +212,18 @@ static const struct {
     {"start c: client connect server:1 maxseg 20",
      "4:41: expected an MSS from 88 to 65535, found '20'"},
     {"start c: client connect server:0", "4:32: bad port '0'"},
+    {"start c: client connect server:1 request \"a\" repeat 3",
+     "4:46: expected 'reply N' (the bytes read back per request)"},
+    {"start c: client connect server:1 request reply 2",
+     "4:42: expected the request's parts: request \"A\" \"B\" reply N"},
+    {"start c: client connect server:1 request \"a\" reply 2 send \"b\"",
+     "4:34: 'request' reads its replies on one connection: not with 'send'"},
+    {"start c: client connect server:1 connections 2 request \"a\" reply 1",
+     "4:34: 'request' reads its replies on one connection: not with 'connections'"},
+    {"start s: server listen :80 reply 2", "4:35: expected 'per M' (reply N per M: N bytes back "
+					   "for every M read)"},
+    {"start s: server listen :80 noread reply 2 per 10",
+     "4:1: 'reply N per M' answers what it reads: not with 'noread'"},
     {"start c: client connect server:8888 connections 10001",
      "4:49: expected a number of connections from 1 to 10000, found '10001'"},
     {"start s: server listen :80 keepalive 500ms 1s 3",
