@@ -57,6 +57,8 @@ static void lconn_read(const struct actor_spec *a, int ctl, struct lconn *c, siz
 		lconn_error(a, ctl, c, errno);
 		return;
 	}
+	if (r > 0)
+		actor_read_done(a, c->fd);
 	if (r > 0 && a->reply) {
 		static char answer[65536];
 		c->unanswered += r;

@@ -27,6 +27,10 @@ int actor_make_addr(const char *ip, int port, struct sockaddr_storage *ss, sockl
 /* a's socket options on fd; 0 or -errno. */
 int actor_apply_options(const struct actor_spec *a, int fd);
 
+/* After a read on fd: quickack set again (the kernel leaves quick-ACK mode
+ * on its own; applications that want it set it after every read). */
+void actor_read_done(const struct actor_spec *a, int fd);
+
 /* Close fd with an RST (SO_LINGER 0). */
 void actor_abort_fd(int fd);
 

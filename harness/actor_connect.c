@@ -124,7 +124,7 @@ static int cmp_double(const void *x, const void *y)
 
 /* Read n bytes of reply from c; 0, or the errno that ended it (ENODATA:
  * the peer closed first). */
-static int conn_read_reply(struct conn *c, long n)
+static int conn_read_reply(const struct actor_spec *a, struct conn *c, long n)
 {
 	while (n > 0) {
 		struct pollfd pf = {c->fd, POLLIN, 0};
@@ -136,6 +136,7 @@ static int conn_read_reply(struct conn *c, long n)
 		}
 		if (r <= 0)
 			return r < 0 ? errno : ENODATA;
+		actor_read_done(a, c->fd);
 		n -= r;
 	}
 	return 0;
@@ -159,7 +160,7 @@ static void conn_requests(struct connector *k, struct conn *c)
 		double t = clock_now();
 		for (char **p = a->request; *p; p++)
 			actor_write_all(k->ctl, c->fd, *p, strlen(*p));
-		if ((e = conn_read_reply(c, a->reply)))
+		if ((e = conn_read_reply(a, c, a->reply)))
 			break;
 		lat[done] = clock_now() - t;
 		all += lat[done];
@@ -210,6 +211,8 @@ static void conn_event(struct connector *k, struct conn *c, short re)
 		conn_write(k, c);
 	if (c->fd >= 0 && c->connected && k->a->recv && (re & POLLIN)) {
 		ssize_t r = read(c->fd, conn_buf, sizeof(conn_buf));
+		if (r > 0)
+			actor_read_done(k->a, c->fd);
 		if (r < 0 && errno != EAGAIN)
 			conn_end(k, c, errno);
 		else if (r == 0)

@@ -103,12 +103,29 @@ int actor_apply_options(const struct actor_spec *a, int fd)
 		SET(SOL_SOCKET, SO_REUSEPORT, 1);
 	if (a->notsent_lowat)
 		SET(IPPROTO_TCP, TCP_NOTSENT_LOWAT, a->notsent_lowat);
+	if (a->bind_no_port)
+		SET(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (a->quickack)
+		SET(IPPROTO_TCP, TCP_QUICKACK, 1);
+	if (a->cork)
+		SET(IPPROTO_TCP, TCP_CORK, 1);
+	if (a->fastopen)
+		SET(IPPROTO_TCP, a->kind == ACTOR_LISTEN ? TCP_FASTOPEN : TCP_FASTOPEN_CONNECT,
+		    a->fastopen);
 	if (a->congestion[0] &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, a->congestion, strlen(a->congestion)) < 0)
 		return -errno;
 	(void)one;
 #undef SET
 	return 0;
+}
+
+void actor_read_done(const struct actor_spec *a, int fd)
+{
+	int one = 1;
+
+	if (a->quickack)
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 void actor_abort_fd(int fd)

@@ -132,7 +132,11 @@ struct actor_spec {
 	int linger2_s; /* TCP_LINGER2 seconds (negative: reset on close); 0 unset */
 	int has_linger2;
 	int syncnt, defer_accept_s, maxseg, reuseport, notsent_lowat;
-	int noreuseaddr; /* bind without SO_REUSEADDR (netcase sets it otherwise) */
+	int noreuseaddr;  /* bind without SO_REUSEADDR (netcase sets it otherwise) */
+	int bind_no_port; /* IP_BIND_ADDRESS_NO_PORT: bind's port is chosen at connect */
+	int quickack;	  /* TCP_QUICKACK, set again after every read (the kernel drops it) */
+	int cork;	  /* TCP_CORK */
+	int fastopen;	  /* listen: TCP_FASTOPEN's queue length; connect: TCP_FASTOPEN_CONNECT */
 	char congestion[16];
 	char bind_addr[128];
 	int bind_port;

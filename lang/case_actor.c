@@ -212,10 +212,32 @@ static int socket_option(struct cur *c, struct actor_spec *a, const char *w, int
 	if (!strcmp(w, "congestion"))
 		return caselex_word(c, a->congestion, sizeof(a->congestion),
 				    "a congestion control name (cubic, reno)");
-	if (!strcmp(w, "nodelay") || !strcmp(w, "reuseport") || !strcmp(w, "noreuseaddr")) {
-		*(!strcmp(w, "nodelay")	    ? &a->nodelay
-		  : !strcmp(w, "reuseport") ? &a->reuseport
-					    : &a->noreuseaddr) = 1;
+	static const struct {
+		const char *name;
+		size_t field;
+	} flags[] = {
+	    {"nodelay", offsetof(struct actor_spec, nodelay)},
+	    {"reuseport", offsetof(struct actor_spec, reuseport)},
+	    {"noreuseaddr", offsetof(struct actor_spec, noreuseaddr)},
+	    {"bind-no-port", offsetof(struct actor_spec, bind_no_port)},
+	    {"quickack", offsetof(struct actor_spec, quickack)},
+	    {"cork", offsetof(struct actor_spec, cork)},
+	};
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (!strcmp(w, flags[i].name)) {
+			*(int *)((char *)a + flags[i].field) = 1;
+			return 0;
+		}
+	if (!strcmp(w, "fastopen")) {
+		/* a listener's queue of requests with data (16 unless given) */
+		char n[16];
+		a->fastopen = a->kind == ACTOR_LISTEN ? 16 : 1;
+		if (a->kind == ACTOR_LISTEN && caselex_peek(c, n, sizeof(n)) &&
+		    isdigit((unsigned char)n[0]) &&
+		    (err = caselex_number(c, &v, 1, 65535, "a queue length from 1 to 65535")))
+			return err;
+		if (a->kind == ACTOR_LISTEN && isdigit((unsigned char)n[0]))
+			a->fastopen = (int)v;
 		return 0;
 	}
 	*used = 0;
@@ -234,7 +256,8 @@ static int other_option(struct cur *c, struct actor_spec *a, const char *w, cons
 		return caselex_fail(c, at,
 				    "unknown %s option '%s' (%s, keepalive, user-timeout, rcvbuf, "
 				    "sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
-				    "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat)",
+				    "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat, "
+				    "bind-no-port, quickack, cork, fastopen)",
 				    kind, w, own);
 	return 0;
 }
@@ -434,6 +457,14 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 			return err;
 		}
 	}
+	if (a->fastopen && !a->send && !a->send_bytes && !a->request && !a->stream)
+		return caselex_fail(c, opts,
+				    "with fastopen the SYN leaves with the first write: give the "
+				    "actor something to send (send, request or stream)");
+	if (a->bind_no_port && !a->bind_addr[0])
+		return caselex_fail(c, opts,
+				    "bind-no-port leaves the port of 'bind ADDR:0' to connect(): "
+				    "give bind");
 	return request_alone(c, a, opts);
 }
 

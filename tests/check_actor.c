@@ -98,6 +98,19 @@ START_TEST(t_more_options)
 	ck_assert_int_eq(a->repeat, 50);
 	ck_assert(a->nodelay);
 	case_free(m);
+	m = parse("start c: client connect server:80 bind 0.0.0.0:0 bind-no-port send \"x\" cork "
+		  "fastopen quickack");
+	a = &m->actors[0];
+	ck_assert(a->bind_no_port && a->cork && a->quickack);
+	ck_assert_int_eq(a->fastopen, 1);
+	case_free(m);
+	m = parse("start s: server listen :80 fastopen 64 quickack");
+	ck_assert_int_eq(m->actors[0].fastopen, 64);
+	ck_assert(m->actors[0].quickack);
+	case_free(m);
+	m = parse("start s: server listen :80 fastopen");
+	ck_assert_int_eq(m->actors[0].fastopen, 16);
+	case_free(m);
 	m = parse("start s: server listen :80 reply 2 per 10");
 	ck_assert_int_eq(m->actors[0].reply, 2);
 	ck_assert_int_eq(m->actors[0].reply_per, 10);
@@ -206,12 +219,20 @@ static const struct {
      "4:37: unknown connect option 'fast' (send, recv, stream, ipv6, connections, request, "
      "keepalive, "
      "user-timeout, rcvbuf, sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
-     "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat)"},
+     "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat, bind-no-port, quickack, cork, "
+     "fastopen)"},
     {"start c: client connect server:1 linger 500ms",
      "4:41: SO_LINGER counts whole seconds: 0s (an abortive close) or 1s and more"},
     {"start c: client connect server:1 maxseg 20",
      "4:41: expected an MSS from 88 to 65535, found '20'"},
     {"start c: client connect server:0", "4:32: bad port '0'"},
+    {"start c: client connect server:1 fastopen",
+     "4:34: with fastopen the SYN leaves with the first write: give the actor something to send "
+     "(send, request or stream)"},
+    {"start c: client connect server:1 bind-no-port send \"x\"",
+     "4:34: bind-no-port leaves the port of 'bind ADDR:0' to connect(): give bind"},
+    {"start s: server listen :80 fastopen 0",
+     "4:37: expected a queue length from 1 to 65535, found '0'"},
     {"start c: client connect server:1 request \"a\" repeat 3",
      "4:46: expected 'reply N' (the bytes read back per request)"},
     {"start c: client connect server:1 request reply 2",
