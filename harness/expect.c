@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "../lang/timing.h"
 #include "cleanup.h"
+#include "../lang/nearest.h"
 #include "../lang/units.h"
 #include "../netns/counters.h"
 #include "../netns/nft.h"
@@ -135,6 +136,24 @@ static int counter_value(struct run *r, int h, const char *name, int since, int6
 	return err;
 }
 
+/* "this kernel has no counter NAME", and the one meant if a typo of it. */
+static void counter_missing(struct run *r, int h, const char *name, struct obs *ob)
+{
+	struct counters c = {0};
+	struct nearest nr;
+	char hint[96] = "";
+
+	nearest_init(&nr, name);
+	if (!run_counters_delta(r, h, 0, &c)) {
+		for (size_t i = 0; i < c.n; i++)
+			nearest_try(&nr, c.v[i].name);
+		nearest_hint(&nr, hint, sizeof(hint));
+	}
+	snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s%s", name, hint);
+	counters_free(&c);
+	ob->ok = 0;
+}
+
 static int cmp_double(double a, enum filter_cmp op, double b)
 {
 	return op == FILTER_EQ	 ? a == b
@@ -156,8 +175,7 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 	if (!err && q->name && (err = counter_value(r, q->host, q->name, q->since, &w)) == -ENOENT)
 		missing = q->name;
 	if (err == -ENOENT) {
-		snprintf(ob->text, sizeof(ob->text), "this kernel has no counter %s", missing);
-		ob->ok = 0;
+		counter_missing(r, q->name && missing == q->name ? q->host : e->host, missing, ob);
 		return 0;
 	}
 	if (err)

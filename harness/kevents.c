@@ -83,6 +83,11 @@ static int tp_params(const struct btf *btf, const char *tp)
 	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
 }
 
+const char *kevents_reason_at(const struct kevents *k, int i)
+{
+	return i >= 0 && i < k->nreasons ? k->reasons[i].name : NULL;
+}
+
 /* Drop reason names (SKB_DROP_REASON_NO_SOCKET -> NO_SOCKET) of this kernel. */
 static int read_reasons(struct kevents *k, const struct btf *btf)
 {

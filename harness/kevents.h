@@ -56,6 +56,9 @@ const char *kevents_reason_name(const struct kevents *k, unsigned v);
 /* The value of a drop reason name on the running kernel, or -ENOENT. */
 int kevents_reason_value(const struct kevents *k, const char *name);
 
+/* The i-th drop reason name of this kernel, NULL past the last (hints). */
+const char *kevents_reason_at(const struct kevents *k, int i);
+
 /* Detach and free; accepts NULL; returns NULL. */
 struct kevents *kevents_close(struct kevents *k);
 

@@ -21,6 +21,7 @@
 
 #include "run.h"
 #include "topo_build.h"
+#include "../lang/nearest.h"
 #include "actor.h"
 #include "capture.h"
 #include "ladder.h"
@@ -445,6 +446,30 @@ static int sysctl_refused(struct run *r, const struct step *s, int h, const char
 			err == -EACCES || err == -EPERM ? " (read-only in a namespace)" : "");
 }
 
+/* "this kernel has no sysctl KEY", and the key meant if its last part is a
+ * typo of a key's beside it (compared without the folder they share). */
+static int sysctl_missing(struct run *r, const struct step *s, int h, const char *key)
+{
+	char *keys = malloc(16384), hint[160] = "";
+	const char *leaf = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+	struct nearest nr;
+
+	nearest_init(&nr, leaf);
+	if (keys && !sysctl_siblings(run_ns(r, h), key, keys, 16384)) {
+		for (char *k = keys, *nl; *k; k = nl + 1) {
+			if (!(nl = strchr(k, '\n')))
+				break;
+			*nl = '\0';
+			nearest_try(&nr, strrchr(k, '.') ? strrchr(k, '.') + 1 : k);
+		}
+		if (nearest_best(&nr))
+			snprintf(hint, sizeof(hint), " - did you mean '%.*s%s'?", (int)(leaf - key),
+				 key, nearest_best(&nr));
+	}
+	free(keys);
+	return run_fail(r, s, VOP_SYSCTL, -ENOENT, "this kernel has no sysctl %s%s", key, hint);
+}
+
 int run_sysctl(struct run *r, const struct step *s, int h, const char *key, const char *val,
 	       int optional)
 {
@@ -457,7 +482,7 @@ int run_sysctl(struct run *r, const struct step *s, int h, const char *key, cons
 		return 0;
 	}
 	if (err == -ENOENT && !exists)
-		return run_fail(r, s, VOP_SYSCTL, err, "this kernel has no sysctl %s", key);
+		return sysctl_missing(r, s, h, key);
 	if (err)
 		return sysctl_refused(r, s, h, key, val, err);
 	if (!sysctl_get(run_ns(r, h), key, now, sizeof(now)))

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "watch.h"
 #include "expect.h"
+#include "../lang/nearest.h"
 #include "../lang/units.h"
 
 #include <dirent.h>
@@ -415,9 +416,14 @@ static int run_kernel_events(struct run *r)
 		}
 		if (s->expect.ev_reason[0] &&
 		    kevents_reason_value(r->kev, s->expect.ev_reason) < 0) {
+			struct nearest nr;
+			char hint[96];
+			nearest_init(&nr, s->expect.ev_reason);
+			for (int k = 0; kevents_reason_at(r->kev, k); k++)
+				nearest_try(&nr, kevents_reason_at(r->kev, k));
 			return run_fail(r, s, VOP_KERNEL, 0,
-					"this kernel (%s) has no drop reason %s", u.release,
-					s->expect.ev_reason);
+					"this kernel (%s) has no drop reason %s%s", u.release,
+					s->expect.ev_reason, nearest_hint(&nr, hint, sizeof(hint)));
 		}
 	}
 	return 0;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nearest.h"
 #include "units.h"
 
 static int st_host(struct cur *c)
@@ -490,13 +491,18 @@ static const struct statement {
 
 static int unknown_statement(struct cur *c, const char *at, const char *kw)
 {
-	char names[512];
+	char names[512], hint[96];
+	struct nearest nr;
 	size_t n = 0;
 
-	for (unsigned i = 0; i < NSTATEMENTS && n < sizeof(names); i++)
+	nearest_init(&nr, kw);
+	for (unsigned i = 0; i < NSTATEMENTS && n < sizeof(names); i++) {
 		n += snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
 			      statements[i].name);
-	return caselex_fail(c, at, "unknown statement '%s' (%s)", kw, names);
+		nearest_try(&nr, statements[i].name);
+	}
+	return caselex_fail(c, at, "unknown statement '%s'%s (%s)", kw,
+			    nearest_hint(&nr, hint, sizeof(hint)), names);
 }
 
 static int statement(struct cur *c)

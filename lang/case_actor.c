@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "case_stmt.h"
+#include "nearest.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -62,9 +63,12 @@ static int endpoint(struct cur *c, struct actor_spec *a, int listen)
 		return 0;
 	}
 	a->target_host = topo_host_find(&c->m->topo, host);
-	if (a->target_host < 0)
-		return caselex_fail(c, at, "unknown host '%s' (declare it first with 'host %s')",
-				    host, host);
+	if (a->target_host < 0) {
+		char hint[96];
+		return caselex_fail(
+		    c, at, "unknown host '%s'%s (declare it first with 'host %s')", host,
+		    caselex_hint(c->m, host, CASELEX_HOSTS, hint, sizeof(hint)), host);
+	}
 	return 0;
 }
 
@@ -252,13 +256,23 @@ static int other_option(struct cur *c, struct actor_spec *a, const char *w, cons
 
 	if (err)
 		return err;
-	if (!used)
-		return caselex_fail(c, at,
-				    "unknown %s option '%s' (%s, keepalive, user-timeout, rcvbuf, "
-				    "sndbuf, linger, linger2, nodelay, bind, syncnt, defer-accept, "
-				    "maxseg, congestion, reuseport, noreuseaddr, notsent-lowat, "
-				    "bind-no-port, quickack, cork, fastopen)",
-				    kind, w, own);
+	if (!used) {
+		static const char common[] =
+		    "keepalive, user-timeout, rcvbuf, sndbuf, linger, linger2, nodelay, bind, "
+		    "syncnt, defer-accept, maxseg, congestion, reuseport, noreuseaddr, "
+		    "notsent-lowat, bind-no-port, quickack, cork, fastopen";
+		char all[512], hint[96], *save = NULL;
+		struct nearest nr;
+
+		snprintf(all, sizeof(all), "%s, %s", own, common);
+		nearest_init(&nr, w);
+		for (char *t = strtok_r(all, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+			nearest_try(&nr, t);
+		/* the hint points into all: made before all is used again */
+		nearest_hint(&nr, hint, sizeof(hint));
+		return caselex_fail(c, at, "unknown %s option '%s'%s (%s, %s)", kind, w, hint, own,
+				    common);
+	}
 	return 0;
 }
 

@@ -197,8 +197,12 @@ int case_expect_parse(struct cur *c)
 		err = colon ? 1 : subject_actor(c, e, w, &colon);
 		if (err == 1) {
 			e->host = topo_host_find(&c->m->topo, w);
+			char hint[96];
 			if (e->host < 0)
-				return caselex_fail(c, at, "unknown host or actor '%s'", w);
+				return caselex_fail(c, at, "unknown host or actor '%s'%s", w,
+						    caselex_hint(c->m, w,
+								 CASELEX_HOSTS | CASELEX_ACTORS,
+								 hint, sizeof(hint)));
 			host_subject = 1;
 			err = 0;
 		}

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nearest.h"
 #include "units.h"
 
 /* Copy src into dst (len bytes) with control bytes and bytes above 0x7e
@@ -175,10 +176,25 @@ int caselex_host(struct cur *c, int *h, int colon_ok, int *colon)
 	if (colon)
 		*colon = had;
 	*h = topo_host_find(&c->m->topo, w);
-	if (*h < 0)
-		return caselex_fail(c, at, "unknown host '%s' (declare it first with 'host %s')", w,
-				    w);
+	if (*h < 0) {
+		char hint[96];
+		return caselex_fail(c, at, "unknown host '%s'%s (declare it first with 'host %s')",
+				    w, caselex_hint(c->m, w, CASELEX_HOSTS, hint, sizeof(hint)), w);
+	}
 	return 0;
+}
+
+const char *caselex_hint(const struct case_model *m, const char *w, unsigned what, char *buf,
+			 size_t len)
+{
+	struct nearest nr;
+
+	nearest_init(&nr, w);
+	for (int i = 0; (what & CASELEX_HOSTS) && i < m->topo.nhosts; i++)
+		nearest_try(&nr, m->topo.hosts[i].name);
+	for (int i = 0; (what & CASELEX_ACTORS) && i < m->nactors; i++)
+		nearest_try(&nr, m->actors[i].name);
+	return nearest_hint(&nr, buf, len);
 }
 
 int caselex_mark_find(const struct case_model *m, const char *name)
@@ -209,9 +225,12 @@ int caselex_actor(struct cur *c, int *a)
 	if (err)
 		return err;
 	*a = caselex_actor_find(c->m, w);
-	if (*a < 0)
+	if (*a < 0) {
+		char hint[96];
 		return caselex_fail(
-		    c, at, "unknown actor '%s' (start it first with 'start %s: HOST ...')", w, w);
+		    c, at, "unknown actor '%s'%s (start it first with 'start %s: HOST ...')", w,
+		    caselex_hint(c->m, w, CASELEX_ACTORS, hint, sizeof(hint)), w);
+	}
 	return 0;
 }
 

@@ -44,6 +44,12 @@ int caselex_host(struct cur *c, int *h, int colon_ok, int *colon);
 int caselex_actor_find(const struct case_model *m, const char *name);
 /* The index of the mark called name among m's marks so far, or -1. */
 int caselex_mark_find(const struct case_model *m, const char *name);
+
+/* " - did you mean 'NAME'?" for an unknown w: the nearest of m's hosts
+ * (CASELEX_HOSTS) and actors (CASELEX_ACTORS), or "" when none is near. */
+enum { CASELEX_HOSTS = 1, CASELEX_ACTORS = 2 };
+const char *caselex_hint(const struct case_model *m, const char *w, unsigned what, char *buf,
+			 size_t len);
 int caselex_actor(struct cur *c, int *a);
 /* A quoted string (escapes \" \\ \n \t \r) or one word; *out is malloc'd. */
 int caselex_text(struct cur *c, char **out, const char *what);

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "capture_filter.h"
+#include "nearest.h"
 #include "timing.h"
 #include "units.h"
 
@@ -209,8 +210,11 @@ static int counter_rhs(struct cur *c, struct expectation *e)
 	e->rhs.host = e->host;
 	if ((colon = strchr(w, ':'))) {
 		*colon = '\0';
+		char hint[96];
 		if ((e->rhs.host = topo_host_find(&c->m->topo, w)) < 0)
-			return caselex_fail(c, at, "unknown host '%s' (HOST:NAME)", w);
+			return caselex_fail(
+			    c, at, "unknown host '%s'%s (HOST:NAME)", w,
+			    caselex_hint(c->m, w, CASELEX_HOSTS, hint, sizeof(hint)));
 	}
 	if ((err = counter_name(c, colon ? at + (colon + 1 - w) : at, colon ? colon + 1 : w,
 				&e->rhs.name)) ||
@@ -301,11 +305,17 @@ static int exits_parse(struct cur *c, struct expectation *e)
 		if ((err = caselex_word(c, w, sizeof(w), "an errno name (ECONNRESET, ETIMEDOUT)")))
 			return err;
 		e->exit_errno = units_errno_parse(w);
-		if (e->exit_errno <= 0)
+		if (e->exit_errno <= 0) {
+			struct nearest nr;
+			char hint[96];
+			nearest_init(&nr, w);
+			for (unsigned i = 0; units_errno_name_at(i); i++)
+				nearest_try(&nr, units_errno_name_at(i));
 			return caselex_fail(c, at,
-					    "unknown errno name '%s' (ECONNRESET, ETIMEDOUT, "
+					    "unknown errno name '%s'%s (ECONNRESET, ETIMEDOUT, "
 					    "ECONNREFUSED, EPIPE, EHOSTUNREACH, ...)",
-					    w);
+					    w, nearest_hint(&nr, hint, sizeof(hint)));
+		}
 	} else if (!strcmp(w, "status")) {
 		e->exit_want = EXIT_STATUS;
 		if ((err = caselex_number(c, &v, 0, 255, "an exit status from 0 to 255")))

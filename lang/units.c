@@ -77,6 +77,7 @@ static const struct {
     {"EACCES", EACCES},
     {"EPERM", EPERM},
     {"ENOENT", ENOENT},
+    {"ENODATA", ENODATA},
 };
 
 const char *units_errno_name(int e)
@@ -85,6 +86,11 @@ const char *units_errno_name(int e)
 		if (errnos[i].e == e)
 			return errnos[i].name;
 	return NULL;
+}
+
+const char *units_errno_name_at(unsigned i)
+{
+	return i < ARRAY_SIZE(errnos) ? errnos[i].name : NULL;
 }
 
 int units_errno_parse(const char *name)

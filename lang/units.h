@@ -24,6 +24,9 @@ const char *units_errno_name(int e);
 /* The errno a name stands for, or -ENOENT. */
 int units_errno_parse(const char *name);
 
+/* The i-th errno name netcase knows, NULL past the last (for hints). */
+const char *units_errno_name_at(unsigned i);
+
 /* A kernel event kind's name ("retransmit", "drop"; kevent_kind.h), NULL
  * if unknown. */
 const char *units_event_name(int kind);

@@ -2,6 +2,7 @@
 #include "sysctl.h"
 #include "ns.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -87,4 +88,45 @@ int sysctl_get(int ns, const char *key, char *buf, size_t len)
 	if (len < 2)
 		return -EINVAL;
 	return ns_call(ns, do_get, &op);
+}
+
+static int do_siblings(void *p)
+{
+	struct sysctl_op *op = p;
+	char path[512], *slash;
+	size_t used = 0, dirlen;
+	struct dirent *d;
+	DIR *dir;
+	int err = sysctl_path_format(op->key, path, sizeof(path));
+
+	if (err)
+		return err;
+	if (!(slash = strrchr(path, '/')))
+		return -EINVAL;
+	*slash = '\0';
+	if (!(dir = opendir(path)))
+		return -errno;
+	op->buf[0] = '\0';
+	dirlen = (size_t)(strrchr(op->key, '.') ? strrchr(op->key, '.') - op->key : 0);
+	while ((d = readdir(dir)) && used + 1 < op->len) {
+		if (d->d_name[0] == '.')
+			continue;
+		int n = snprintf(op->buf + used, op->len - used, "%.*s.%s\n", (int)dirlen, op->key,
+				 d->d_name);
+		if (n < 0 || (size_t)n >= op->len - used)
+			break;
+		used += (size_t)n;
+	}
+	op->buf[used] = '\0';
+	closedir(dir);
+	return 0;
+}
+
+int sysctl_siblings(int ns, const char *key, char *buf, size_t len)
+{
+	struct sysctl_op op = {.key = key, .buf = buf, .len = len};
+
+	if (!len)
+		return -EINVAL;
+	return ns_call(ns, do_siblings, &op);
 }

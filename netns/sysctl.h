@@ -17,4 +17,8 @@ int sysctl_get(int ns, const char *key, char *buf, size_t len);
 /* The /proc/sys path of a key; pure. Returns -ENAMETOOLONG or 0. */
 int sysctl_path_format(const char *key, char *path, size_t len);
 
+/* The keys beside key in its folder (net.ipv4.tcp_sack's: net.ipv4.*), as
+ * namespace ns sees them, one per line into buf (cut at len); 0 or -errno. */
+int sysctl_siblings(int ns, const char *key, char *buf, size_t len);
+
 #endif

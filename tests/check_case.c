@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lang/case.h"
+#include "../lang/nearest.h"
 #include "../lang/units.h"
 #include "suites.h"
 
@@ -401,6 +402,41 @@ START_TEST(t_case_ids)
 }
 END_TEST
 
+/* "did you mean": the distance, and what counts as a typo. */
+START_TEST(t_nearest)
+{
+	static const char *const hosts[] = {"client", "server", "router", "c1"};
+	struct nearest nr;
+	char hint[96];
+
+	ck_assert_int_eq(nearest_distance("clinet", "client"), 1); /* a swap */
+	ck_assert_int_eq(nearest_distance("hots", "host"), 1);
+	ck_assert_int_eq(nearest_distance("Server", "server"), 0); /* case aside */
+	ck_assert_int_eq(nearest_distance("abc", ""), 3);
+	ck_assert_int_eq(nearest_distance("kitten", "sitting"), 3);
+	nearest_init(&nr, "sever");
+	for (unsigned i = 0; i < 4; i++)
+		nearest_try(&nr, hosts[i]);
+	ck_assert_str_eq(nearest_best(&nr), "server");
+	ck_assert_str_eq(nearest_hint(&nr, hint, sizeof(hint)), " - did you mean 'server'?");
+	/* too far to be a typo: nothing */
+	nearest_init(&nr, "database");
+	for (unsigned i = 0; i < 4; i++)
+		nearest_try(&nr, hosts[i]);
+	ck_assert_ptr_null(nearest_best(&nr));
+	ck_assert_str_eq(nearest_hint(&nr, hint, sizeof(hint)), "");
+	/* one or two letters: any other name would be a guess */
+	nearest_init(&nr, "c2");
+	nearest_try(&nr, "c1");
+	ck_assert_ptr_null(nearest_best(&nr));
+	/* a long counter name takes an edit per four letters */
+	nearest_init(&nr, "TcpExtListenOverflow");
+	nearest_try(&nr, "TcpExtListenDrops");
+	nearest_try(&nr, "TcpExtListenOverflows");
+	ck_assert_str_eq(nearest_best(&nr), "TcpExtListenOverflows");
+}
+END_TEST
+
 Suite *case_suite(void)
 {
 	Suite *s = suite_create("case");
@@ -416,6 +452,7 @@ Suite *case_suite(void)
 	tcase_add_test(tc, t_kernel);
 	tcase_add_test(tc, t_case_ids);
 	tcase_add_test(tc, t_rules);
+	tcase_add_test(tc, t_nearest);
 	tcase_add_loop_test(tc, t_regex_bounded, 0, sizeof(regexes) / sizeof(regexes[0]));
 	tcase_add_test(tc, t_regex_alternatives);
 	tcase_add_loop_test(tc, t_durations, 0, sizeof(durations) / sizeof(durations[0]));
