@@ -364,7 +364,6 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 		_exit(0);
 	}
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
-	free(run->conns);
 	memset(run, 0, sizeof(*run));
 	run->pid = pid;
 	run->ctl = sp[0];

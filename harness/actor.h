@@ -31,9 +31,11 @@ struct actor_run {
 	char event[128];  /* the last report: "listening", "connected", "result ..." */
 	double started, ended;
 	int proc_pid; /* its pid in /proc as mounted (the root PID namespace), 0 until known */
-	struct actor_conn *conns; /* connect actors: each connection made, in order */
-	char said[160];		  /* a request actor's summary ("requests 50 of 50 ..."), */
-	int said_new;		  /* not yet on the timeline */
+	/* connect actors: each connection made, in order (malloc'd: the
+	 * owner frees it; actor_spawn() starts the record afresh) */
+	struct actor_conn *conns;
+	char said[160]; /* a request actor's summary ("requests 50 of 50 ..."), */
+	int said_new;	/* not yet on the timeline */
 	int nconns, capconns;
 };
 

@@ -662,6 +662,11 @@ START_TEST(t_actors)
 	kill(srv.pid, SIGTERM); /* at its default, whatever Check's handler is */
 	actor_end(&srv);
 	ck_assert_str_eq(srv.result, "signal TERM");
+	/* the connector named its connection's local port (for 'connected') */
+	ck_assert_int_eq(cl.nconns, 1);
+	ck_assert_int_gt(cl.conns[0].port, 0);
+	ck_assert(cl.conns[0].done >= cl.conns[0].begun);
+	free(cl.conns);
 	case_free(m);
 }
 END_TEST
