@@ -140,6 +140,7 @@ struct pkt {
 
 struct dir {
 	struct netem_spec n;
+	uint64_t seed; /* each direction its own: a statement for one never reseeds the other */
 	unsigned limit;
 	int on;
 	struct pkt *q;
@@ -153,7 +154,6 @@ struct dir {
 
 struct relay {
 	int s[2], ctl, log;
-	uint64_t seed;
 	double t0, off, late_max;
 	int late_told;
 	unsigned long long untold; /* drops the control socket had no room to tell */
@@ -258,7 +258,7 @@ enum { DRAW_LOSS = 1, DRAW_DUP, DRAW_CORRUPT, DRAW_REORDER, DRAW_JITTER, DRAW_BI
 
 static int chance(const struct relay *R, const struct relay_key *k, unsigned what, unsigned ppm)
 {
-	return ppm && relay_uniform(relay_hash(R->seed, k, what)) * 1e6 < ppm;
+	return ppm && relay_uniform(relay_hash(R->d[k->dir].seed, k, what)) * 1e6 < ppm;
 }
 
 static const char *proto_name(int proto)
@@ -351,10 +351,10 @@ static double jitter(const struct relay *R, const struct relay_key *k, const str
 
 	if (!n->jitter_ms)
 		return 0;
-	u1 = relay_uniform(relay_hash(R->seed, k, DRAW_JITTER));
+	u1 = relay_uniform(relay_hash(R->d[k->dir].seed, k, DRAW_JITTER));
 	if (!n->jitter_normal)
 		return (u1 * 2 - 1) * n->jitter_ms / 1000.0;
-	u2 = relay_uniform(relay_hash(R->seed, k, DRAW_JITTER2));
+	u2 = relay_uniform(relay_hash(R->d[k->dir].seed, k, DRAW_JITTER2));
 	if (u1 < 1e-12)
 		u1 = 1e-12;
 	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2) * n->jitter_ms / 1000.0;
@@ -409,7 +409,7 @@ static void arrive(struct relay *R, int dir, uint8_t *f, size_t len, double rx)
 	}
 	if (chance(R, &k, DRAW_CORRUPT, n->corrupt_ppm) && len > 14 + 40) {
 		/* one bit past the IP header: the checksum catches it, as on a wire */
-		uint64_t h = relay_hash(R->seed, &k, DRAW_BIT);
+		uint64_t h = relay_hash(R->d[k.dir].seed, &k, DRAW_BIT);
 		size_t at = 14 + 40 + (size_t)(h % (len - 14 - 40));
 		f[at] ^= (uint8_t)(1u << (h >> 32) % 8);
 		what = "corrupt";
@@ -516,7 +516,7 @@ static void command(struct relay *R, const char *cmd)
 		tell(R->ctl, "error bad command: %s", cmd);
 		return;
 	}
-	R->seed = seed;
+	R->d[dir].seed = seed;
 	R->d[dir].n = n;
 	R->d[dir].limit = limit ? limit : RELAY_LIMIT;
 	R->d[dir].on = 1;
