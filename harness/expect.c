@@ -192,9 +192,15 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 	snprintf(rsince, sizeof(rsince), q->since ? "mark %s" : "%s", run_mark_name(r, q->since));
 	if (q->host != e->host)
 		snprintf(rhost, sizeof(rhost), "%s:", r->m->topo.hosts[q->host].name);
-	snprintf(ob->text, sizeof(ob->text),
-		 "%s = %lld (since %s) against %g * %s%s = %g * %lld (since %s)", e->text,
-		 (long long)v, since, e->factor, rhost, q->name, e->factor, (long long)w, rsince);
+	if (e->factor == 1)
+		snprintf(ob->text, sizeof(ob->text),
+			 "%s = %lld (since %s) against %s%s = %lld (since %s)", e->text,
+			 (long long)v, since, rhost, q->name, (long long)w, rsince);
+	else
+		snprintf(ob->text, sizeof(ob->text),
+			 "%s = %lld (since %s) against %g * %s%s = %g * %lld (since %s)", e->text,
+			 (long long)v, since, e->factor, rhost, q->name, e->factor, (long long)w,
+			 rsince);
 	return 0;
 }
 
