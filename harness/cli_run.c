@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "ladder.h"
 #include "cli.h"
+#include "kevents.h"
 #include "safefs.h"
 #include "report.h"
 #include "supervisor.h"
@@ -487,6 +488,7 @@ int cli_run(int argc, char **argv)
 	struct paths p = {0};
 	struct supervised *sv = NULL;
 	struct report_entry *rep = NULL;
+	struct kevents *anchor = NULL;
 	char run_id[32], why[256];
 	int err, n = 0, reps;
 
@@ -512,6 +514,16 @@ int cli_run(int argc, char **argv)
 	}
 	snprintf(run_id, sizeof(run_id), "%d", (int)getpid());
 	a.ro.run_id = run_id;
+	/* One attachment of every observer program held for the whole run,
+	 * watching no namespace: a case's observer is then never the last
+	 * probe on a tracepoint when another case's detaches.  Suspected, not
+	 * proven: in the kernel's switch between one probe (called directly)
+	 * and several (called in a loop), a probe's event can go missing; a
+	 * case's record lost one retransmission or SYN-ACK retransmission about
+	 * once in several hundred runs, only with other cases starting and
+	 * ending beside it.  Without BPF this does nothing: cases say why. */
+	if (!a.ro.no_kevents)
+		anchor = kevents_open(NULL, 0, why, sizeof(why));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -528,6 +540,7 @@ int cli_run(int argc, char **argv)
 	}
 	err = summary(rep, n * reps, reps, &a);
 out:
+	kevents_close(anchor);
 	for (int i = 0; sv && i < n; i++) {
 		case_free(sv[i].model);
 		if (!sv[i].done)
