@@ -351,6 +351,27 @@ static void finish_one(struct supervised *s, struct report_entry *rep, int statu
 	supervisor_free(s);
 }
 
+/*
+ * A run whose kernel record proved incomplete decided nothing: the kernel's
+ * tracepoints lost an event the counters show (watch_record_short()).  Its
+ * case runs again, once, with the first run's report kept above; a second
+ * void run stays an ERROR.  Returns 1 if the case started again.
+ */
+static int rerun(struct supervised *s, struct report_entry *rep, const struct runner_opts *ro)
+{
+	if (!rep->res.incomplete || s->reruns || interrupted)
+		return 0;
+	s->reruns++;
+	s->done = 0;
+	if (supervisor_start(s, ro)) {
+		s->done = 1;
+		return 0;
+	}
+	printf("  %s: the first run's kernel record was incomplete; running it again\n", rep->id);
+	fflush(stdout);
+	return 1;
+}
+
 /* Kill supervisors past their deadline (every supervisor when all is set). */
 static void kill_late(struct supervised *sv, int next, int all)
 {
@@ -384,7 +405,10 @@ static void run_all(struct supervised *sv, struct report_entry *rep, int n,
 				continue;
 			finish_one(&sv[i], &rep[i], status, tty);
 			running--;
-			finished++;
+			if (rerun(&sv[i], &rep[i], ro))
+				running++;
+			else
+				finished++;
 		}
 	}
 	if (interrupted) {

@@ -120,18 +120,19 @@ static int same_ends(const struct kev_wire *w, const struct sockdiag_sock *s)
 	       !memcmp(w->saddr, s->src, n) && !memcmp(w->daddr, s->dst, n);
 }
 
-int kdb_syn_retrans(const struct kdb *d, int host)
+int kdb_retrans_segs(const struct kdb *d, int host)
 {
 	int n = 0;
 
 	for (int i = 0; i < d->nev; i++) {
 		const struct kev_wire *w = &d->ev[i].w;
 
-		/* a SYN, or a Fast Open child's SYN-ACK (SYN-RECV) */
-		n += d->ev[i].host == host &&
-		     (w->kind == KEV_SYNACK_RETRANS ||
-		      (w->kind == KEV_RETRANS &&
-		       (w->newstate == TCP_SYN_SENT || w->newstate == TCP_SYN_RECV)));
+		if (d->ev[i].host != host)
+			continue;
+		if (w->kind == KEV_RETRANS)
+			n += w->segs ? w->segs : 1;
+		else if (w->kind == KEV_SYNACK_RETRANS)
+			n++;
 	}
 	return n;
 }

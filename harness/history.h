@@ -66,9 +66,10 @@ int kdb_add(struct kdb *d, double t, int host, int to_host, const struct kev_wir
  * a history changed. */
 int history_mini_seen(struct kdb *d, int host, const struct sockdiag_sock *s);
 
-/* The SYN and SYN-ACK retransmissions that went out in host's record (the
- * kernel's TcpExtTCPSynRetrans counts these and the failed attempts). */
-int kdb_syn_retrans(const struct kdb *d, int host);
+/* The segments host's record says it retransmitted (SYNs, SYN-ACKs, data)
+ * and that went out: what the kernel's TcpRetransSegs adds up, less the
+ * attempts that failed locally (part of TcpExtTCPRetransFail). */
+int kdb_retrans_segs(const struct kdb *d, int host);
 
 /* The latest history of host's socket sk, or NULL. */
 const struct khist *kdb_history_of(const struct kdb *d, int host, uint64_t sk);

@@ -25,6 +25,7 @@ struct kev_wire {
 	__u8 l4proto; /* packets: IPPROTO_TCP, ... */
 	__u16 sport, dport;
 	__u8 saddr[16], daddr[16];
+	__u16 segs; /* KEV_RETRANS, _FAIL: the segments retransmitted (tcp_skb_pcount) */
 };
 
 #endif

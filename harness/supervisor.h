@@ -19,6 +19,7 @@ struct supervised {
 	struct case_result *res; /* shared with the child */
 	double deadline;	 /* kill the supervisor after this (monotonic s) */
 	int done;
+	int reruns; /* runs again after a void one (res->incomplete) */
 };
 
 /* Fork the supervisor for s->model; 0 or -errno. */

@@ -55,6 +55,9 @@ struct case_result {
 	/* the congestion control the case's TCP used without choosing one, when
 	 * it is the machine's default rather than the kernel's built-in cubic */
 	char cc_default[16];
+	/* the kernel's record proved incomplete: the verdict is void, and the
+	 * command runs the case again, once */
+	int incomplete;
 };
 
 /* The verdict of op failing with errno err (negative or positive; 0: no

@@ -117,10 +117,10 @@ START_TEST(t_handover_exact)
 }
 END_TEST
 
-/* SYN and SYN-ACK retransmissions as TcpExtTCPSynRetrans counts them: a
- * retransmission of a SYN-SENT socket, a SYN-ACK's; not data's, not a
- * failed attempt, not another host's. */
-START_TEST(t_syn_retrans_counted)
+/* Retransmitted segments as TcpRetransSegs counts them: a SYN's, data's
+ * (all its segments), a SYN-ACK's; not a failed attempt, not another
+ * host's; an event without a segment count (an older record) is one. */
+START_TEST(t_retrans_segs_counted)
 {
 	struct kdb d;
 	struct kev_wire w = ev(KEV_RETRANS, SK_CLIENT, 0, 2, 40000, 8888);
@@ -128,14 +128,16 @@ START_TEST(t_syn_retrans_counted)
 	kdb_init(&d);
 	ck_assert_int_eq(kdb_add(&d, 1.0, 0, 0, &w), 0); /* in SYN-SENT */
 	w.newstate = 1;					 /* data, ESTABLISHED */
+	w.segs = 3;
 	ck_assert_int_eq(kdb_add(&d, 2.0, 0, 0, &w), 0);
 	w = ev(KEV_RETRANS_FAIL, SK_CLIENT, 2, 2, 40000, 8888);
+	w.segs = 2;
 	ck_assert_int_eq(kdb_add(&d, 3.0, 0, 0, &w), 0);
 	w = ev(KEV_SYNACK_RETRANS, SK_CHILD, 0, 0, 8888, 40000);
 	ck_assert_int_eq(kdb_add(&d, 1.5, 1, 0, &w), 0);
-	ck_assert_int_eq(kdb_syn_retrans(&d, 0), 1);
-	ck_assert_int_eq(kdb_syn_retrans(&d, 1), 1);
-	ck_assert_int_eq(kdb_syn_retrans(&d, 2), 0);
+	ck_assert_int_eq(kdb_retrans_segs(&d, 0), 4);
+	ck_assert_int_eq(kdb_retrans_segs(&d, 1), 1);
+	ck_assert_int_eq(kdb_retrans_segs(&d, 2), 0);
 	kdb_fini(&d);
 }
 END_TEST
@@ -303,7 +305,7 @@ Suite *history_suite(void)
 
 	tcase_add_test(tc, t_handover_observed);
 	tcase_add_test(tc, t_handover_exact);
-	tcase_add_test(tc, t_syn_retrans_counted);
+	tcase_add_test(tc, t_retrans_segs_counted);
 	tcase_add_test(tc, t_orphan_fin_wait_2);
 	tcase_add_test(tc, t_handover_diag_first);
 	tcase_add_test(tc, t_child_and_reuse);

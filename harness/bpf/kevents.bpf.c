@@ -68,6 +68,7 @@ struct net_device {
 } __attribute__((preserve_access_index));
 
 struct sk_buff {
+	char cb[48];
 	struct sock *sk;
 	struct net_device *dev;
 	unsigned char *head;
@@ -217,11 +218,40 @@ int BPF_PROG(set_state, struct sock *sk, int oldstate, int newstate)
 	return sock_event(sk, KEV_STATE, oldstate, newstate, 0);
 }
 
+/* A retransmission: its segments are TCP_SKB_CB(skb)->tcp_gso_segs, the
+ * 16 bits after seq and end_seq in skb->cb (the layout since 2.6), which
+ * TcpRetransSegs adds up: the run checks its record against that counter. */
+static __always_inline int retrans_event(const struct sock *sk, const struct sk_buff *skb,
+					 __u16 kind, __u32 reason)
+{
+	__u32 netns;
+	struct kev_wire *e;
+	__u16 segs = 0;
+
+	if (!sk)
+		return 0;
+	netns = sk_netns(&sk->__sk_common);
+	if (!ours(netns))
+		return 0;
+	e = reserve(netns, kind);
+	if (!e)
+		return 0;
+	e->sk = (__u64)sk;
+	e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->reason = reason;
+	if (skb)
+		bpf_probe_read_kernel(&segs, sizeof(segs), (const char *)skb->cb + 8);
+	e->segs = segs ? segs : 1;
+	from_sock(e, &sk->__sk_common);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 /* 6.1: (sk, skb), fired only for a segment that went out. */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 {
-	return sock_event(sk, KEV_RETRANS, 0, -1, 0);
+	return retrans_event(sk, skb, KEV_RETRANS, 0);
 }
 
 /* Later: (sk, skb, err), fired for failed attempts too: those are a kind
@@ -230,7 +260,7 @@ int BPF_PROG(retransmit2, const struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit3, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return sock_event(sk, err ? KEV_RETRANS_FAIL : KEV_RETRANS, 0, -1, err < 0 ? -err : err);
+	return retrans_event(sk, skb, err ? KEV_RETRANS_FAIL : KEV_RETRANS, err < 0 ? -err : err);
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
