@@ -335,8 +335,12 @@ static void finish_one(struct supervised *s, struct report_entry *rep, int statu
 	rep->res = *s->res;
 	if (tty)
 		printf("\r\033[K");
-	printf("%-5s %s (%.2fs)\n", report_verdict_name(rep->res.verdict), rep->id,
-	       rep->res.seconds);
+	/* a void run (rerun()) is no verdict: not a line the reports read */
+	printf("%-5s %s (%.2fs)\n",
+	       rep->res.incomplete && !s->reruns && !interrupted
+		   ? "VOID"
+		   : report_verdict_name(rep->res.verdict),
+	       rep->id, rep->res.seconds);
 	if (text && *text)
 		fputs(text, stdout);
 	/* a failed expectation printed its own report; any other failure, skip
@@ -365,6 +369,8 @@ static int rerun(struct supervised *s, struct report_entry *rep, const struct ru
 	s->done = 0;
 	if (supervisor_start(s, ro)) {
 		s->done = 1;
+		printf("%-5s %s (%.2fs)\n", report_verdict_name(rep->res.verdict), rep->id,
+		       rep->res.seconds);
 		return 0;
 	}
 	printf("  %s: the first run's kernel record was incomplete; running it again\n", rep->id);
