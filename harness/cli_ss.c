@@ -80,10 +80,13 @@ int cli_ss(int argc, char **argv)
 	int ns = NS_CURRENT, opt, ret = 1, with_procs = 0;
 	char *text = NULL;
 
-	while ((opt = getopt(argc, argv, "+upr:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+umpr:h")) != -1) {
 		switch (opt) {
 		case 'u':
 			what |= SOCKDIAG_UDP;
+			break;
+		case 'm':
+			what |= SOCKDIAG_MEM;
 			break;
 		case 'p':
 			with_procs = 1;
@@ -92,7 +95,7 @@ int cli_ss(int argc, char **argv)
 			rawpath = optarg;
 			break;
 		case 'h':
-			puts("Usage: netcase ss [-u] [-p] [-r RAWFILE] [TARGET] [FILTER]");
+			puts("Usage: netcase ss [-u] [-m] [-p] [-r RAWFILE] [TARGET] [FILTER]");
 			return 0;
 		default:
 			return 2;

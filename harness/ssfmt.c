@@ -76,8 +76,11 @@ int ssfmt_sock(const struct sockdiag_sock *s, const char *process, char *buf, si
 	if (s->uid)
 		ADD(" uid:%u", s->uid);
 	ADD(" ino:%u", s->inode);
+	if (s->has_mem)
+		ADD("\n\t skmem:(r%u,rb%u,t%u,tb%u,f%u,w%u,o%u,bl%u,d%u)", s->mem[0], s->mem[1],
+		    s->mem[2], s->mem[3], s->mem[4], s->mem[5], s->mem[6], s->mem[7], s->mem[8]);
 	if (s->has_info && s->protocol == IPPROTO_TCP) {
-		ADD("\n\t rto:%g", i->rto / 1000.0);
+		ADD("%s rto:%g", s->has_mem ? "" : "\n\t", i->rto / 1000.0);
 		if (i->backoff)
 			ADD(" backoff:%u", i->backoff);
 		ADD(" rtt:%g/%g", i->rtt / 1000.0, i->rttvar / 1000.0);

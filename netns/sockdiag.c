@@ -219,6 +219,12 @@ static int decode_one(const struct nlmsghdr *h, struct sockdiag_list *out)
 		if (a->rta_type == INET_DIAG_INFO) {
 			decode_info(RTA_DATA(a), plen, &s->info);
 			s->has_info = 1;
+		} else if (a->rta_type == INET_DIAG_SKMEMINFO) {
+			size_t n = plen / sizeof(uint32_t),
+			       max = sizeof(s->mem) / sizeof(s->mem[0]);
+
+			memcpy(s->mem, RTA_DATA(a), (n < max ? n : max) * sizeof(uint32_t));
+			s->has_mem = 1;
 		} else if (a->rta_type == INET_DIAG_PROTOCOL && plen >= 1) {
 			s->protocol = *(const uint8_t *)RTA_DATA(a);
 		}
@@ -257,7 +263,8 @@ static int send_req(struct nl_sock *sk, int family, int protocol, const struct s
 	struct inet_diag_req_v2 req = {
 	    .sdiag_family = family,
 	    .sdiag_protocol = protocol,
-	    .idiag_ext = (r->what & SOCKDIAG_INFO) ? 1 << (INET_DIAG_INFO - 1) : 0,
+	    .idiag_ext = ((r->what & SOCKDIAG_INFO) ? 1 << (INET_DIAG_INFO - 1) : 0) |
+			 ((r->what & SOCKDIAG_MEM) ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0),
 	    .idiag_states = r->states,
 	};
 	struct nl_msg *m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);

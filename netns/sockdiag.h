@@ -34,7 +34,12 @@ struct sockdiag_sock {
 	uint32_t uid, inode;
 	uint8_t src[16], dst[16]; /* network order; IPv4 in the first 4 bytes */
 	uint16_t sport, dport;	  /* host order */
-	int has_info;		  /* info below is valid */
+	int has_mem;		  /* mem below is valid */
+	/* SK_MEMINFO_* as `ss -m` prints them (skmem:(r,rb,t,tb,f,w,o,bl,d)):
+	 * allocated and limit of the receive and send buffers, forward
+	 * allocation, queued, option memory, backlog, and the socket's drops */
+	uint32_t mem[9];
+	int has_info; /* info below is valid */
 	struct sockdiag_tcp_info {
 		/* from struct tcp_info; fields the kernel did not send are 0 */
 		uint8_t retransmits, probes, backoff;
@@ -62,6 +67,7 @@ void sockdiag_list_free(struct sockdiag_list *l);
 #define SOCKDIAG_TCP  1
 #define SOCKDIAG_UDP  2
 #define SOCKDIAG_INFO 4 /* tcp_info with every full socket (costs ~3x the bytes) */
+#define SOCKDIAG_MEM  8 /* socket memory and drops (INET_DIAG_SKMEMINFO) */
 
 /*
  * Append every socket of ns (TCP and/or UDP, IPv4 and IPv6, all states,
@@ -73,7 +79,7 @@ int sockdiag_dump(int ns, unsigned what, struct sockdiag_list *out, FILE *raw);
 /* What the kernel is asked for: states (bit 1 << state) and optional
  * INET_DIAG_REQ_BYTECODE (see filter_bytecode()). */
 struct sockdiag_req {
-	unsigned what;	 /* SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO */
+	unsigned what;	 /* SOCKDIAG_TCP | SOCKDIAG_UDP | SOCKDIAG_INFO | SOCKDIAG_MEM */
 	unsigned states; /* ~0u for all */
 	const void *bytecode;
 	size_t bytecode_len;

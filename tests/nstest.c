@@ -43,6 +43,7 @@
 #include "../harness/ssfmt.h"
 #include "../lang/topo.h"
 #include "../harness/topo_build.h"
+#include "../netns/counters.h"
 #include "../netns/ip.h"
 #include "../netns/link.h"
 #include "../netns/ns.h"
@@ -430,6 +431,55 @@ START_TEST(t_info)
 }
 END_TEST
 
+/* A UDP receiver that never reads, 100 datagrams into 2 KiB: once two dumps
+ * agree, `ss -uamnH` shows netcase's skmem:(...); its drops are the
+ * namespace's UdpRcvbufErrors. */
+START_TEST(t_udpmem)
+{
+	struct sockdiag_list l = {0}, again = {0};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int small = 1024, sfd = ns_socket(NS[S], AF_INET, SOCK_DGRAM, 0);
+	int fd = ns_socket(NS[C], AF_INET, SOCK_DGRAM, 0);
+	char want[160], line[1024], *out;
+	static char payload[1000];
+	struct counters c = {0};
+	int64_t errs = -1;
+
+	setsockopt(sfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	sa_make(&ss, &len, "198.18.0.2", 7000);
+	ck_assert(!bind(sfd, (void *)&ss, len) && !connect(fd, (void *)&ss, len));
+	for (int i = 0; i < 100; i++)
+		send(fd, payload, sizeof(payload), 0);
+	for (double end = clock_now() + 3; clock_now() < end; poll(NULL, 0, 20)) {
+		sockdiag_list_free(&l);
+		l = again;
+		again = (struct sockdiag_list){0};
+		ck_assert(!sockdiag_dump(NS[S], SOCKDIAG_UDP | SOCKDIAG_MEM, &again, NULL));
+		if (l.n == 1 && again.n == 1 && !memcmp(l.v[0].mem, again.v[0].mem, 36))
+			break;
+	}
+	ck_assert_msg(l.n == 1 && l.v[0].has_mem && l.v[0].mem[8] > 0, "a drop counted");
+	const uint32_t *m = l.v[0].mem;
+	out = run_in(S, (char *const[]){"ss", "-uamnH", "sport", "=", ":7000", NULL});
+	ck_assert_msg(out && strstr(out, "skmem:(") && strchr(strstr(out, "skmem:("), ')'),
+		      "ss -m");
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(strstr(out, "skmem:("), ")") + 1,
+		 strstr(out, "skmem:("));
+	ssfmt_sock(&l.v[0], NULL, line, sizeof(line));
+	ck_assert_msg(strstr(line, want), "ss -m says %s; netcase %s", want, line);
+	ck_assert(!counters_read(NS[S], &c) && !counters_get(&c, "UdpRcvbufErrors", &errs));
+	ck_assert_msg(errs == m[8], "UdpRcvbufErrors %lld, the socket's drops %u", (long long)errs,
+		      m[8]);
+	printf("udpmem: %s, UdpRcvbufErrors %lld\n", want, (long long)errs);
+	counters_free(&c);
+	sockdiag_list_free(&l);
+	sockdiag_list_free(&again);
+	close(fd);
+	close(sfd);
+}
+END_TEST
+
 /*
  * A burst of 100,000 UDP datagrams as fast as sendmmsg() goes, captured on
  * the server's end: every datagram must be either captured or counted as a
@@ -680,7 +730,7 @@ static const struct {
     {"sockets", &t_sockets, 20, NULL}, {"sysctl", &t_sysctl, 10, NULL},
     {"compare", &t_compare, 20, "ss"}, {"burst", &t_burst, 30, NULL},
     {"links", &t_links, 20, "ip"},     {"info", &t_info, 20, "ss"},
-    {"actors", &t_actors, 20, NULL},
+    {"actors", &t_actors, 20, NULL},   {"udpmem", &t_udpmem, 20, "ss"},
 };
 
 static Suite *ns_suite(void)
@@ -733,9 +783,8 @@ int main(int argc, char **argv)
 			needs = tests[i].needs;
 		}
 	if (!known) {
-		fprintf(
-		    stderr,
-		    "usage: nstest [sockets [RAWFILE]|sysctl|compare|burst|links|info|actors]\n");
+		fprintf(stderr, "usage: nstest [sockets "
+				"[RAWFILE]|sysctl|compare|burst|links|info|actors|udpmem]\n");
 		return 2;
 	}
 	raw_path = tcase && !strcmp(tcase, "sockets") && argc > 2 ? argv[2] : NULL;
