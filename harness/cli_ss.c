@@ -126,6 +126,9 @@ int cli_ss(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
+	/* -u adds UDP; without it, the filter's protocols (TCP unless it names udp) */
+	if (!(what & SOCKDIAG_UDP))
+		what = (what & ~SOCKDIAG_TCP) | filter_protocols(f);
 	filter_sockdiag_req(f, what, &req, bc, sizeof(bc));
 	if (dump(ns, &req, &l, rawpath))
 		goto out;

@@ -46,7 +46,7 @@ static int sockets_observe(struct run *r, const struct expectation *e, void **st
 
 	if (!smp && !(smp = *state = calloc(1, sizeof(*smp))))
 		return -ENOMEM;
-	filter_sockdiag_req(e->filter, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+	filter_sockdiag_req(e->filter, filter_protocols(e->filter), &req, bc, sizeof(bc));
 	err = run_dump(r, e->host, &req, &l);
 	if (err) {
 		sockdiag_list_free(&l);

@@ -31,6 +31,7 @@ static const struct {
     {"fin-wait-2", ST(TCP_FIN_WAIT2)},
     {"time-wait", ST(TCP_TIME_WAIT)},
     {"closed", ST(TCP_CLOSE)},
+    {"unconn", ST(TCP_CLOSE)},
     {"close-wait", ST(TCP_CLOSE_WAIT)},
     {"last-ack", ST(TCP_LAST_ACK)},
     {"listening", ST(TCP_LISTEN)},
@@ -492,7 +493,12 @@ static int term_simple(struct parser *ps, struct filter **out, int col)
 			filter_free(f);
 		return err;
 	}
-	if (is(ps, "sport", "dport"))
+	if (is(ps, "tcp", "udp")) {
+		f->kind = N_PROTO;
+		f->value = is(ps, "udp", NULL) ? IPPROTO_UDP : IPPROTO_TCP;
+		take(ps);
+		err = 0;
+	} else if (is(ps, "sport", "dport"))
 		err = term_port(ps, f);
 	else if (is(ps, "src", "dst"))
 		err = term_addr(ps, f, col);
@@ -501,12 +507,14 @@ static int term_simple(struct parser *ps, struct filter **out, int col)
 	else if (info_find(ps) >= 0)
 		err = term_info(ps, f);
 	else
-		err = fail(ps, col,
-			   "expected a filter term (state, exclude, sport, dport, src, dst, "
-			   "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
-			   "probes, a tcp_info field as ss -i names it (cwnd, rto, mss, ...), not, "
-			   "'('), found '%s'",
-			   ps->tok);
+		err = fail(
+		    ps, col,
+		    "expected a filter term (state, exclude, tcp, udp, sport, dport, src, dst, "
+		    "rq, wq, timer, expires, rtt, bytes_acked, bytes_received, retrans, "
+		    "probes, a tcp_info field as ss -i names it (cwnd, rto, mss, ...), socket "
+		    "memory as ss -m shows it (drops, rcvbuf, ...), not, "
+		    "'('), found '%s'",
+		    ps->tok);
 	if (err) {
 		filter_free(f);
 		return err;
@@ -740,9 +748,13 @@ int filter_match(const struct filter *f, const struct sockdiag_sock *s)
 		}
 		return 0;
 	case N_INFO:
-		return s->has_info && filter_cmp_eval((long long)filter_info_value(
-							  &filter_info_fields[f->info], s),
-						      f->cmp, f->value);
+		return (filter_info_fields[f->info].need == SOCKDIAG_MEM ? s->has_mem
+									 : s->has_info) &&
+		       filter_cmp_eval(
+			   (long long)filter_info_value(&filter_info_fields[f->info], s), f->cmp,
+			   f->value);
+	case N_PROTO:
+		return s->protocol == f->value;
 	}
 	return 0;
 }

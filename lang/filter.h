@@ -12,7 +12,10 @@
  * `rq wq retrans probes` compared with numbers, `timer` compared with
  * on|keepalive|timewait|persist|off, `expires` (the time left on the
  * timer) and `rtt` (tcp_info's smoothed round-trip time) with a duration
- * (500ms, 50s).  OP is = == eq != ne neq < lt <= le
+ * (500ms, 50s), tcp_info's fields as ss -i names them, socket memory as
+ * ss -m shows it (rmem_alloc rcvbuf wmem_alloc sndbuf fwd_alloc
+ * wmem_queued optmem backlog drops), and `tcp` or `udp` for the protocol
+ * (`state unconn` is an unconnected UDP socket).  OP is = == eq != ne neq < lt <= le
  * > gt >= ge.  `and`/`&&`, `or`/`||`, `not`/`!`, parentheses; adjacent
  * terms are joined with `and`.  filter_parse() allocates the tree;
  * filter_free() releases it.
@@ -83,6 +86,13 @@ void filter_sockdiag_req(const struct filter *f, unsigned what, struct sockdiag_
 
 /* Whether matching needs tcp_info (the fields retrans and probes). */
 int filter_needs_info(const struct filter *f);
+
+/* What the dump must ask for besides the sockets: SOCKDIAG_INFO, _MEM. */
+unsigned filter_needs(const struct filter *f);
+
+/* The tables to dump for f: SOCKDIAG_TCP unless f names udp (`udp and
+ * sport = :53` is UDP alone, `tcp or udp` both). */
+unsigned filter_protocols(const struct filter *f);
 
 /* The value of `retrans`/`probes` for a socket, as the filter sees it. */
 unsigned filter_sock_retrans(const struct sockdiag_sock *s);

@@ -8,13 +8,19 @@
 
 #include <errno.h>
 #include <linux/inet_diag.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
 
 #define INFO(name, unit, member)                                                                   \
 	{                                                                                          \
-		name, unit, offsetof(struct sockdiag_tcp_info, member),                            \
-		    sizeof(((struct sockdiag_tcp_info *)0)->member)                                \
+		name, unit, offsetof(struct sockdiag_sock, info.member),                           \
+		    sizeof(((struct sockdiag_tcp_info *)0)->member), SOCKDIAG_INFO                 \
+	}
+#define MEM(name, i)                                                                               \
+	{                                                                                          \
+		name, INFO_COUNT, offsetof(struct sockdiag_sock, mem) + (i) * sizeof(uint32_t),    \
+		    sizeof(uint32_t), SOCKDIAG_MEM                                                 \
 	}
 
 const struct info_field filter_info_fields[] = {
@@ -54,6 +60,15 @@ const struct info_field filter_info_fields[] = {
     INFO("busy", INFO_US, busy_time),
     INFO("rwnd_limited", INFO_US, rwnd_limited),
     INFO("sndbuf_limited", INFO_US, sndbuf_limited),
+    MEM("rmem_alloc", 0),
+    MEM("rcvbuf", 1),
+    MEM("wmem_alloc", 2),
+    MEM("sndbuf", 3),
+    MEM("fwd_alloc", 4),
+    MEM("wmem_queued", 5),
+    MEM("optmem", 6),
+    MEM("backlog", 7),
+    MEM("drops", 8),
     INFO("pacing_rate", INFO_RATE, pacing_rate),
     INFO("delivery_rate", INFO_RATE, delivery_rate),
 };
@@ -62,7 +77,7 @@ const int filter_ninfo_fields = sizeof(filter_info_fields) / sizeof(filter_info_
 
 unsigned long long filter_info_value(const struct info_field *f, const struct sockdiag_sock *s)
 {
-	const char *p = (const char *)&s->info + f->offset;
+	const char *p = (const char *)s + f->offset;
 
 	switch (f->size) {
 	case 1:
@@ -92,13 +107,55 @@ unsigned filter_states(const struct filter *f)
 
 int filter_needs_info(const struct filter *f)
 {
+	return (filter_needs(f) & SOCKDIAG_INFO) != 0;
+}
+
+unsigned filter_needs(const struct filter *f)
+{
 	if (!f)
 		return 0;
-	if (f->kind == N_INFO ||
-	    (f->kind == N_FIELD &&
-	     (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT)))
-		return 1;
-	return filter_needs_info(f->l) || filter_needs_info(f->r);
+	if (f->kind == N_INFO)
+		return filter_info_fields[f->info].need;
+	if (f->kind == N_FIELD &&
+	    (f->field == F_RETRANS || f->field == F_PROBES || f->field >= F_RTT))
+		return SOCKDIAG_INFO;
+	return filter_needs(f->l) | filter_needs(f->r);
+}
+
+/* The protocols a match may have (SOCKDIAG_TCP, _UDP; both: no constraint). */
+static unsigned protocols(const struct filter *f)
+{
+	const unsigned both = SOCKDIAG_TCP | SOCKDIAG_UDP;
+
+	if (!f)
+		return both;
+	switch (f->kind) {
+	case N_PROTO:
+		return f->value == IPPROTO_UDP ? SOCKDIAG_UDP : SOCKDIAG_TCP;
+	case N_AND:
+		return protocols(f->l) & protocols(f->r);
+	case N_OR:
+		return protocols(f->l) | protocols(f->r);
+	case N_NOT:
+		return f->l && f->l->kind == N_PROTO ? both & ~protocols(f->l) : both;
+	default:
+		return both; /* states, ports, fields: either */
+	}
+}
+
+static int names_udp(const struct filter *f)
+{
+	return f && ((f->kind == N_PROTO && f->value == IPPROTO_UDP) || names_udp(f->l) ||
+		     names_udp(f->r));
+}
+
+unsigned filter_protocols(const struct filter *f)
+{
+	unsigned p = protocols(f);
+
+	if (p == (SOCKDIAG_TCP | SOCKDIAG_UDP) && !names_udp(f))
+		return SOCKDIAG_TCP; /* TCP unless the filter says udp, as ss -t */
+	return p;
 }
 
 struct port_cond {
@@ -168,7 +225,7 @@ void filter_sockdiag_req(const struct filter *f, unsigned what, struct sockdiag_
 {
 	int n = filter_bytecode(f, bc, bclen);
 
-	req->what = what | (filter_needs_info(f) ? SOCKDIAG_INFO : 0);
+	req->what = what | filter_needs(f);
 	req->states = filter_states(f);
 	req->bytecode = n > 0 ? bc : NULL;
 	req->bytecode_len = n > 0 ? (size_t)n : 0;

@@ -216,6 +216,54 @@ START_TEST(t_fields_from_info)
 }
 END_TEST
 
+/* The protocol (`udp`, `tcp`: what the dump asks for, TCP unless udp is
+ * named), unconnected UDP sockets (`state unconn`), and socket memory as ss
+ * -m shows it, which only a socket dumped with SOCKDIAG_MEM has. */
+START_TEST(t_udp_and_memory)
+{
+	static const struct {
+		const char *filter;
+		unsigned protocols, needs;
+		int want; /* against an unconnected UDP socket that dropped 3 */
+	} cases[] = {
+	    {"udp and drops = 3", SOCKDIAG_UDP, SOCKDIAG_MEM, 1},
+	    {"udp and state unconn and rcvbuf >= 2304", SOCKDIAG_UDP, SOCKDIAG_MEM, 1},
+	    {"tcp", SOCKDIAG_TCP, 0, 0},
+	    {"sport = :53", SOCKDIAG_TCP, 0, 1},
+	    {"tcp or udp", SOCKDIAG_TCP | SOCKDIAG_UDP, 0, 1},
+	    {"udp or sport = :1", SOCKDIAG_TCP | SOCKDIAG_UDP, 0, 1},
+	    {"not udp", SOCKDIAG_TCP, 0, 0},
+	    {"not tcp and sport = :53", SOCKDIAG_UDP, 0, 1},
+	    {"udp and cwnd > 0", SOCKDIAG_UDP, SOCKDIAG_INFO, 0},
+	    {"drops > 3", SOCKDIAG_TCP, SOCKDIAG_MEM, 0},
+	};
+	struct sockdiag_sock s = sock4(7, "198.18.0.2", 53, "0.0.0.0", 0);
+	struct sockdiag_req req;
+	struct filter_error e;
+	struct filter *f;
+	char bc[FILTER_BC_MAX];
+
+	s.protocol = 17;
+	s.has_mem = 1;
+	s.mem[1] = 2304;
+	s.mem[8] = 3;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(filter_parse(cases[i].filter, NULL, NULL, &f, &e) == 0, "%s: %s",
+			      cases[i].filter, e.msg);
+		ck_assert_msg(filter_protocols(f) == cases[i].protocols, "%s", cases[i].filter);
+		filter_sockdiag_req(f, filter_protocols(f), &req, bc, sizeof(bc));
+		ck_assert_msg(req.what == (cases[i].protocols | cases[i].needs), "%s: what %u",
+			      cases[i].filter, req.what);
+		ck_assert_msg(filter_match(f, &s) == cases[i].want, "%s", cases[i].filter);
+		filter_free(f);
+	}
+	s.has_mem = 0; /* dumped without SOCKDIAG_MEM: no memory field matches */
+	ck_assert_int_eq(filter_parse("drops = 3", NULL, NULL, &f, &e), 0);
+	ck_assert(!filter_match(f, &s));
+	filter_free(f);
+}
+END_TEST
+
 START_TEST(t_service_names)
 {
 	struct sockdiag_sock s = sock4(1, "198.18.0.1", 40000, "198.18.0.2", 22);
@@ -410,6 +458,7 @@ Suite *filter_suite(void)
 	tcase_add_test(tc, t_depth_bounded);
 	tcase_add_test(tc, t_many_addresses);
 	tcase_add_test(tc, t_info_fields);
+	tcase_add_test(tc, t_udp_and_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }

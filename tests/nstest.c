@@ -142,7 +142,7 @@ static int count(int host, const char *text)
 
 	ck_assert_msg(!filter_parse(text, NULL, NULL, &f, &fe), "bad filter '%s': %s", text,
 		      fe.msg);
-	filter_sockdiag_req(f, SOCKDIAG_TCP, &req, bc, sizeof(bc));
+	filter_sockdiag_req(f, filter_protocols(f), &req, bc, sizeof(bc));
 	err = sockdiag_dump_req(NS[host], &req, &l, NULL);
 	ck_assert_msg(!err, "dump: %s", strerror(-err));
 	for (size_t i = 0; i < l.n; i++)
@@ -471,12 +471,13 @@ START_TEST(t_udpmem)
 	ck_assert(!counters_read(NS[S], &c) && !counters_get(&c, "UdpRcvbufErrors", &errs));
 	ck_assert_msg(errs == m[8], "UdpRcvbufErrors %lld, the socket's drops %u", (long long)errs,
 		      m[8]);
+	snprintf(line, sizeof(line), "udp and state unconn and sport = :7000 and drops = %u", m[8]);
+	ck_assert_msg(count(S, line) == 1 && count(S, "sport = :7000") == 0, "%s; TCP's", line);
 	printf("udpmem: %s, UdpRcvbufErrors %lld\n", want, (long long)errs);
 	counters_free(&c);
 	sockdiag_list_free(&l);
 	sockdiag_list_free(&again);
-	close(fd);
-	close(sfd);
+	close(fd), close(sfd);
 }
 END_TEST
 
