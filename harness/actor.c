@@ -358,6 +358,10 @@ int actor_spawn(const struct actor_spec *a, int ns, const char *target,
 			actor_report(sp[1], "result exec failed: %s", strerror(errno));
 			_exit(127);
 		}
+		if (a->udp && a->kind == ACTOR_LISTEN)
+			actor_run_udp_listen(a, sp[1]);
+		if (a->udp)
+			actor_run_udp_connect(a, target, sp[1]);
 		if (a->kind == ACTOR_LISTEN)
 			run_listen(a, sp[1]);
 		actor_run_connect(a, target, sp[1]);

@@ -55,4 +55,9 @@ long long actor_now_ms(void);
 void actor_run_connect(const struct actor_spec *a, const char *target, int ctl)
     __attribute__((noreturn));
 
+/* The UDP actors (actor_udp.c); never return. */
+void actor_run_udp_listen(const struct actor_spec *a, int ctl) __attribute__((noreturn));
+void actor_run_udp_connect(const struct actor_spec *a, const char *target, int ctl)
+    __attribute__((noreturn));
+
 #endif

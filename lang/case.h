@@ -140,6 +140,12 @@ struct actor_spec {
 	char congestion[16];
 	char bind_addr[128];
 	int bind_port;
+	/* UDP (`listen udp`, `connect udp`): listen answers each datagram with
+	 * itself (echo), reply bytes, or nothing; connect sends send/send_bytes
+	 * repeat times (0: once) every_ms apart, waits within_ms for each reply
+	 * when recv is set, from a connected socket unless unconnected */
+	int udp, echo, unconnected;
+	unsigned every_ms, within_ms;
 	char **argv; /* exec: NULL-terminated; ${casedir} and ${evidence} expand at start */
 	char **env;  /* exec: KEY=VALUE strings added to the environment, NULL-terminated */
 	char *dir;   /* exec: the working folder, or NULL */

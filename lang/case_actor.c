@@ -356,6 +356,33 @@ static int actor_listen(struct cur *c, struct actor_spec *a)
 	return 0;
 }
 
+/* "send "TEXT"" or "send N bytes" */
+static int opt_send(struct cur *c, struct actor_spec *a, const char *at)
+{
+	char n[64];
+	int err;
+
+	caselex_ws(c);
+	const char *at2 = c->p;
+	size_t len = caselex_peek(c, n, sizeof(n));
+	if (a->send || a->send_bytes)
+		return caselex_fail(c, at, "only one 'send' per actor");
+	if (*c->p != '"' && len && isdigit((unsigned char)n[0])) {
+		char *end;
+		long long v = strtoll(n, &end, 10);
+		char b[16];
+		c->p += len;
+		if (*end || v <= 0 || (caselex_peek(c, b, sizeof(b)), strcmp(b, "bytes")))
+			return caselex_fail(c, at2, "expected 'send N bytes' or 'send \"TEXT\"'");
+		c->p += strlen(" bytes") - 1 + (c->p[0] == ' ');
+		caselex_ws(c);
+		a->send_bytes = v;
+	} else if ((err = caselex_text(c, &a->send, "the text to send"))) {
+		return err;
+	}
+	return 0;
+}
+
 /* "request "A" ["B" ...] reply N [repeat K]": each part one write(), then N
  * bytes read back, K times. */
 static int request_option(struct cur *c, struct actor_spec *a, const char *at)
@@ -429,28 +456,8 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 		at = c->p;
 		caselex_word(c, w, sizeof(w), "an option");
 		if (!strcmp(w, "send")) {
-			char n[64];
-			caselex_ws(c);
-			const char *at2 = c->p;
-			size_t len = caselex_peek(c, n, sizeof(n));
-			if (a->send || a->send_bytes)
-				return caselex_fail(c, at, "only one 'send' per actor");
-			if (*c->p != '"' && len && isdigit((unsigned char)n[0])) {
-				char *end;
-				long long v = strtoll(n, &end, 10);
-				char b[16];
-				c->p += len;
-				if (*end || v <= 0 ||
-				    (caselex_peek(c, b, sizeof(b)), strcmp(b, "bytes")))
-					return caselex_fail(c, at2,
-							    "expected 'send N bytes' or "
-							    "'send \"TEXT\"'");
-				c->p += strlen(" bytes") - 1 + (c->p[0] == ' ');
-				caselex_ws(c);
-				a->send_bytes = v;
-			} else if ((err = caselex_text(c, &a->send, "the text to send"))) {
+			if ((err = opt_send(c, a, at)))
 				return err;
-			}
 		} else if (!strcmp(w, "recv")) {
 			a->recv = 1;
 		} else if (!strcmp(w, "stream")) {
@@ -480,6 +487,74 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 				    "bind-no-port leaves the port of 'bind ADDR:0' to connect(): "
 				    "give bind");
 	return request_alone(c, a, opts);
+}
+
+/*
+ * `listen udp [ADDR]:PORT [echo | reply N | silent] [noread]` and `connect udp
+ * HOST:PORT send ... [times K] [every T] [recv [within T]] [unconnected]`,
+ * with rcvbuf, sndbuf, reuseport, noreuseaddr, bind (connect) and ipv6.
+ */
+static int actor_udp(struct cur *c, struct actor_spec *a)
+{
+	int listen = a->kind == ACTOR_LISTEN, err, used;
+	const char *at;
+	long long v;
+	char w[64];
+
+	a->udp = 1;
+	a->within_ms = 1000;
+	if ((err = endpoint(c, a, listen)))
+		return err;
+	while (!caselex_at_end(c)) {
+		caselex_ws(c);
+		at = c->p;
+		caselex_word(c, w, sizeof(w), "an option");
+		if (listen && (!strcmp(w, "echo") || !strcmp(w, "silent"))) {
+			a->echo = w[0] == 'e';
+		} else if (listen && !strcmp(w, "reply")) {
+			err = caselex_number(c, &v, 1, 65507, "a datagram size from 1 to 65507");
+			a->reply = (long)v;
+		} else if (listen && (!strcmp(w, "read") || !strcmp(w, "noread"))) {
+			a->read = w[0] == 'r';
+		} else if (!listen && !strcmp(w, "send")) {
+			err = opt_send(c, a, at);
+		} else if (!listen && !strcmp(w, "times")) {
+			err = caselex_number(c, &v, 1, 1000000, "a count from 1");
+			a->repeat = (long)v;
+		} else if (!listen && !strcmp(w, "every")) {
+			err = caselex_duration(c, &a->every_ms, NULL);
+		} else if (!listen && !strcmp(w, "recv")) {
+			char n[16];
+			a->recv = 1;
+			if (caselex_peek(c, n, sizeof(n)) && !strcmp(n, "within")) {
+				caselex_word(c, n, sizeof(n), "within");
+				err = caselex_duration(c, &a->within_ms, NULL);
+			}
+		} else if (!listen && (!strcmp(w, "unconnected") || !strcmp(w, "ipv6"))) {
+			*(w[0] == 'u' ? &a->unconnected : &a->ipv6) = 1;
+		} else if (!strcmp(w, "rcvbuf") || !strcmp(w, "sndbuf") ||
+			   !strcmp(w, "reuseport") || !strcmp(w, "noreuseaddr") ||
+			   (!listen && !strcmp(w, "bind"))) {
+			err = socket_option(c, a, w, &used);
+		} else {
+			return caselex_fail(c, at, "unknown UDP %s option '%s' (%s)",
+					    listen ? "listen" : "connect", w,
+					    listen
+						? "echo, reply N, silent, read, noread, rcvbuf, "
+						  "sndbuf, reuseport, noreuseaddr"
+						: "send, times, every, recv, unconnected, ipv6, "
+						  "rcvbuf, sndbuf, reuseport, noreuseaddr, bind");
+		}
+		if (err)
+			return err;
+	}
+	if (!listen && !a->send && !a->send_bytes)
+		return caselex_fail(c, c->line,
+				    "a UDP connect actor sends: give send \"TEXT\" or "
+				    "send N bytes");
+	if (a->send_bytes > 65507)
+		return caselex_fail(c, c->line, "a datagram holds at most 65507 bytes");
+	return 0;
 }
 
 /* ${casedir} and ${evidence} are the only variables; anything else named
@@ -633,12 +708,15 @@ int case_actor_start(struct cur *c)
 	a->linger_s = -1;
 	a->accept = a->read = a->eof_close = 1;
 	a->target_host = -1;
-	if (!strcmp(kind, "listen")) {
-		a->kind = ACTOR_LISTEN;
-		err = actor_listen(c, a);
-	} else if (!strcmp(kind, "connect")) {
-		a->kind = ACTOR_CONNECT;
-		err = actor_connect(c, a);
+	if (!strcmp(kind, "listen") || !strcmp(kind, "connect")) {
+		char u[8];
+		a->kind = kind[0] == 'l' ? ACTOR_LISTEN : ACTOR_CONNECT;
+		if (caselex_peek(c, u, sizeof(u)) && !strcmp(u, "udp")) {
+			caselex_word(c, u, sizeof(u), "udp");
+			err = actor_udp(c, a);
+		} else {
+			err = a->kind == ACTOR_LISTEN ? actor_listen(c, a) : actor_connect(c, a);
+		}
 	} else if (!strcmp(kind, "exec")) {
 		a->kind = ACTOR_EXEC;
 		err = actor_exec(c, a);

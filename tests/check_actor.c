@@ -20,6 +20,44 @@ static struct case_model *parse(const char *start)
 	return m;
 }
 
+/* The UDP actors: listen's answer (silent unless echo or reply N) and
+ * noread; connect's datagram, count, spacing, reply wait and sockets. */
+START_TEST(t_udp)
+{
+	struct case_model *m = parse("start s: server listen udp :5353");
+	const struct actor_spec *a = &m->actors[0];
+
+	ck_assert(a->udp && a->kind == ACTOR_LISTEN && a->read && !a->echo && !a->reply);
+	ck_assert_int_eq(a->port, 5353);
+	case_free(m);
+	m = parse("start s: server listen udp 198.18.0.2:53 echo noread rcvbuf 2048 reuseport");
+	a = &m->actors[0];
+	ck_assert(a->echo && !a->read && a->reuseport);
+	ck_assert_str_eq(a->addr, "198.18.0.2");
+	ck_assert_int_eq(a->rcvbuf, 2048);
+	case_free(m);
+	m = parse("start s: server listen udp :53 reply 512");
+	ck_assert_int_eq(m->actors[0].reply, 512);
+	case_free(m);
+	m = parse("start c: client connect udp server:53 send \"q\" times 5 every 1s recv within "
+		  "300ms unconnected bind 0.0.0.0:4000");
+	a = &m->actors[0];
+	ck_assert(a->udp && a->kind == ACTOR_CONNECT && a->recv && a->unconnected);
+	ck_assert_str_eq(a->send, "q");
+	ck_assert_int_eq(a->repeat, 5);
+	ck_assert_uint_eq(a->every_ms, 1000);
+	ck_assert_uint_eq(a->within_ms, 300);
+	ck_assert_int_eq(a->bind_port, 4000);
+	case_free(m);
+	m = parse("start c: client connect udp server:53 send 1200 bytes recv");
+	a = &m->actors[0];
+	ck_assert_int_eq(a->send_bytes, 1200);
+	ck_assert_uint_eq(a->within_ms, 1000); /* the reply wait's default */
+	ck_assert(!a->unconnected && a->repeat == 0);
+	case_free(m);
+}
+END_TEST
+
 START_TEST(t_listen_defaults)
 {
 	struct case_model *m = parse("start s: server listen :8888");
@@ -278,6 +316,7 @@ Suite *actor_suite(void)
 
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, t_listen_defaults);
+	tcase_add_test(tc, t_udp);
 	tcase_add_test(tc, t_listen_options);
 	tcase_add_test(tc, t_listen_slow_reader);
 	tcase_add_test(tc, t_more_options);
