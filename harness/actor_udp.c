@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define UDP_LATER_MAX 256
+
 static char dgram[65536], out[65507];
 
 static int udp_socket(const struct actor_spec *a, int family, int ctl)
@@ -47,11 +49,59 @@ static void udp_command(int ctl, int fd)
 	}
 }
 
+/* An answer to send later (listen udp ... delay T). */
+struct later {
+	long long due; /* actor_now_ms() */
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	size_t n;
+	char *data;
+};
+
+/* Answer a datagram of n bytes in dgram from peer: now, or queued for later. */
+static void udp_answer(const struct actor_spec *a, int fd, struct later *q, int *nq,
+		       const struct sockaddr_storage *peer, socklen_t plen, size_t n)
+{
+	const char *data = a->echo ? dgram : memset(out, 'r', (size_t)a->reply);
+
+	if (!a->echo && !a->reply)
+		return;
+	n = a->echo ? n : (size_t)a->reply;
+	if (!a->delay_ms) {
+		sendto(fd, data, n, 0, (const void *)peer, plen);
+		return;
+	}
+	char *copy = *nq < UDP_LATER_MAX ? malloc(n ? n : 1) : NULL;
+	if (!copy)
+		return; /* more answers outstanding than a case needs: not sent */
+	memcpy(copy, data, n);
+	q[(*nq)++] = (struct later){actor_now_ms() + a->delay_ms, *peer, plen, n, copy};
+}
+
+/* Send the answers that are due; the poll timeout until the next one. */
+static int udp_due(int fd, struct later *q, int *nq)
+{
+	long long now = actor_now_ms(), next = -1;
+
+	for (int i = 0; i < *nq;) {
+		if (q[i].due > now) {
+			next = next < 0 || q[i].due < next ? q[i].due : next;
+			i++;
+			continue;
+		}
+		sendto(fd, q[i].data, q[i].n, 0, (void *)&q[i].peer, q[i].plen);
+		free(q[i].data);
+		q[i] = q[--*nq];
+	}
+	return next < 0 ? -1 : (int)(next - now);
+}
+
 void actor_run_udp_listen(const struct actor_spec *a, int ctl)
 {
+	static struct later q[UDP_LATER_MAX];
 	struct sockaddr_storage ss, peer;
 	socklen_t len, plen;
-	int fd;
+	int fd, nq = 0;
 
 	if (actor_make_addr(a->addr, a->port, &ss, &len))
 		actor_finish_err(ctl, EINVAL);
@@ -63,7 +113,7 @@ void actor_run_udp_listen(const struct actor_spec *a, int ctl)
 		struct pollfd pf[2] = {{ctl, POLLIN, 0}, {fd, a->read ? POLLIN : 0, 0}};
 		ssize_t n;
 
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, 2, udp_due(fd, q, &nq)) < 0) {
 			if (errno == EINTR)
 				continue;
 			actor_finish_err(ctl, errno);
@@ -74,14 +124,8 @@ void actor_run_udp_listen(const struct actor_spec *a, int ctl)
 			continue;
 		plen = sizeof(peer);
 		n = recvfrom(fd, dgram, sizeof(dgram), MSG_DONTWAIT, (void *)&peer, &plen);
-		if (n < 0)
-			continue; /* an ICMP error queued for an earlier reply: not ours to end on
-				   */
-		if (a->echo)
-			sendto(fd, dgram, (size_t)n, 0, (void *)&peer, plen);
-		else if (a->reply)
-			sendto(fd, memset(dgram, 'r', (size_t)a->reply), (size_t)a->reply, 0,
-			       (void *)&peer, plen);
+		if (n >= 0) /* else an ICMP error for an earlier answer: not ours to end on */
+			udp_answer(a, fd, q, &nq, &peer, plen, (size_t)n);
 	}
 }
 

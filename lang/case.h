@@ -146,9 +146,10 @@ struct actor_spec {
 	 * when recv is set, from a connected socket unless unconnected */
 	int udp, echo, unconnected;
 	unsigned every_ms, within_ms;
-	char **argv; /* exec: NULL-terminated; ${casedir} and ${evidence} expand at start */
-	char **env;  /* exec: KEY=VALUE strings added to the environment, NULL-terminated */
-	char *dir;   /* exec: the working folder, or NULL */
+	unsigned delay_ms; /* listen udp: answer this long after each datagram */
+	char **argv;	   /* exec: NULL-terminated; ${casedir} and ${evidence} expand at start */
+	char **env;	   /* exec: KEY=VALUE strings added to the environment, NULL-terminated */
+	char *dir;	   /* exec: the working folder, or NULL */
 };
 
 enum expect_kind {

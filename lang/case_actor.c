@@ -490,7 +490,7 @@ static int actor_connect(struct cur *c, struct actor_spec *a)
 }
 
 /*
- * `listen udp [ADDR]:PORT [echo | reply N | silent] [noread]` and `connect udp
+ * `listen udp [ADDR]:PORT [echo | reply N | silent] [delay T] [noread]` and `connect udp
  * HOST:PORT send ... [times K] [every T] [recv [within T]] [unconnected]`,
  * with rcvbuf, sndbuf, reuseport, noreuseaddr, bind (connect) and ipv6.
  */
@@ -514,6 +514,8 @@ static int actor_udp(struct cur *c, struct actor_spec *a)
 		} else if (listen && !strcmp(w, "reply")) {
 			err = caselex_number(c, &v, 1, 65507, "a datagram size from 1 to 65507");
 			a->reply = (long)v;
+		} else if (listen && !strcmp(w, "delay")) {
+			err = caselex_duration(c, &a->delay_ms, NULL);
 		} else if (listen && (!strcmp(w, "read") || !strcmp(w, "noread"))) {
 			a->read = w[0] == 'r';
 		} else if (!listen && !strcmp(w, "send")) {

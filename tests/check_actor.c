@@ -36,8 +36,9 @@ START_TEST(t_udp)
 	ck_assert_str_eq(a->addr, "198.18.0.2");
 	ck_assert_int_eq(a->rcvbuf, 2048);
 	case_free(m);
-	m = parse("start s: server listen udp :53 reply 512");
+	m = parse("start s: server listen udp :53 reply 512 delay 3s");
 	ck_assert_int_eq(m->actors[0].reply, 512);
+	ck_assert_uint_eq(m->actors[0].delay_ms, 3000);
 	case_free(m);
 	m = parse("start c: client connect udp server:53 send \"q\" times 5 every 1s recv within "
 		  "300ms unconnected bind 0.0.0.0:4000");
