@@ -539,13 +539,13 @@ static int actor_udp(struct cur *c, struct actor_spec *a)
 			   (!listen && !strcmp(w, "bind"))) {
 			err = socket_option(c, a, w, &used);
 		} else {
-			return caselex_fail(c, at, "unknown UDP %s option '%s' (%s)",
-					    listen ? "listen" : "connect", w,
-					    listen
-						? "echo, reply N, silent, read, noread, rcvbuf, "
-						  "sndbuf, reuseport, noreuseaddr"
-						: "send, times, every, recv, unconnected, ipv6, "
-						  "rcvbuf, sndbuf, reuseport, noreuseaddr, bind");
+			return caselex_fail(
+			    c, at, "unknown UDP %s option '%s' (%s)", listen ? "listen" : "connect",
+			    w,
+			    listen ? "echo, reply N, silent, delay T, read, noread, rcvbuf, "
+				     "sndbuf, reuseport, noreuseaddr"
+				   : "send, times, every, recv, unconnected, ipv6, "
+				     "rcvbuf, sndbuf, reuseport, noreuseaddr, bind");
 		}
 		if (err)
 			return err;
