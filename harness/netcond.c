@@ -375,26 +375,43 @@ int netcond_netem(struct run *r, const struct step *s, int idx)
 	return loss_by_nft(r, s, &pl, idx);
 }
 
+/* The interface of host h towards host `to` (its next hop), or NULL. */
+static const char *ifname_towards(struct run *r, int h, int to);
+
 int netcond_firewall(struct run *r, const struct step *s)
 {
 	unsigned secs = (s->duration_ms + 999) / 1000;
-	char cmd[4096];
+	const char *in = s->peer >= 0 ? ifname_towards(r, s->host, s->peer) : NULL;
+	char cmd[4096], from[64] = "";
 	int v;
 
-	snprintf(cmd, sizeof(cmd),
-		 "table inet netcase_fw {\n"
-		 " ct timeout idle4 { protocol tcp; l3proto ip; policy = { established: %u }; }\n"
-		 " ct timeout idle6 { protocol tcp; l3proto ip6; policy = { established: %u }; }\n"
-		 " chain pre {\n  type filter hook prerouting priority filter; policy accept;\n"
-		 "  meta nfproto ipv4 meta l4proto tcp ct timeout set \"idle4\"\n"
-		 "  meta nfproto ipv6 meta l4proto tcp ct timeout set \"idle6\"\n }\n"
-		 " chain forward_fw {\n  type filter hook forward priority filter; policy accept;\n"
-		 "  meta l4proto != tcp accept\n"
-		 "  ct state established,related accept\n"
-		 "  %sct state new counter accept\n"
-		 "  counter %s\n }\n}\n",
-		 secs, secs, s->pickup ? "" : "tcp flags & (syn|ack|fin|rst) == syn ",
-		 s->reject ? "reject with tcp reset" : "drop");
+	if (in)
+		snprintf(from, sizeof(from), "iifname \"%s\" ", in);
+	/* one idle timeout for TCP's established flows and UDP's, replied or not */
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "table inet netcase_fw {\n"
+	    " ct timeout idle4 { protocol tcp; l3proto ip; policy = { established: %u }; }\n"
+	    " ct timeout idle6 { protocol tcp; l3proto ip6; policy = { established: %u }; }\n"
+	    " ct timeout udp4 { protocol udp; l3proto ip; policy = { unreplied: %u, replied: %u "
+	    "}; }\n"
+	    " ct timeout udp6 { protocol udp; l3proto ip6; policy = { unreplied: %u, replied: %u "
+	    "}; }\n"
+	    " chain pre {\n  type filter hook prerouting priority filter; policy accept;\n"
+	    "  meta nfproto ipv4 meta l4proto tcp ct timeout set \"idle4\"\n"
+	    "  meta nfproto ipv6 meta l4proto tcp ct timeout set \"idle6\"\n"
+	    "  meta nfproto ipv4 meta l4proto udp ct timeout set \"udp4\"\n"
+	    "  meta nfproto ipv6 meta l4proto udp ct timeout set \"udp6\"\n }\n"
+	    " chain forward_fw {\n  type filter hook forward priority filter; policy accept;\n"
+	    "  meta l4proto != { tcp, udp } accept\n"
+	    "  ct state established,related accept\n"
+	    "  %smeta l4proto tcp %sct state new counter accept\n"
+	    "  %smeta l4proto udp ct state new counter accept\n"
+	    "  meta l4proto tcp counter %s\n"
+	    "  counter %s\n }\n}\n",
+	    secs, secs, secs, secs, secs, secs, from,
+	    s->pickup ? "" : "tcp flags & (syn|ack|fin|rst) == syn ", from,
+	    s->reject ? "reject with tcp reset" : "drop", s->reject ? "reject" : "drop");
 	v = nft_step(r, s, s->host, cmd);
 	if (v)
 		return v;
@@ -408,10 +425,12 @@ int netcond_firewall(struct run *r, const struct step *s)
 	}
 	r->middlebox[s->host] = 1;
 	run_log(r,
-		"firewall %s: conntrack, established idle timeout %us, expired flows get %s, new "
-		"flows %s",
-		run_host(r, s->host), secs, s->reject ? "RST" : "dropped",
-		s->pickup ? "from any packet (pickup)" : "only from a SYN");
+		"firewall %s: conntrack, TCP and UDP idle timeout %us, expired flows get %s, new "
+		"flows %s%s%s",
+		run_host(r, s->host), secs,
+		s->reject ? "RST (UDP: ICMP port unreachable)" : "dropped",
+		s->pickup ? "from any packet (pickup)" : "only from a SYN (TCP)",
+		in ? " and only from the inside, towards " : "", in ? run_host(r, s->peer) : "");
 	return 0;
 }
 

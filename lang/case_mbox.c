@@ -33,7 +33,7 @@ int case_net_firewall(struct cur *c)
 	const char *at;
 	struct step *s;
 	unsigned ms;
-	int h, err, pickup = 0;
+	int h, err, pickup = 0, inside = -1;
 
 	if ((err = middlebox_host(c, &h, "a firewall")) ||
 	    (err = caselex_keyword(c, "idle-timeout", "'idle-timeout'")))
@@ -53,13 +53,30 @@ int case_net_firewall(struct cur *c)
 		return err;
 	if (strcmp(w, "rst") && strcmp(w, "drop"))
 		return caselex_fail(c, at, "expected rst or drop after expired, found '%s'", w);
-	if (!caselex_at_end(c)) {
-		if ((err = caselex_keyword(c, "pickup", "'pickup' or the end of the statement")))
+	while (!caselex_at_end(c)) {
+		caselex_ws(c);
+		at = c->p;
+		if ((err = caselex_word(c, w, sizeof(w), "pickup or inside PEER")))
 			return err;
-		pickup = 1;
+		if (!strcmp(w, "pickup")) {
+			pickup = 1;
+		} else if (!strcmp(w, "inside") && inside < 0) {
+			caselex_ws(c);
+			at = c->p;
+			if ((err = caselex_host(c, &inside, 0, NULL)))
+				return err;
+			if (inside == h || topo_next_link(&c->m->topo, h, inside) < 0)
+				return caselex_fail(c, at,
+						    "inside names a host the firewall reaches "
+						    "through one of its links, not '%s'",
+						    c->m->topo.hosts[inside].name);
+		} else {
+			return caselex_fail(c, at,
+					    "expected pickup, inside PEER or the end of the "
+					    "statement, found '%s'",
+					    w);
+		}
 	}
-	if ((err = caselex_need_end(c)))
-		return err;
 	s = caselex_step(c, STEP_FIREWALL);
 	if (!s)
 		return -ENOMEM;
@@ -67,6 +84,7 @@ int case_net_firewall(struct cur *c)
 	s->duration_ms = ms;
 	s->reject = w[0] == 'r';
 	s->pickup = pickup;
+	s->peer = inside;
 	return 0;
 }
 
