@@ -96,8 +96,8 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 	fprintf(r->evlog, "%10.6f %-12s %016llx %-18s %s%s %s %s\n", t, run_host(r, h),
 		(unsigned long long)w->sk, kind, what, w->flags & KEV_F_PACKET ? " packet" : "", l,
 		p);
-	if (w->kind == KEV_DROP && w->l4proto != IPPROTO_TCP)
-		return; /* IPv6 link chatter and the like: events.log only */
+	if (w->kind == KEV_DROP && w->l4proto != IPPROTO_TCP && w->l4proto != IPPROTO_UDP)
+		return; /* IPv6 link chatter (ICMPv6) and the like: events.log only */
 	if (w->kind == KEV_DROP)
 		run_ladder_add(r, t, LADDER_DROP, run_host_of_addr(r, w->family, w->saddr), h, NULL,
 			       "%s :%u>:%u", what, w->sport, w->dport);
