@@ -383,10 +383,15 @@ int netcond_firewall(struct run *r, const struct step *s)
 	unsigned secs = (s->duration_ms + 999) / 1000;
 	const char *in = s->peer >= 0 ? ifname_towards(r, s->host, s->peer) : NULL;
 	char cmd[4096], from[64] = "";
+	char limit[96] = "";
 	int v;
 
 	if (in)
 		snprintf(from, sizeof(from), "iifname \"%s\" ", in);
+	/* connlimit: a new flow joins the count unless it is already over */
+	if (s->flows)
+		snprintf(limit, sizeof(limit), "ct state new ct count over %d counter drop\n",
+			 s->flows);
 	/* one idle timeout for TCP's established flows and UDP's, replied or not */
 	snprintf(
 	    cmd, sizeof(cmd),
@@ -405,11 +410,12 @@ int netcond_firewall(struct run *r, const struct step *s)
 	    " chain forward_fw {\n  type filter hook forward priority filter; policy accept;\n"
 	    "  meta l4proto != { tcp, udp } accept\n"
 	    "  ct state established,related accept\n"
+	    "  %s"
 	    "  %smeta l4proto tcp %sct state new counter accept\n"
 	    "  %smeta l4proto udp ct state new counter accept\n"
 	    "  meta l4proto tcp counter %s\n"
 	    "  counter %s\n }\n}\n",
-	    secs, secs, secs, secs, secs, secs, from,
+	    secs, secs, secs, secs, secs, secs, limit, from,
 	    s->pickup ? "" : "tcp flags & (syn|ack|fin|rst) == syn ", from,
 	    s->reject ? "reject with tcp reset" : "drop", s->reject ? "reject" : "drop");
 	v = nft_step(r, s, s->host, cmd);

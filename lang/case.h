@@ -234,6 +234,7 @@ struct step {
 	struct rule_spec rule; /* STEP_RULE; STEP_REMOVE: its name */
 	int reject;	       /* STEP_FIREWALL: expired flows get an RST */
 	int pickup;	       /* STEP_FIREWALL: adopt flows from any packet */
+	int flows;	       /* STEP_FIREWALL: at most this many flows (0: no limit) */
 	int via;	       /* STEP_ROUTE: the neighbour peer is reached through */
 	int port_lo, port_hi;  /* STEP_NAT: the source ports (0-0: any) */
 	int mss;	       /* STEP_MSSCLAMP: the MSS, 0 for the route's MTU */

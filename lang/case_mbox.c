@@ -33,7 +33,7 @@ int case_net_firewall(struct cur *c)
 	const char *at;
 	struct step *s;
 	unsigned ms;
-	int h, err, pickup = 0, inside = -1;
+	int h, err, pickup = 0, inside = -1, flows = 0;
 
 	if ((err = middlebox_host(c, &h, "a firewall")) ||
 	    (err = caselex_keyword(c, "idle-timeout", "'idle-timeout'")))
@@ -60,6 +60,11 @@ int case_net_firewall(struct cur *c)
 			return err;
 		if (!strcmp(w, "pickup")) {
 			pickup = 1;
+		} else if (!strcmp(w, "flows") && !flows) {
+			long long v;
+			if ((err = caselex_number(c, &v, 1, 1000000, "a number of flows from 1")))
+				return err;
+			flows = (int)v;
 		} else if (!strcmp(w, "inside") && inside < 0) {
 			caselex_ws(c);
 			at = c->p;
@@ -72,8 +77,8 @@ int case_net_firewall(struct cur *c)
 						    c->m->topo.hosts[inside].name);
 		} else {
 			return caselex_fail(c, at,
-					    "expected pickup, inside PEER or the end of the "
-					    "statement, found '%s'",
+					    "expected pickup, inside PEER, flows N or the end "
+					    "of the statement, found '%s'",
 					    w);
 		}
 	}
@@ -85,6 +90,7 @@ int case_net_firewall(struct cur *c)
 	s->reject = w[0] == 'r';
 	s->pickup = pickup;
 	s->peer = inside;
+	s->flows = flows;
 	return 0;
 }
 
