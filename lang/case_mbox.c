@@ -33,7 +33,7 @@ int case_net_firewall(struct cur *c)
 	const char *at;
 	struct step *s;
 	unsigned ms;
-	int h, err, pickup = 0, inside = -1, flows = 0;
+	int h, err, pickup = 0, inside = -1, flows = 0, reject;
 
 	if ((err = middlebox_host(c, &h, "a firewall")) ||
 	    (err = caselex_keyword(c, "idle-timeout", "'idle-timeout'")))
@@ -53,6 +53,7 @@ int case_net_firewall(struct cur *c)
 		return err;
 	if (strcmp(w, "rst") && strcmp(w, "drop"))
 		return caselex_fail(c, at, "expected rst or drop after expired, found '%s'", w);
+	reject = w[0] == 'r'; /* w holds the options next */
 	while (!caselex_at_end(c)) {
 		caselex_ws(c);
 		at = c->p;
@@ -87,7 +88,7 @@ int case_net_firewall(struct cur *c)
 		return -ENOMEM;
 	s->host = h;
 	s->duration_ms = ms;
-	s->reject = w[0] == 'r';
+	s->reject = reject;
 	s->pickup = pickup;
 	s->peer = inside;
 	s->flows = flows;

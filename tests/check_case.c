@@ -68,7 +68,7 @@ START_TEST(t_middleboxes)
 				   "mss-clamp gw\nmss-clamp gw 1200\nmss-clamp r pmtu\n"
 				   "route s to c via r\n"
 				   "firewall gw idle-timeout 3s expired drop pickup\n"
-				   "firewall r idle-timeout 2s expired rst\n"
+				   "firewall r idle-timeout 2s expired rst inside c flows 5\n"
 				   "flush gw\n";
 	struct case_model *m;
 	struct case_error e;
@@ -88,8 +88,10 @@ START_TEST(t_middleboxes)
 	ck_assert(s[4].kind == STEP_MSSCLAMP && s[4].host == 2 && s[4].mss == 0);
 	ck_assert(s[5].kind == STEP_ROUTE && s[5].host == 3 && s[5].peer == 0 && s[5].via == 2);
 	ck_assert(s[6].kind == STEP_FIREWALL && s[6].pickup && !s[6].reject);
+	ck_assert(s[6].peer == -1 && s[6].flows == 0); /* no inside, no limit */
 	ck_assert_uint_eq(s[6].duration_ms, 3000);
 	ck_assert(s[7].kind == STEP_FIREWALL && !s[7].pickup && s[7].reject);
+	ck_assert(s[7].peer == 0 && s[7].flows == 5);
 	ck_assert(s[8].kind == STEP_FLUSH && s[8].host == 1);
 	case_free(m);
 }
