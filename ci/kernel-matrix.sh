@@ -74,7 +74,7 @@ need() {
 }
 for m in veth ifb sch_ingress cls_u32 act_mirred sch_tbf inet_diag tcp_diag udp_diag \
 	crc32c_generic nf_tables nft_ct nft_reject_inet nft_numgen nft_quota nf_conntrack \
-	nfnetlink_cttimeout nf_conntrack_netlink nft_objref nft_chain_nat nft_masq; do
+	nfnetlink_cttimeout nf_conntrack_netlink nft_objref nft_chain_nat nft_masq nft_connlimit; do
 	need "$m"
 done
 echo "$loaded" | tr ' ' '\n' | grep . >"$root/mod/order"
@@ -85,7 +85,8 @@ cp "$work/netem_probe" "$root/"
 copy_bin "$(pwd)/netcase"
 mv "$root$(pwd)/netcase" "$root/netcase"
 for p in /bin/bash /usr/bin/ip /usr/sbin/ip /bin/ip /usr/bin/getent /usr/bin/curl \
-	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping; do
+	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping /usr/sbin/dnsmasq \
+	/usr/bin/dig; do
 	[ -x "$p" ] && copy_bin "$p"
 done
 # MATRIX_CASES=cases/apps (a folder or a case below cases/) runs only those;
