@@ -185,25 +185,36 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb, const struct s
 	return sk ? sk_netns(&sk->__sk_common) : 0;
 }
 
+/* A record of kind for the socket whose common part is c, in the ring
+ * buffer, if its namespace is one of the case's (sk: what identifies it). */
+static __always_inline struct kev_wire *sock_reserve(const struct sock_common *c, __u16 kind,
+						     __u64 sk)
+{
+	__u32 netns = sk_netns(c);
+	struct kev_wire *e;
+
+	if (!ours(netns))
+		return 0;
+	e = reserve(netns, kind);
+	if (e)
+		e->sk = sk;
+	return e;
+}
+
 /* An event of socket sk: old and new state given, or (-1) its state now;
  * reason as the kind defines it (0 for most). */
 static __always_inline int sock_event(const struct sock *sk, __u16 kind, int oldstate, int newstate,
 				      __u32 reason)
 {
 	const struct sock_common *c;
-	__u32 netns;
 	struct kev_wire *e;
 
 	if (!sk)
 		return 0;
 	c = &sk->__sk_common;
-	netns = sk_netns(c);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, kind);
+	e = sock_reserve(c, kind, (__u64)sk);
 	if (!e)
 		return 0;
-	e->sk = (__u64)sk;
 	e->oldstate = oldstate >= 0 ? oldstate : BPF_CORE_READ(c, skc_state);
 	e->newstate = newstate >= 0 ? newstate : BPF_CORE_READ(c, skc_state);
 	e->reason = reason;
@@ -224,19 +235,14 @@ int BPF_PROG(set_state, struct sock *sk, int oldstate, int newstate)
 static __always_inline int retrans_event(const struct sock *sk, const struct sk_buff *skb,
 					 __u16 kind, __u32 reason)
 {
-	__u32 netns;
 	struct kev_wire *e;
 	__u16 segs = 0;
 
 	if (!sk)
 		return 0;
-	netns = sk_netns(&sk->__sk_common);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, kind);
+	e = sock_reserve(&sk->__sk_common, kind, (__u64)sk);
 	if (!e)
 		return 0;
-	e->sk = (__u64)sk;
 	e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->reason = reason;
 	if (skb)
@@ -266,18 +272,13 @@ int BPF_PROG(retransmit3, const struct sock *sk, const struct sk_buff *skb, int 
 SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
-	__u32 netns;
 	struct kev_wire *e;
 
 	if (!sk || !req)
 		return 0;
-	netns = sk_netns(&sk->__sk_common);
-	if (!ours(netns))
-		return 0;
-	e = reserve(netns, KEV_SYNACK_RETRANS);
+	e = sock_reserve(&sk->__sk_common, KEV_SYNACK_RETRANS, (__u64)req);
 	if (!e)
 		return 0;
-	e->sk = (__u64)req;
 	from_sock(e, &req->__req_common);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
