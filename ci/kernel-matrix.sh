@@ -85,8 +85,7 @@ cp "$work/netem_probe" "$root/"
 copy_bin "$(pwd)/netcase"
 mv "$root$(pwd)/netcase" "$root/netcase"
 for p in /bin/bash /usr/bin/ip /usr/sbin/ip /bin/ip /usr/bin/getent /usr/bin/curl \
-	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping /usr/sbin/dnsmasq \
-	/usr/bin/dig; do
+	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping; do
 	[ -x "$p" ] && copy_bin "$p"
 done
 # MATRIX_CASES=cases/apps (a folder or a case below cases/) runs only those;
