@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../netns/ns.h"
+#include "pktdecode.h"
 
 #define CAPTURE_IDLE_MS 10
 
@@ -199,12 +200,17 @@ long capture_filter_count(struct capture *c, struct capture_filter *f, double un
 			if (f->count == f->cap) {
 				long cap = f->cap ? 2 * f->cap : 64;
 				double *v = realloc(f->stamps, cap * sizeof(*v));
-				if (!v)
+				uint64_t *k = v ? realloc(f->flows, cap * sizeof(*k)) : NULL;
+				if (v)
+					f->stamps = v;
+				if (!k)
 					break; /* counted again at the next look */
-				f->stamps = v;
+				f->flows = k;
 				f->cap = cap;
 			}
 			f->last = pkt_time(&c->pkts[f->seen].h);
+			f->flows[f->count] =
+			    pkt_conversation(c->pkts[f->seen].data, c->pkts[f->seen].h.caplen);
 			f->stamps[f->count++] = f->last;
 		}
 	/* a packet kept after until, or a look at the ring begun after it */

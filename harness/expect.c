@@ -206,11 +206,33 @@ static int counter_observe(struct run *r, const struct expectation *e, void **st
 
 /* ---- packets A B: count(PCAP-FILTER) OP N ---- */
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* How many different conversations n packets belong to; -ENOMEM. */
+static long distinct_flows(const uint64_t *flows, long n)
+{
+	uint64_t *k = malloc((n ? n : 1) * sizeof(*k));
+	long d = 0;
+
+	if (!k)
+		return -ENOMEM;
+	memcpy(k, flows, n * sizeof(*k));
+	qsort(k, n, sizeof(*k), u64_cmp);
+	for (long i = 0; i < n; i++)
+		d += !i || k[i] != k[i - 1];
+	free(k);
+	return d;
+}
+
 static int packets_observe(struct run *r, const struct expectation *e, void **state, struct obs *ob)
 {
 	char why[256];
 	double last;
-	long n;
+	long n, first = 0;
 	int err, complete;
 
 	if (!r->caps[e->link]) {
@@ -229,7 +251,7 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 	 * read together when the case began */
 	n = capture_filter_count(r->caps[e->link], *state, r->wall_t0 + r->until, &last, &complete);
 	ob->wait = !complete;
-	if (e->agg != AGG_COUNT) {
+	if (e->agg != AGG_COUNT && e->agg != AGG_FLOWS) {
 		const double *w = capture_filter_stamps(*state);
 		double *s = malloc((n ? n : 1) * sizeof(*s));
 		if (!s)
@@ -247,13 +269,24 @@ static int packets_observe(struct run *r, const struct expectation *e, void **st
 		while (before < n && w[before] <= r->wall_t0 + r->mark_t[e->since - 1])
 			before++;
 		n -= before;
+		first = before;
+	}
+	if (e->agg == AGG_FLOWS) {
+		long packets = n;
+		if ((n = distinct_flows(capture_filter_flows(*state) + first, n)) < 0)
+			return (int)n;
+		snprintf(ob->text, sizeof(ob->text), "flows = %ld conversations in %ld packets%s%s",
+			 n, packets, e->since ? " since mark " : "",
+			 e->since ? run_mark_name(r, e->since) : "");
+	} else {
+		snprintf(ob->text, sizeof(ob->text), "count = %ld packets%s%s", n,
+			 e->since ? " since mark " : "",
+			 e->since ? run_mark_name(r, e->since) : "");
 	}
 	ob->value = n;
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	if (n && ob->ok)
 		ob->stamp = last - r->wall_t0;
-	snprintf(ob->text, sizeof(ob->text), "count = %ld packets%s%s", n,
-		 e->since ? " since mark " : "", e->since ? run_mark_name(r, e->since) : "");
 	return 0;
 }
 

@@ -87,6 +87,44 @@ int pkt_decode(const uint8_t *f, size_t len, struct pkt_info *o)
 	return 0;
 }
 
+/* FNV-1a, 64 bits, over n bytes */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (const uint8_t *b = p; n--; b++)
+		h = (h ^ *b) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t pkt_conversation(const uint8_t *frame, size_t caplen)
+{
+	struct pkt_info pi;
+	const uint8_t *a, *b;
+	uint16_t pa, pb;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t alen;
+
+	if (pkt_decode(frame, caplen, &pi))
+		return 0;
+	alen = pi.family == AF_INET ? 4 : 16;
+	/* either direction: the lesser end first */
+	int swap = memcmp(pi.src, pi.dst, alen);
+	if (!swap)
+		swap = pi.sport > pi.dport;
+	else
+		swap = swap > 0;
+	a = swap ? pi.dst : pi.src;
+	b = swap ? pi.src : pi.dst;
+	pa = swap ? pi.dport : pi.sport;
+	pb = swap ? pi.sport : pi.dport;
+	h = fnv(h, &pi.family, sizeof(pi.family));
+	h = fnv(h, &pi.protocol, 1);
+	h = fnv(h, a, alen);
+	h = fnv(h, &pa, 2);
+	h = fnv(h, b, alen);
+	h = fnv(h, &pb, 2);
+	return h ? h : 1;
+}
+
 int pkt_flags_format(uint8_t flags, char *buf, size_t len)
 {
 	static const struct {

@@ -39,6 +39,14 @@ struct pkt_info {
  */
 int pkt_decode(const uint8_t *frame, size_t caplen, struct pkt_info *out);
 
+/*
+ * The conversation a frame belongs to, as one number: its protocol, the two
+ * addresses and the two ports (for TCP and UDP), taken in either direction -
+ * a request and its reply are one conversation, a new source port is a new
+ * one.  Frames that are not IP share the number 0.
+ */
+uint64_t pkt_conversation(const uint8_t *frame, size_t caplen);
+
 /* "SYN", "SYN,ACK", "PSH,ACK", ... into buf. */
 int pkt_flags_format(uint8_t flags, char *buf, size_t len);
 

@@ -172,6 +172,7 @@ struct capture_filter *capture_filter_free(struct capture_filter *f)
 	if (f) {
 		pcap_freecode(&f->prog);
 		free(f->stamps);
+		free(f->flows);
 		free(f);
 	}
 	return NULL;
@@ -195,4 +196,9 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
 const double *capture_filter_stamps(const struct capture_filter *f)
 {
 	return f->stamps;
+}
+
+const uint64_t *capture_filter_flows(const struct capture_filter *f)
+{
+	return f->flows;
 }

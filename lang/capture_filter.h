@@ -9,6 +9,7 @@
 
 #include <pcap/pcap.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "topo.h"
 
@@ -20,8 +21,9 @@ struct capture_filter {
 	struct bpf_program prog;
 	size_t seen; /* the capture's packets looked at so far */
 	long count;
-	double last;	/* the last matching packet's time */
-	double *stamps; /* every matching packet's time, count of them */
+	double last;	 /* the last matching packet's time */
+	double *stamps;	 /* every matching packet's time, count of them */
+	uint64_t *flows; /* and its conversation (pkt_conversation()), as many */
 	long cap;
 };
 
@@ -44,5 +46,8 @@ int capture_filter_match(const struct capture_filter *f, const struct pcap_pkthd
 
 /* The stamps of the packets capture_filter_count() counted, in order. */
 const double *capture_filter_stamps(const struct capture_filter *f);
+
+/* Their conversations, in the same order (pkt_conversation()). */
+const uint64_t *capture_filter_flows(const struct capture_filter *f);
 
 #endif

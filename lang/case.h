@@ -167,7 +167,7 @@ enum expect_kind {
 };
 
 enum expect_mode { EXPECT_ONCE, EXPECT_WITHIN, EXPECT_THROUGHOUT };
-enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE, AGG_TIMES, AGG_GAPS };
+enum expect_agg { AGG_COUNT, AGG_ANY, AGG_NONE, AGG_TIMES, AGG_GAPS, AGG_FLOWS };
 
 /* times(...) / gaps(...) == ... (timing.h) */
 #define TIMING_MAX 32

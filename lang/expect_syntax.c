@@ -266,17 +266,21 @@ static int packets_parse(struct cur *c, struct expectation *e)
 {
 	const char *inner_at;
 	char why[256];
-	int err = expect_timing_call(c, e, "count", &inner_at);
+	int err = expect_call_args(c, "flows", &e->text, &inner_at);
 
+	if (!err)
+		e->agg = AGG_FLOWS;
+	else if (err == 1)
+		err = expect_timing_call(c, e, "count", &inner_at);
 	if (err == 1)
 		return caselex_fail(c, c->p,
-				    "expected count(PCAP-FILTER), times(PCAP-FILTER) or "
-				    "gaps(PCAP-FILTER)");
+				    "expected count(PCAP-FILTER), flows(PCAP-FILTER), "
+				    "times(PCAP-FILTER) or gaps(PCAP-FILTER)");
 	if (err)
 		return err;
 	if (capture_filter_compile(&c->m->topo, e->text, why, sizeof(why)))
 		return caselex_fail(c, inner_at, "bad packet filter: %s", why);
-	if (e->agg != AGG_COUNT)
+	if (e->agg == AGG_TIMES || e->agg == AGG_GAPS)
 		return timing_parse(c, &e->timing);
 	if ((err = expect_since_parse(c, &e->since)))
 		return err;

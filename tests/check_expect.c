@@ -46,6 +46,13 @@ static const struct {
      "8:8: counter expectations take 'within', not 'throughout'"},
     {"expect packets a b within 1s: count(tcp) >= 1", EXPECT_PACKETS, EXPECT_WITHIN, NULL},
     {"expect packets a b throughout 1s: count(tcp) == 0", EXPECT_PACKETS, EXPECT_THROUGHOUT, NULL},
+    {"expect packets a b: flows(udp and port 53) == 3", EXPECT_PACKETS, EXPECT_ONCE, NULL},
+    {"expect packets a b throughout 1s: flows(tcp) <= 1", EXPECT_PACKETS, EXPECT_THROUGHOUT, NULL},
+    {"expect packets a b: flows(udp and prot 53) == 3", EXPECT_PACKETS, EXPECT_ONCE,
+     "8:27: bad packet filter: syntax error"},
+    {"expect packets a b: flow(udp) == 3", EXPECT_PACKETS, EXPECT_ONCE,
+     "8:21: expected count(PCAP-FILTER), flows(PCAP-FILTER), times(PCAP-FILTER) or "
+     "gaps(PCAP-FILTER)"},
     {"expect c exits within 3s: error ECONNREFUSED", EXPECT_EXITS, EXPECT_WITHIN, NULL},
     {"expect c exits: signal KILL", EXPECT_EXITS, EXPECT_ONCE, NULL},
     {"expect c exits throughout 1s: ok", EXPECT_EXITS, EXPECT_THROUGHOUT,

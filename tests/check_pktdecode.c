@@ -61,6 +61,47 @@ START_TEST(t_recorded)
 }
 END_TEST
 
+/* One conversation per connection, either direction: the recording holds
+ * three (two accepted connections and the third client's SYNs, all to :8888)
+ * and the IPv6 reports, which are IP too. */
+START_TEST(t_conversations)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(TEST_DATA "/overflow-client-server.pcap", err);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t tcp[32], first = 0;
+	int n = 0, distinct = 0;
+
+	ck_assert_msg(p != NULL, "%s", err);
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		struct pkt_info pi;
+		uint64_t k = pkt_conversation(data, h->caplen);
+
+		ck_assert_int_eq(pkt_decode(data, h->caplen, &pi), 0);
+		ck_assert(k != 0);
+		if (pi.protocol != IPPROTO_TCP)
+			continue;
+		if (!first)
+			first = k;
+		/* a SYN-ACK belongs to its SYN's conversation */
+		if (pi.flags == (PKT_SYN | PKT_ACK) && pi.dport == 56458)
+			ck_assert(k == first);
+		int seen = 0;
+		for (int i = 0; i < n; i++)
+			seen |= tcp[i] == k;
+		distinct += !seen;
+		if (n < 32)
+			tcp[n++] = k;
+	}
+	pcap_close(p);
+	ck_assert_int_eq(distinct, 3);
+	/* not IP: 0 */
+	static const uint8_t arp[42] = {[12] = 0x08, [13] = 0x06};
+	ck_assert(pkt_conversation(arp, sizeof(arp)) == 0);
+}
+END_TEST
+
 START_TEST(t_malformed)
 {
 	uint8_t f[80] = {0};
@@ -160,6 +201,7 @@ Suite *pktdecode_suite(void)
 
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, t_recorded);
+	tcase_add_test(tc, t_conversations);
 	tcase_add_test(tc, t_malformed);
 	tcase_add_test(tc, t_flags);
 	tcase_add_test(tc, t_flags_both_families);
