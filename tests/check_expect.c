@@ -48,8 +48,10 @@ static const struct {
     {"expect packets a b throughout 1s: count(tcp) == 0", EXPECT_PACKETS, EXPECT_THROUGHOUT, NULL},
     {"expect packets a b: flows(udp and port 53) == 3", EXPECT_PACKETS, EXPECT_ONCE, NULL},
     {"expect packets a b throughout 1s: flows(tcp) <= 1", EXPECT_PACKETS, EXPECT_THROUGHOUT, NULL},
-    {"expect packets a b: flows(udp and prot 53) == 3", EXPECT_PACKETS, EXPECT_ONCE,
-     "8:27: bad packet filter: syntax error"},
+    {"expect packets a b: flows(udp and port) == 3", EXPECT_PACKETS, EXPECT_ONCE,
+     /* a grammar error, not a misspelt keyword: "prot" would be a host name,
+      * looked up, and its message would depend on the machine's resolver */
+     "8:27: bad packet filter: can't parse filter expression: syntax error"},
     {"expect packets a b: flow(udp) == 3", EXPECT_PACKETS, EXPECT_ONCE,
      "8:21: expected count(PCAP-FILTER), flows(PCAP-FILTER), times(PCAP-FILTER) or "
      "gaps(PCAP-FILTER)"},
