@@ -60,6 +60,9 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		nl = strchr(last_warning, '\n');
 		if (nl)
 			*nl = '\0';
+		/* libbpf begins its own lines with "libbpf: "; fail() names it */
+		if (!strncmp(last_warning, "libbpf: ", 8))
+			memmove(last_warning, last_warning + 8, strlen(last_warning + 8) + 1);
 	}
 	return 0;
 }
