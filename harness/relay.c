@@ -148,6 +148,8 @@ struct dir {
 	double free_at;	    /* rate: when the link is free again */
 	unsigned gap_count; /* reorder with a gap: packets delayed since the last sent at once */
 	size_t head;	    /* the queue is q[head..nq) */
+	int blocked;	    /* the far end's socket had no room: wait for POLLOUT */
+	double retry_at;    /* the far end's device refused (ENOBUFS): try again then */
 	unsigned long long mtu_drops;
 	unsigned long long passed, lost, limited, dups, corrupted, reordered;
 };
@@ -459,7 +461,6 @@ static void take(struct relay *R, int end, uint8_t *buf)
 	}
 }
 
-/* Send what is due in direction dir; report a release later than the budget. */
 /* A frame the far end did not take: larger than its MTU is a drop a wire
  * would make too (logged as MTU); anything else is the relay's failure. */
 static void sent_not(struct relay *R, int dir, const struct pkt *p, int err)
@@ -477,17 +478,35 @@ static void sent_not(struct relay *R, int dir, const struct pkt *p, int err)
 	tell(R->ctl, "error send: %s", strerror(err));
 }
 
+/* Send what is due in direction dir; report a release later than the budget.
+ * A full send buffer (EAGAIN) or device queue (ENOBUFS) is back-pressure,
+ * as a wire's transmit queue gives: the frame stays first in line and goes
+ * when there is room (on TCG's slow veths a stream filled the buffer), and
+ * the wait counts as lateness, so a relay that cannot keep up says so. */
 static void release(struct relay *R, int dir)
 {
 	struct dir *D = &R->d[dir];
 	double now = clock_now();
 
+	D->blocked = 0;
+	if (now < D->retry_at)
+		return;
 	while (D->head < D->nq && D->q[D->head].due <= now) {
-		struct pkt *p = &D->q[D->head++];
+		struct pkt *p = &D->q[D->head];
 		double late = now - p->due;
 
-		if (send(R->s[!dir], p->data, p->len, MSG_DONTWAIT) < 0)
+		if (send(R->s[!dir], p->data, p->len, MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				D->blocked = 1;
+				return;
+			}
+			if (errno == ENOBUFS) {
+				D->retry_at = now + 0.001;
+				return;
+			}
 			sent_not(R, dir, p, errno);
+		}
+		D->head++;
 		if (late > R->late_max)
 			R->late_max = late;
 		if (late * 1000 > RUNNER_LATE_BUDGET_MS && !R->late_told) {
@@ -574,14 +593,23 @@ static void serve(struct relay *R)
 	if (!buf)
 		_exit(1);
 	for (;;) {
-		struct pollfd pf[3] = {
-		    {R->s[0], POLLIN, 0}, {R->s[1], POLLIN, 0}, {R->ctl, POLLIN, 0}};
+		/* direction d sends on end !d: a blocked one waits for room there */
+		struct pollfd pf[3] = {{R->s[0], POLLIN | (R->d[1].blocked ? POLLOUT : 0), 0},
+				       {R->s[1], POLLIN | (R->d[0].blocked ? POLLOUT : 0), 0},
+				       {R->ctl, POLLIN, 0}};
 		double next = INFINITY, wait;
 		struct timespec ts;
 
-		for (int d = 0; d < 2; d++)
-			if (R->d[d].nq > R->d[d].head && R->d[d].q[R->d[d].head].due < next)
-				next = R->d[d].q[R->d[d].head].due;
+		for (int d = 0; d < 2; d++) {
+			const struct dir *D = &R->d[d];
+			double due;
+
+			if (D->nq <= D->head || D->blocked)
+				continue;
+			due = D->q[D->head].due > D->retry_at ? D->q[D->head].due : D->retry_at;
+			if (due < next)
+				next = due;
+		}
 		wait = next == INFINITY ? 1.0 : next - clock_now();
 		if (wait < 0)
 			wait = 0;
@@ -623,6 +651,9 @@ static int end_open(const char *name)
 	}
 	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* room to send a burst of due frames at once; beyond it, back-pressure */
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &rcv, sizeof(rcv));
 	return s;
 }
 
