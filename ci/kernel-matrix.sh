@@ -6,8 +6,8 @@
 # binary (NETCASE_SLOW=4: emulation is slow; windows and kernel timers keep
 # their length).  Every case must pass there, or say with `kernel OP X.Y`
 # that it holds only elsewhere (a SKIP naming both kernels).  Prints every
-# case's verdict on both kernels, then runs the impair cases again with
-# --impair relay (the other backend).  Needs root for apt; takes a few minutes.
+# case's verdict on both kernels, then runs the cases with a netem statement
+# again with --impair relay (the other backend).  Needs root for apt; takes a few minutes.
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -37,7 +37,8 @@ gcc -static -O2 $cflags -o "$work/netem_probe" tests/netem_probe.c netns/ns.c ne
 root="$work/root"
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/run" "$root/mod"
 cp /bin/busybox "$root/bin/"
-for a in sh mount insmod poweroff echo mkdir cat sleep sed grep ls; do ln -s busybox "$root/bin/$a"; done
+for a in sh mount insmod poweroff echo mkdir cat sleep sed grep ls awk find mktemp rm printf date \
+	nproc uname dirname sort; do ln -s busybox "$root/bin/$a"; done
 # what programs of the catalogue expect of a system: a hosts file (exec
 # actors get the case's own bound over it), name lookup through files, users
 # for nginx's workers, nginx's compiled-in folders.  host.conf as the machine
@@ -85,13 +86,18 @@ cp "$work/netem_probe" "$root/"
 copy_bin "$(pwd)/netcase"
 mv "$root$(pwd)/netcase" "$root/netcase"
 for p in /bin/bash /usr/bin/ip /usr/sbin/ip /bin/ip /usr/bin/getent /usr/bin/curl \
-	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping; do
+	/usr/sbin/nginx /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/ping /usr/sbin/dnsmasq \
+	/usr/bin/dig; do
 	[ -x "$p" ] && copy_bin "$p"
 done
 # MATRIX_CASES=cases/apps (a folder or a case below cases/) runs only those;
-# MATRIX_V=-v prints their timelines
-mkdir -p "$root/cases"
-if [ -n "${MATRIX_CASES:-}" ]; then
+# MATRIX_V=-v prints their timelines; MATRIX_BENCH=1 runs no case but
+# bench/bench_relay.sh through netem and through the relay, in one boot
+mkdir -p "$root/cases" "$root/bench"
+cp bench/bench_relay.sh "$root/bench/"
+if [ -n "${MATRIX_BENCH:-}" ]; then
+	:
+elif [ -n "${MATRIX_CASES:-}" ]; then
 	sub=${MATRIX_CASES#cases/}
 	mkdir -p "$root/cases/$(dirname "$sub")"
 	cp -r "$MATRIX_CASES" "$root/cases/$sub"
@@ -103,6 +109,9 @@ cat >"$root/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
+# device nodes: /dev/urandom for programs that seed from it (dnsmasq exits 5
+# without it), /dev/null for the rest
+mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
 echo "matrix: before insmod"
@@ -110,12 +119,23 @@ echo "matrix: before insmod"
 insmod /mod/sch_netem.ko && echo "matrix: sch_netem loaded"
 /netem_probe
 while read -r m; do insmod "/mod/$m.ko" || echo "matrix: insmod $m failed"; done </mod/order
+if [ -n "$MATRIX_BENCH" ]; then
+	# the two backends side by side, in one guest: TCG's timing is its own
+	for b in netem relay; do
+		BENCH_IMPAIR=$b sh /bench/bench_relay.sh >/tmp/bench.log 2>&1
+		echo "matrix: bench $b exit $?"
+		while read -r line; do echo "bench: $line"; done </tmp/bench.log
+	done
+	echo "matrix: done"
+	poweroff -f
+fi
 cd /tmp && NETCASE_SLOW=4 /netcase run $MATRIX_V /cases >/tmp/run.log 2>&1
 echo "matrix: netcase exit $?"
 while read -r line; do echo "case: $line"; done </tmp/run.log
-if [ -d /cases/impair ]; then
-	# the other backend: every impair case through the relay
-	cd /tmp && NETCASE_SLOW=4 /netcase run --impair relay /cases/impair >/tmp/relay.log 2>&1
+netem_cases=$(grep -l -r '^netem ' /cases | sort)
+if [ -n "$netem_cases" ]; then
+	# the other backend: every case with a netem statement through the relay
+	cd /tmp && NETCASE_SLOW=4 /netcase run --impair relay $netem_cases >/tmp/relay.log 2>&1
 	echo "matrix: relay exit $?"
 	while read -r line; do echo "relay: $line"; done </tmp/relay.log
 fi
@@ -128,8 +148,9 @@ chmod +x "$root/init"
 timeout 1500 qemu-system-x86_64 -accel tcg,thread=multi -smp "$(nproc)" -cpu max -m 2048 \
 	-nographic -no-reboot \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet MATRIX_V=${MATRIX_V:-}" </dev/null >"$work/console.log" 2>&1 || true
-grep -E '^(matrix|netem|case|relay):' "$work/console.log" | tr -d '\r'
+	-append "console=ttyS0 panic=-1 quiet MATRIX_V=${MATRIX_V:-} MATRIX_BENCH=${MATRIX_BENCH:-}" \
+	</dev/null >"$work/console.log" 2>&1 || true
+grep -E '^(matrix|netem|case|relay|bench):' "$work/console.log" | tr -d '\r'
 first=$(grep -m1 '^netem:' "$work/console.log" | tr -d '\r')
 second=$(grep '^netem:' "$work/console.log" | sed -n 2p | tr -d '\r')
 if [ "$first" != "netem: absent" ] || [ "$second" != "netem: present" ]; then
@@ -138,6 +159,13 @@ if [ "$first" != "netem: absent" ] || [ "$second" != "netem: present" ]; then
 	exit 1
 fi
 echo "kernel $kver: the netem probe is right both ways"
+if [ -n "${MATRIX_BENCH:-}" ]; then
+	grep -q '^matrix: bench relay exit 0' "$work/console.log" &&
+		grep -q '^matrix: bench netem exit 0' "$work/console.log" && exit 0
+	echo "kernel $kver: the benchmark did not finish (console in $work kept)"
+	trap - EXIT
+	exit 1
+fi
 # every case's verdict here and there, side by side
 verdicts() { sed -nE 's/^(case: )?(PASS|FAIL|SKIP|ERROR) +([^ ]+) \(.*/\3 \2/p' "$1" | tr -d '\r' | sort; }
 verdicts "$work/console.log" >"$work/there"
@@ -171,6 +199,6 @@ if grep -q '^matrix: relay exit' "$work/console.log"; then
 		trap - EXIT
 		exit 1
 	fi
-	echo "kernel $kver: the $rpass impair cases pass through the relay as well"
+	echo "kernel $kver: the $rpass cases with a netem statement pass through the relay as well"
 fi
 
