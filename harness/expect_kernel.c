@@ -101,6 +101,10 @@ void expect_history_describe(struct run *r, const struct expectation *e, FILE *o
 		fprintf(out, "  no socket on %s matched the filter\n", run_host(r, e->host));
 }
 
+/* How much event ev counts for e: 0 if it does not match; a retransmission
+ * counts its segments (a GSO skb of three is three, as TcpRetransSegs adds
+ * them up), except for times() and gaps(), which take one stamp per
+ * retransmission (its segments leave together). */
 static int event_counts(const struct expectation *e, const struct kevent *ev, int reason)
 {
 	const struct kev_wire *w = &ev->w;
@@ -112,10 +116,12 @@ static int event_counts(const struct expectation *e, const struct kevent *ev, in
 		return 0;
 	if (e->ev_kind == KEV_DROP && e->ev_reason[0] && (int)w->reason != reason)
 		return 0;
-	if (!e->filter)
-		return 1;
-	history_as_sock(w, ev->to_host, &s);
-	return filter_match(e->filter, &s);
+	if (e->filter) {
+		history_as_sock(w, ev->to_host, &s);
+		if (!filter_match(e->filter, &s))
+			return 0;
+	}
+	return e->ev_kind == KEV_RETRANS && e->agg == AGG_COUNT && w->segs > 1 ? w->segs : 1;
 }
 
 /* Events only accumulate: each tick counts just the ones since the last. */
@@ -149,7 +155,7 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 	}
 	/* the ring buffer was read in this round, after until: all is in */
 	for (; st->seen < r->kdb.nev && r->kdb.ev[st->seen].t <= r->until; st->seen++)
-		if (event_counts(e, &r->kdb.ev[st->seen], st->reason)) {
+		for (int k = event_counts(e, &r->kdb.ev[st->seen], st->reason); k > 0; k--) {
 			if (st->n == st->cap) {
 				long long cap = st->cap ? 2 * st->cap : 64;
 				double *v = realloc(st->stamps, cap * sizeof(*v));
@@ -177,8 +183,9 @@ int expect_events_observe(struct run *r, const struct expectation *e, void **sta
 	ob->ok = filter_cmp_eval(n, e->op, e->value);
 	if (ob->ok && n)
 		ob->stamp = st->last;
-	snprintf(ob->text, sizeof(ob->text), "%lld events%s%s", n, e->since ? " since mark " : "",
-		 e->since ? run_mark_name(r, e->since) : "");
+	snprintf(ob->text, sizeof(ob->text), "%lld %s%s%s", n,
+		 e->ev_kind == KEV_RETRANS ? "retransmitted segments" : "events",
+		 e->since ? " since mark " : "", e->since ? run_mark_name(r, e->since) : "");
 	return 0;
 }
 

@@ -88,6 +88,9 @@ static void on_kevent(void *ctx, const struct kev_wire *w, int h)
 			snprintf(what, sizeof(what), "%s", reason);
 		else
 			snprintf(what, sizeof(what), "reason %u", w->reason);
+	} else if (w->kind == KEV_RETRANS && w->segs > 1) {
+		/* one skb, several segments: TcpRetransSegs counts them all */
+		snprintf(what, sizeof(what), "(%u segments)", w->segs);
 	} else if (w->kind == KEV_RETRANS_FAIL) {
 		/* tcp_transmit_skb()'s value: -errno, or NET_XMIT_DROP (1) */
 		snprintf(what, sizeof(what), "(%s: a local drop, tried again later)",
