@@ -50,10 +50,11 @@
 #include "../netns/qdisc.h"
 #include "../netns/sockdiag.h"
 #include "../netns/sysctl.h"
+#include "nstest.h"
 
-static struct topo T;
-static int NS[2]; /* the namespaces of client and server */
-static int C, S;  /* host indexes */
+struct topo T;
+int NS[2]; /* the namespaces of client and server */
+int C, S;  /* host indexes */
 
 static const char *raw_path; /* sockets: record the client's raw dump here */
 
@@ -85,7 +86,7 @@ static int tcp_socket(int host, int family)
 	return fd;
 }
 
-static void sa_make(struct sockaddr_storage *ss, socklen_t *len, const char *ip, int port)
+void sa_make(struct sockaddr_storage *ss, socklen_t *len, const char *ip, int port)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (strchr(ip, ':')) {
@@ -131,7 +132,7 @@ static int connect_to(int host, const char *ip, int port, int block)
 }
 
 /* Count sockets in host matching filter text. */
-static int count(int host, const char *text)
+int count(int host, const char *text)
 {
 	struct sockdiag_list l = {0};
 	struct filter *f;
@@ -268,7 +269,7 @@ START_TEST(t_sysctl)
 END_TEST
 
 /* Run a command in a host's namespace, return its output. */
-static char *run_in(int host, char *const argv[])
+char *run_in(int host, char *const argv[])
 {
 	static char out[65536];
 	int p[2], st;
@@ -428,163 +429,6 @@ START_TEST(t_info)
 	printf("info: %d tcp_info fields of ss -ti matched by netcase's filter\n", checked);
 	for (int i = 0; i < nkeep; i++)
 		close(keep[i]);
-}
-END_TEST
-
-/* A UDP receiver that never reads, 100 datagrams into 2 KiB: once the
- * burst is over, `ss -uamnH` shows netcase's skmem:(...); its drops are the
- * namespace's UdpRcvbufErrors. */
-static int udp_pair(struct sockaddr_storage *ss, socklen_t len, int rcvbuf, int *sfd)
-{
-	int fd = ns_socket(NS[C], AF_INET, SOCK_DGRAM, 0);
-
-	*sfd = ns_socket(NS[S], AF_INET, SOCK_DGRAM, 0);
-	if (rcvbuf)
-		setsockopt(*sfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	ck_assert(!bind(*sfd, (void *)ss, len) && !connect(fd, (void *)ss, len));
-	return fd;
-}
-
-/* One datagram from fd read at sfd within 5 s; sent again every 100 ms. */
-static int udp_through(int fd, int sfd, int again)
-{
-	char b[16];
-
-	for (double end = clock_now() + 5; clock_now() < end;) {
-		struct pollfd pf = {.fd = sfd, .events = POLLIN};
-		send(fd, "m", 1, 0);
-		if (poll(&pf, 1, 100) == 1 && recv(sfd, b, sizeof(b), 0) == 1)
-			return 1;
-		if (!again)
-			return poll(&pf, 1, 4900) == 1 && recv(sfd, b, sizeof(b), 0) == 1;
-	}
-	return 0;
-}
-
-START_TEST(t_udpmem)
-{
-	struct sockdiag_list l = {0};
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int sfd, mfd, fd, marker;
-	char want[160], line[1024], *out;
-	static char payload[1000];
-	struct counters c = {0};
-	int64_t errs = -1;
-	cpu_set_t was, one;
-
-	sa_make(&ss, &len, "198.18.0.2", 7000);
-	fd = udp_pair(&ss, len, 1024, &sfd);
-	sa_make(&ss, &len, "198.18.0.2", 7001);
-	marker = udp_pair(&ss, len, 0, &mfd);
-	/* the path first (an up link, a resolved neighbour: under load the
-	 * burst raced both); then the burst and a marker behind it, all from
-	 * one CPU so that they wait in one backlog in order: when the marker
-	 * is read, the kernel has taken or dropped every datagram before it */
-	ck_assert_msg(udp_through(marker, mfd, 1), "no datagram through the link within 5 s");
-	ck_assert(!sched_getaffinity(0, sizeof(was), &was));
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ck_assert(!sched_setaffinity(0, sizeof(one), &one));
-	for (int i = 0; i < 100; i++)
-		ck_assert_int_eq(send(fd, payload, sizeof(payload), 0), sizeof(payload));
-	ck_assert_msg(udp_through(marker, mfd, 0), "the marker behind the burst within 5 s");
-	ck_assert(!sched_setaffinity(0, sizeof(was), &was));
-	close(marker), close(mfd);
-	ck_assert(!counters_read(NS[S], &c) && !counters_get(&c, "UdpRcvbufErrors", &errs));
-	counters_free(&c);
-	ck_assert(!sockdiag_dump(NS[S], SOCKDIAG_UDP | SOCKDIAG_MEM, &l, NULL));
-	ck_assert_msg(l.n == 1 && l.v[0].has_mem && l.v[0].mem[8] > 0, "a drop counted");
-	const uint32_t *m = l.v[0].mem;
-	out = run_in(S, (char *const[]){"ss", "-uamnH", "sport", "=", ":7000", NULL});
-	ck_assert_msg(out && strstr(out, "skmem:(") && strchr(strstr(out, "skmem:("), ')'),
-		      "ss -m");
-	snprintf(want, sizeof(want), "%.*s", (int)strcspn(strstr(out, "skmem:("), ")") + 1,
-		 strstr(out, "skmem:("));
-	ssfmt_sock(&l.v[0], NULL, line, sizeof(line));
-	ck_assert_msg(strstr(line, want), "ss -m says %s; netcase %s", want, line);
-	ck_assert_msg(errs == m[8], "UdpRcvbufErrors %lld, the socket's drops %u", (long long)errs,
-		      m[8]);
-	snprintf(line, sizeof(line), "udp and state unconn and sport = :7000 and drops = %u", m[8]);
-	ck_assert_msg(count(S, line) == 1 && count(S, "sport = :7000") == 0, "%s; TCP's", line);
-	printf("udpmem: %s, UdpRcvbufErrors %lld\n", want, (long long)errs);
-	sockdiag_list_free(&l);
-	close(fd), close(sfd);
-}
-END_TEST
-
-/*
- * A burst of 100,000 UDP datagrams as fast as sendmmsg() goes, captured on
- * the server's end: every datagram must be either captured or counted as a
- * drop by libpcap - none may vanish quietly.
- */
-START_TEST(t_burst)
-{
-	enum { N = 100000, BATCH = 256 };
-	struct sockaddr_storage ss;
-	struct capture *cap;
-	socklen_t len;
-	char why[256], path[] = "/tmp/nstest-burst-XXXXXX";
-	unsigned rcv = 0, drop = 0;
-	long seen = 0;
-	int fd, sfd, tmp = mkstemp(path), err;
-
-	err = capture_start(NS[S], T.links[0].ifname[1], fdopen(tmp, "w"), clock_real_offset(),
-			    &cap, why, sizeof(why));
-	ck_assert_msg(!err, "capture: %s", why);
-	if (err)
-		return;
-	sfd = ns_socket(NS[S], AF_INET, SOCK_DGRAM, 0);
-	sa_make(&ss, &len, "198.18.0.2", 9);
-	bind(sfd, (void *)&ss, len); /* a receiver, so no ICMP unreachable comes back */
-	fd = ns_socket(NS[C], AF_INET, SOCK_DGRAM, 0);
-	connect(fd, (void *)&ss, len);
-	static char payload[18] = "netcase burst";
-	struct iovec iov = {payload, sizeof(payload)};
-	struct mmsghdr msgs[BATCH];
-	for (int i = 0; i < BATCH; i++)
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
-	double t0 = clock_now();
-	int sent = 0;
-	while (sent < N) {
-		int n = sendmmsg(fd, msgs, N - sent < BATCH ? N - sent : BATCH, 0);
-		if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
-			ck_assert_msg(0, "sendmmsg: %s", strerror(errno));
-			break;
-		}
-		sent += n > 0 ? n : 0;
-	}
-	double secs = clock_now() - t0;
-	struct timespec wall;
-	clock_gettime(CLOCK_REALTIME, &wall);
-	/* wait (at most 5 s) until the capture says it holds every packet
-	 * stamped before the last send returned */
-	double end = clock_now() + 5, until = wall.tv_sec + wall.tv_nsec / 1e9, stamp;
-	int complete = 0;
-	struct capture_filter *cf;
-	ck_assert_msg(!capture_filter_new(&T, "udp and dst port 9", &cf, why, sizeof(why)),
-		      "filter: %s", why);
-	while (cf && clock_now() < end) {
-		seen = capture_filter_count(cap, cf, until, &stamp, &complete);
-		if (complete)
-			break;
-		poll(NULL, 0, 10);
-	}
-	ck_assert_msg(complete, "the capture caught up with the burst's end");
-	ck_assert_msg(seen == 0 || stamp <= until, "only packets stamped up to the end counted");
-	capture_filter_free(cf);
-	capture_stop(cap, &rcv, &drop);
-	printf("burst: %d datagrams in %.3f s (%.0f packets/s); captured %ld, libpcap counted "
-	       "%u received and %u dropped\n",
-	       sent, secs, sent / secs, seen, rcv, drop);
-	ck_assert_msg(sent == N, "sent %d of %d", sent, N);
-	ck_assert_msg(sent / secs >= 100000, "the burst reached only %.0f packets/s", sent / secs);
-	ck_assert_msg(seen + (long)drop >= sent, "%ld datagrams vanished without a reported drop",
-		      sent - seen - (long)drop);
-	capture_free(cap);
-	unlink(path);
-	close(fd);
-	close(sfd);
 }
 END_TEST
 
@@ -756,14 +600,15 @@ END_TEST
 
 static const struct {
 	const char *name;
-	const TTest *const *test;
+	const TTest *const *test;  /* this file's, or */
+	const TTest *(*get)(void); /* another's */
 	int timeout;
 	const char *needs; /* a program of iproute2 the test compares with */
 } tests[] = {
-    {"sockets", &t_sockets, 20, NULL}, {"sysctl", &t_sysctl, 10, NULL},
-    {"compare", &t_compare, 20, "ss"}, {"burst", &t_burst, 30, NULL},
-    {"links", &t_links, 20, "ip"},     {"info", &t_info, 20, "ss"},
-    {"actors", &t_actors, 20, NULL},   {"udpmem", &t_udpmem, 20, "ss"},
+    {"sockets", &t_sockets, NULL, 20, NULL}, {"sysctl", &t_sysctl, NULL, 10, NULL},
+    {"compare", &t_compare, NULL, 20, "ss"}, {"burst", NULL, nstest_burst, 30, NULL},
+    {"links", &t_links, NULL, 20, "ip"},     {"info", &t_info, NULL, 20, "ss"},
+    {"actors", &t_actors, NULL, 20, NULL},   {"udpmem", NULL, nstest_udpmem, 20, "ss"},
 };
 
 static Suite *ns_suite(void)
@@ -774,7 +619,7 @@ static Suite *ns_suite(void)
 		TCase *tc = tcase_create(tests[i].name);
 		tcase_add_checked_fixture(tc, setup, teardown);
 		tcase_set_timeout(tc, tests[i].timeout);
-		tcase_add_test(tc, *tests[i].test);
+		tcase_add_test(tc, tests[i].test ? *tests[i].test : tests[i].get());
 		suite_add_tcase(s, tc);
 	}
 	return s;
