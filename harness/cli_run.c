@@ -22,125 +22,12 @@
 #include "clock.h"
 #include "ladder.h"
 #include "cli.h"
+#include "cli_cases.h"
 #include "kevents.h"
 #include "safefs.h"
 #include "report.h"
 #include "supervisor.h"
 #include "../netns/ns.h"
-
-struct paths {
-	char **v;
-	int n;
-	struct dirid {
-		dev_t dev;
-		ino_t ino;
-	} * dirs; /* folders already walked: a symlink loop is walked once */
-	int ndirs;
-};
-
-static int path_add(struct paths *p, const char *s)
-{
-	char **v = realloc(p->v, (p->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	p->v = v;
-	p->v[p->n] = strdup(s);
-	return p->v[p->n++] ? 0 : -ENOMEM;
-}
-
-/* 1 if the folder was walked already, else remember it; -ENOMEM. */
-static int dir_seen(struct paths *p, const struct stat *st)
-{
-	struct dirid *v;
-
-	for (int i = 0; i < p->ndirs; i++)
-		if (p->dirs[i].dev == st->st_dev && p->dirs[i].ino == st->st_ino)
-			return 1;
-	v = realloc(p->dirs, (p->ndirs + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	p->dirs = v;
-	p->dirs[p->ndirs++] = (struct dirid){st->st_dev, st->st_ino};
-	return 0;
-}
-
-static int collect(struct paths *p, const char *path);
-
-/* One entry of a folder: a folder below, or a *.case file. */
-static int collect_entry(struct paths *p, const char *dir, const char *nm)
-{
-	char sub[4096];
-	struct stat st;
-	size_t len = strlen(nm);
-
-	if (nm[0] == '.')
-		return 0;
-	snprintf(sub, sizeof(sub), "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", nm);
-	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-		return collect(p, sub);
-	if (len > 5 && !strcmp(nm + len - 5, ".case"))
-		return path_add(p, sub);
-	return 0;
-}
-
-/* Add a file, or every *.case below a folder, in sorted order. */
-static int collect(struct paths *p, const char *path)
-{
-	struct stat st;
-	struct dirent **ents;
-	int n, err;
-
-	if (stat(path, &st) < 0) {
-		err = -errno;
-		fprintf(stderr, "netcase: %s: %s\n", path, strerror(-err));
-		return err;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return path_add(p, path);
-	err = dir_seen(p, &st);
-	if (err)
-		return err < 0 ? err : 0;
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		err = -errno;
-		fprintf(stderr, "netcase: %s: %s\n", path, strerror(-err));
-		return err;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!err)
-			err = collect_entry(p, path, ents[i]->d_name);
-		free(ents[i]);
-	}
-	free(ents);
-	return err;
-}
-
-/* Every case named by args; -ENOENT (said on stderr) when there is none:
- * a mistyped folder in CI must not pass green. */
-static int collect_all(struct paths *p, char **args, int n)
-{
-	int err = 0;
-
-	for (int i = 0; i < n && !err; i++)
-		err = collect(p, args[i]);
-	if (!err && !p->n) {
-		fprintf(stderr, "netcase: no case files (*.case) in");
-		for (int i = 0; i < n; i++)
-			fprintf(stderr, " %s", args[i]);
-		fprintf(stderr, "\n");
-		err = -ENOENT;
-	}
-	return err;
-}
-
-static void paths_free(struct paths *p)
-{
-	for (int i = 0; i < p->n; i++)
-		free(p->v[i]);
-	free(p->v);
-	free(p->dirs);
-}
 
 static volatile sig_atomic_t interrupted;
 
@@ -189,16 +76,6 @@ static int impair_arg(const char *s, enum impair_backend *out)
 	return 0;
 }
 
-static int shard_arg(const char *s, struct run_args *a)
-{
-	if (sscanf(s, "%d/%d", &a->shard_k, &a->shard_n) != 2 || a->shard_n < 1 || a->shard_k < 1 ||
-	    a->shard_k > a->shard_n) {
-		fprintf(stderr, "netcase run: --shard takes K/N with 1 <= K <= N\n");
-		return -1;
-	}
-	return 0;
-}
-
 /* Options into a; 0, 1 after --help, or 2 (usage printed). */
 static int run_args_parse(int argc, char **argv, struct run_args *a)
 {
@@ -227,7 +104,7 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
 			a->jobs = atoi(optarg);
 			break;
 		case 's':
-			if (shard_arg(optarg, a))
+			if (shard_arg("run", optarg, &a->shard_k, &a->shard_n))
 				return 2;
 			break;
 		case 'k':
@@ -291,7 +168,7 @@ static int load_shard(const struct paths *p, const struct run_args *a, struct su
 	for (int i = 0; i < p->n; i++) {
 		struct case_error ce;
 
-		if (i % a->shard_n != a->shard_k - 1)
+		if (!in_shard(i, a->shard_k, a->shard_n))
 			continue;
 		sv[n].path = p->v[i];
 		sv[n].report_fd = -1;
@@ -614,12 +491,23 @@ int cli_check(int argc, char **argv)
 
 int cli_list(int argc, char **argv)
 {
+	static const struct option opts[] = {{"shard", required_argument, NULL, 's'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	static const char usage[] = "Usage: netcase list [--shard K/N] [CASE-or-DIR...]\n";
+	char *deflt[] = {(char *)catalogue_dir()};
 	struct paths p = {0};
+	int opt, k = 1, n = 1;
 	char id[256];
 
-	char *deflt[] = {"cases"};
-
-	if (collect_all(&p, argc > 1 ? argv + 1 : deflt, argc > 1 ? argc - 1 : 1)) {
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (opt == 's' && !shard_arg("list", optarg, &k, &n))
+			continue;
+		fputs(usage, opt == 'h' ? stdout : stderr);
+		return opt == 'h' ? 0 : 2;
+	}
+	if (collect_all(&p, optind < argc ? argv + optind : deflt,
+			optind < argc ? argc - optind : 1)) {
 		paths_free(&p);
 		return 2;
 	}
@@ -627,6 +515,8 @@ int cli_list(int argc, char **argv)
 		struct case_model *m;
 		struct case_error ce;
 
+		if (!in_shard(i, k, n))
+			continue;
 		case_id(p.v[i], id, sizeof(id));
 		if (case_load(p.v[i], &m, &ce)) {
 			printf("%-32s (does not parse: %s)\n", id, ce.msg);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_cases.h"
 
 static void usage(FILE *f)
 {
@@ -24,7 +25,9 @@ static void usage(FILE *f)
 	      "      CASE-or-DIR...     run cases (each under its own supervisor) and print a\n"
 	      "                         summary table; exit 0 all passed, 1 a failure, 77 all\n"
 	      "                         skipped, 99 an error, 2 a case file that does not parse\n"
-	      "  list [DIR...]          list the cases (default: cases/) with their intent\n"
+	      "  list [--shard K/N] [CASE-or-DIR...]\n"
+	      "                         list the cases (default: the catalogue) with their\n"
+	      "                         intent\n"
 	      "  check CASE-or-DIR...   parse only; errors name file:line:column\n"
 	      "  clean                  remove the namespaces that --keep pinned\n"
 	      "  shell RUN HOST [CMD]   a shell (or CMD) in a kept host's namespace\n"
@@ -42,6 +45,8 @@ static void usage(FILE *f)
 	      "on a slow machine; throughout windows and kernel timers keep their length.\n"
 	      "NETCASE_KEVENTS=0 turns the kernel-event observer off; NETCASE_BPF_DEBUG=1\n"
 	      "prints libbpf's messages (why kernel events are off).\n"
+	      "A CASE that is no path is a name in the catalogue (accept/overflow, accept):\n"
+	      "NETCASE_CATALOGUE, else ./cases, else the installed " NETCASE_CATALOGUE ".\n"
 	      "ss options: -u include UDP sockets, -p show the processes holding them,\n"
 	      "-r FILE also write the raw netlink dump.\n"
 	      "See netcase(1) for details.\n",
