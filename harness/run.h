@@ -44,6 +44,9 @@ struct run {
 	 * late_max is the latest any step began after it was due (late_step:
 	 * its index, -1 for none over the budget). */
 	double due, until, round_t0;
+	/* when the step being run took effect, where that is before it returned
+	 * (an actor is spawned before its start waits on it); NAN: on return */
+	double took_effect;
 	double late_max, late_over; /* the largest; the first over the budget */
 	int late_line, late_step, fail_step;
 	double slow; /* NETCASE_SLOW: widens deadlines, never windows (runner.h) */

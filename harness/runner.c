@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -189,6 +190,11 @@ static int do_start(struct run *r, const struct step *s)
 	struct actor_files files = {-1, -1, NULL};
 	char hosts[300];
 	err = a->kind == ACTOR_EXEC ? exec_files(r, a, &copy, &files, hosts, sizeof(hosts)) : 0;
+	/* an actor acts from its spawn on, and under load before actor_spawn()
+	 * returns (a connect stamped by the kernel 23 ms before it did): what
+	 * it does is judged from here, a listener from its listen() */
+	if (a->kind != ACTOR_LISTEN)
+		r->took_effect = run_rel(r);
 	if (!err)
 		err = actor_spawn(&copy, run_ns(r, a->host), target,
 				  a->kind == ACTOR_EXEC ? &files : NULL, run);
@@ -649,10 +655,11 @@ static int run_timeline(struct run *r)
 			run_ladder_add(r, run_rel(r), LADDER_STEP, -1, -1, NULL, "%d: %.*s",
 				       m->steps[i].line, (int)len, src);
 		step_lateness(r, i);
+		r->took_effect = NAN;
 		v = do_step(r, &m->steps[i]);
-		/* an acting step is stamped when it took effect: now */
+		/* an acting step is stamped when it took effect: now, or before */
 		if (m->steps[i].kind != STEP_EXPECT && m->steps[i].kind != STEP_SLEEP)
-			r->due = run_rel(r);
+			r->due = isnan(r->took_effect) ? run_rel(r) : r->took_effect;
 		if (v == VERDICT_FAIL) {
 			verdict = VERDICT_FAIL;
 			if (r->fail_step < 0)
