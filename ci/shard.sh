@@ -27,7 +27,9 @@ n=${2:-${NETCASE_SHARD_TOTAL:-${CI_NODE_TOTAL:-1}}}
 cd "$(dirname "$0")/.."
 netcase=${NETCASE:-./netcase}
 if [ $list = 1 ]; then
-	"$netcase" list --shard "$k/$n" cases | cut -d' ' -f1
+	# not in a pipe: a shard netcase refuses must fail here, not list nothing
+	out=$("$netcase" list --shard "$k/$n" cases) || exit $?
+	[ -z "$out" ] || printf '%s\n' "$out" | cut -d' ' -f1
 	exit 0
 fi
 sh ci/deps.sh
