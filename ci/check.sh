@@ -5,8 +5,9 @@
 # the trust checks (fuzzing, sanitizers and valgrind, soak with signals,
 # the catalogue under load), and that a distribution tarball builds and
 # passes out of tree (distcheck is the VPATH build: configure and make check
-# in a folder of their own).  NETCASE_TRUST=0, NETCASE_DISTCHECK=0 and
-# NETCASE_QEMU=0 leave parts out while iterating.
+# in a folder of their own), and that the Debian package builds, installs,
+# runs a case and purges cleanly.  NETCASE_TRUST=0, NETCASE_DISTCHECK=0,
+# NETCASE_PACKAGE=0 and NETCASE_QEMU=0 leave parts out while iterating.
 set -eu
 cd "$(dirname "$0")/.."
 sh ci/deps.sh
@@ -31,6 +32,10 @@ fi
 if [ "${NETCASE_DISTCHECK:-1}" = 1 ]; then
 	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 	echo "distcheck: passed"
+fi
+# the Debian package from the dist tarball: build, lintian, install, a case, purge
+if [ "${NETCASE_PACKAGE:-1}" = 1 ]; then
+	sh ci/package.sh
 fi
 # netcase's netem probe against a kernel that has netem (Debian's, in qemu)
 if [ "${NETCASE_QEMU:-1}" = 1 ]; then
