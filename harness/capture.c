@@ -28,6 +28,7 @@ struct capture {
 	pthread_t thread;
 	int running;
 	pthread_mutex_t lock;
+	pthread_cond_t moved; /* caught_up moved on */
 	struct pkt *pkts;
 	size_t n, cap;
 	unsigned recv, drop;
@@ -135,6 +136,7 @@ static void *loop(void *arg)
 			break;
 		pthread_mutex_lock(&c->lock);
 		c->caught_up = started;
+		pthread_cond_broadcast(&c->moved);
 		pthread_mutex_unlock(&c->lock);
 		pcap_dump_flush(c->d);
 		if (!r)
@@ -166,6 +168,7 @@ int capture_start(int ns, const char *ifname, FILE *file, double offset, struct 
 	c->p = a.p;
 	c->offset = offset;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->moved, NULL);
 	c->d = pcap_dump_fopen(c->p, file);
 	if (!c->d) {
 		snprintf(why, len, "pcap file: %s", pcap_geterr(c->p));
@@ -220,6 +223,26 @@ long capture_filter_count(struct capture *c, struct capture_filter *f, double un
 	return f->count;
 }
 
+int capture_wait(struct capture *c, double until, int timeout_ms)
+{
+	struct timespec dl;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &dl); /* the condition's clock */
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (c->caught_up < until && __atomic_load_n(&c->running, __ATOMIC_ACQUIRE) && !err)
+		err = pthread_cond_timedwait(&c->moved, &c->lock, &dl);
+	err = c->caught_up >= until ? 0 : -ETIMEDOUT;
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
 void capture_foreach(struct capture *c,
 		     void (*fn)(void *arg, const struct pcap_pkthdr *h, const unsigned char *data),
 		     void *arg)
@@ -260,6 +283,7 @@ struct capture *capture_free(struct capture *c)
 	capture_stop(c, &r, &d);
 	pcap_close(c->p);
 	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->moved);
 	free(c->pkts);
 	free(c);
 	return NULL;

@@ -37,6 +37,10 @@ int capture_start(int ns, const char *ifname, FILE *file, double offset, struct 
 long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
 			  int *complete);
 
+/* Wait until every packet stamped up to until (pcap's clock, as above)
+ * is kept, at most timeout_ms; 0, or -ETIMEDOUT. */
+int capture_wait(struct capture *c, double until, int timeout_ms);
+
 struct pcap_pkthdr;
 
 /* Call fn for every packet kept so far, in capture order. */

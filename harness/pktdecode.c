@@ -15,6 +15,31 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The TCP options between p and end (both within the frame). */
+static void tcp_options(const uint8_t *p, const uint8_t *end, struct pkt_info *o)
+{
+	while (p < end) {
+		if (*p == 0) /* end of options */
+			return;
+		if (*p == 1) { /* no-op */
+			p++;
+			continue;
+		}
+		if (end - p < 2 || p[1] < 2 || p[1] > end - p)
+			return;
+		if (p[0] == 8 && p[1] == 10) {
+			o->has_ts = 1;
+			o->tsval = be32(p + 2);
+			o->tsecr = be32(p + 6);
+		} else if (p[0] == 2 && p[1] == 4) {
+			o->mss = be16(p + 2);
+		} else if (p[0] == 3 && p[1] == 3) {
+			o->wscale = (uint8_t)(p[2] + 1);
+		}
+		p += p[1];
+	}
+}
+
 int pkt_decode(const uint8_t *f, size_t len, struct pkt_info *o)
 {
 	const uint8_t *l4;
@@ -77,6 +102,7 @@ int pkt_decode(const uint8_t *f, size_t len, struct pkt_info *o)
 		if (doff < 20 || doff > l4len)
 			return -EPROTO;
 		o->payload = (uint32_t)(l4len - doff);
+		tcp_options(l4 + 20, l4 + (len - off < doff ? len - off : doff), o);
 	} else if (o->protocol == IPPROTO_UDP) {
 		if (len < off + 8 || l4len < 8)
 			return -EPROTO;

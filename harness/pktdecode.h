@@ -30,6 +30,10 @@ struct pkt_info {
 	uint32_t seq, ack;
 	uint16_t window;
 	uint32_t payload; /* bytes of TCP or UDP payload (from the IP length) */
+	int has_ts;	  /* TCP: a timestamps option (RFC 7323) within caplen */
+	uint32_t tsval, tsecr;
+	uint16_t mss;	/* TCP: the MSS option (SYNs), 0 when absent */
+	uint8_t wscale; /* TCP: the window scale option's shift + 1, 0 when absent */
 };
 
 /*

@@ -194,6 +194,7 @@ void run_fini(struct run *r)
 
 	for (int l = 0; r->caps && l < m->topo.nlinks; l++)
 		capture_free(r->caps[l]);
+	free(r->injected);
 	for (int i = 0; r->actors && i < m->nactors; i++) {
 		if (r->actors[i].ctl >= 0)
 			close(r->actors[i].ctl);

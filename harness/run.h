@@ -12,6 +12,7 @@
 
 #include "actor.h"
 #include "capture.h"
+#include "pktdecode.h"
 #include "../lang/case.h"
 #include "history.h"
 #include "kevents.h"
@@ -61,6 +62,8 @@ struct run {
 	unsigned char *mark_have;
 	struct sockdiag_list *prev;
 	struct capture **caps;
+	struct pkt_info *injected; /* the segments inject sent (inject.c) */
+	int ninjected;
 	char *sysctls; /* key=value lines in force */
 	size_t sysctls_len;
 	FILE *sysf;

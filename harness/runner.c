@@ -3,6 +3,7 @@
 #include "run.h"
 #include "topo_build.h"
 #include "impair.h"
+#include "inject.h"
 #include "netcond.h"
 #include "evidence.h"
 #include "clock.h"
@@ -330,6 +331,8 @@ static int do_step(struct run *r, const struct step *s)
 		return netcond_route(r, s);
 	case STEP_MARK:
 		return run_mark(r, s);
+	case STEP_INJECT:
+		return inject_run(r, s);
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@ static const struct {
     {VOP_IFB, ENOENT, VERDICT_SKIP},
     {VOP_NETEM, ANY_ERRNO, VERDICT_SKIP}, /* no sch_netem */
     {VOP_CAPTURE, EPERM, VERDICT_SKIP},
+    {VOP_INJECT, EPERM, VERDICT_SKIP}, /* no AF_PACKET for this user */
     /* the case's own limits: it declared them */
     {VOP_TIMEOUT, ETIMEDOUT, VERDICT_FAIL},
     /* a capture that dropped packets: counts over it cannot be trusted */

@@ -30,6 +30,7 @@ enum verdict_op {
 	VOP_ROUTE,     /* a route */
 	VOP_CAPTURE,   /* a capture */
 	VOP_ACTOR,     /* starting or driving an actor */
+	VOP_INJECT,    /* forging a segment (the connection's state, AF_PACKET) */
 	VOP_EVIDENCE,  /* the evidence folder and its files */
 	VOP_TIMEOUT,   /* the case ran past its timeout: FAIL */
 	VOP_HARNESS,   /* the harness itself: memory, its clock, its record */

@@ -485,6 +485,7 @@ static const struct statement {
     {"mss-clamp", case_mbox_mss_clamp, "a router rewrites the MSS of SYNs it forwards"},
     {"route", case_mbox_route, "send a host's packets for another host via a neighbour"},
     {"flush", case_mbox_flush, "a middlebox forgets every flow (failover, reboot)"},
+    {"inject", case_inject, "forge a segment into a live connection from a link end"},
 };
 
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))

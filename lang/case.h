@@ -39,6 +39,7 @@ enum step_kind {
 	STEP_ROUTE,    /* host reaches peer via another host */
 	STEP_FLUSH,    /* host's conntrack table emptied */
 	STEP_MARK,     /* key: a mark's name; mark: its index (counts since it) */
+	STEP_INJECT,   /* host -> peer: a forged segment into actor's connection */
 };
 
 /* Where a rule sits: on the path from host to peer, or a host's own. */
@@ -98,6 +99,36 @@ struct netem_spec {
 	unsigned limit;	      /* the queue, in packets; 0: 10000 */
 	unsigned reorder_gap; /* reorder only every Nth packet; 0: any (netem's gap 1) */
 	int jitter_normal; /* jitter drawn from a normal distribution (sd = jitter), not uniform */
+};
+
+/*
+ * inject: a segment netcase forges into a live connection.  seq and ack are
+ * absolute, or relative to the receiving end's live state as the capture
+ * of the link saw it: its rcv_nxt (the ack of its latest segment), snd_nxt
+ * (the end of the furthest segment it sent), snd_una (the latest ack it
+ * received).
+ */
+enum inject_ref { INJ_UNSET, INJ_ABS, INJ_RCV_NXT, INJ_SND_NXT, INJ_SND_UNA };
+struct inject_val {
+	enum inject_ref ref;
+	long long off; /* the number (INJ_ABS) or the offset from ref */
+};
+enum inject_ts {
+	INJ_TS_AUTO,	/* when the connection negotiated timestamps: current */
+	INJ_TS_CURRENT, /* the sender's latest TSval, echoing the receiver's latest */
+	INJ_TS_OLD,	/* TSval a second older than current (PAWS) */
+	INJ_TS_NONE,	/* no timestamps option */
+};
+struct inject_spec {
+	unsigned flags; /* TCPF_* */
+	struct inject_val seq, ack;
+	long window;  /* the window field as sent; -1: the forged sender's latest */
+	long payload; /* bytes of payload ('x'), when no text (step value) */
+	enum inject_ts ts;
+	/* icmp frag-needed mtu N (ICMPv6 packet too big on IPv6): not a TCP
+	 * segment but the error a router sends, quoting a segment the
+	 * receiving end sent with sequence number seq (default snd_una) */
+	unsigned icmp_mtu;
 };
 
 enum actor_kind { ACTOR_LISTEN, ACTOR_CONNECT, ACTOR_EXEC };
@@ -240,6 +271,7 @@ struct step {
 	int mss;	       /* STEP_MSSCLAMP: the MSS, 0 for the route's MTU */
 	int mark;	       /* STEP_MARK: its index among the case's marks */
 	struct netem_spec netem;
+	struct inject_spec inject; /* STEP_INJECT; its payload text in value */
 	struct expectation expect;
 };
 

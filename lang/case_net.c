@@ -26,8 +26,7 @@ static int rule_active(const struct case_model *m, const char *name)
 	return active;
 }
 
-/* "syn,ack" into flag bits; -EINVAL naming the bad flag. */
-static int flag_list(struct cur *c, const char *w, const char *at, unsigned *out)
+int case_net_flag_list(struct cur *c, const char *w, const char *at, unsigned *out)
 {
 	static const struct {
 		const char *name;
@@ -103,7 +102,7 @@ static int match_tcp_flags(struct cur *c, struct rule_spec *r)
 	caselex_ws(c);
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "tcp flags")) ||
-	    (err = flag_list(c, w, at, &r->flags)))
+	    (err = case_net_flag_list(c, w, at, &r->flags)))
 		return err;
 	caselex_peek(c, w, sizeof(w));
 	if (strcmp(w, "/"))
@@ -116,7 +115,7 @@ static int match_tcp_flags(struct cur *c, struct rule_spec *r)
 	at = c->p;
 	if ((err = caselex_word(c, w, sizeof(w), "the flags to examine")))
 		return err;
-	return flag_list(c, w, at, &r->mask);
+	return case_net_flag_list(c, w, at, &r->mask);
 }
 
 /* "after N packets|bytes" after the word after. */

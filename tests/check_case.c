@@ -97,6 +97,40 @@ START_TEST(t_middleboxes)
 }
 END_TEST
 
+START_TEST(t_inject)
+{
+	static const char text[] =
+	    "host c s\nlink c s\ncapture c s\n"
+	    "start srv: s listen :80\nstart k: c connect s:80\n"
+	    "inject s -> c into k: rst,ack seq rcv_nxt+1 ack snd_una-2 window 100 "
+	    "ts old\n"
+	    "inject c -> s into k: psh,ack data \"hi\"\n"
+	    "inject c -> s into k: ack 10 bytes seq 123 ts none\n"
+	    "inject s -> c into k: icmp frag-needed mtu 1280 seq snd_una+5\n";
+	struct case_model *m;
+	struct case_error e;
+	const struct step *s;
+
+	ck_assert_msg(case_parse("t.case", text, &m, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(m->nsteps, 7);
+	s = m->steps + 3;
+	ck_assert(s[0].kind == STEP_INJECT && s[0].host == 1 && s[0].peer == 0 && s[0].actor == 1);
+	ck_assert_uint_eq(s[0].inject.flags, TCPF_RST | TCPF_ACK);
+	ck_assert(s[0].inject.seq.ref == INJ_RCV_NXT && s[0].inject.seq.off == 1);
+	ck_assert(s[0].inject.ack.ref == INJ_SND_UNA && s[0].inject.ack.off == -2);
+	ck_assert(s[0].inject.window == 100 && s[0].inject.ts == INJ_TS_OLD);
+	ck_assert(!s[0].value && !s[0].inject.payload);
+	ck_assert(s[1].host == 0 && s[1].peer == 1 && !strcmp(s[1].value, "hi"));
+	ck_assert(s[1].inject.seq.ref == INJ_UNSET && s[1].inject.window == -1);
+	ck_assert(s[1].inject.ts == INJ_TS_AUTO);
+	ck_assert(s[2].inject.payload == 10 && s[2].inject.seq.ref == INJ_ABS);
+	ck_assert(s[2].inject.seq.off == 123 && s[2].inject.ts == INJ_TS_NONE);
+	ck_assert(s[2].inject.icmp_mtu == 0 && s[3].inject.icmp_mtu == 1280);
+	ck_assert(s[3].inject.seq.ref == INJ_SND_UNA && s[3].inject.seq.off == 5);
+	case_free(m);
+}
+END_TEST
+
 /* `timers HOST fast` is expanded when parsed: optional sysctl steps of
  * its line, in the profile's order. */
 START_TEST(t_timers_expanded)
@@ -449,6 +483,7 @@ Suite *case_suite(void)
 	tcase_add_loop_test(tc, t_bad, 0, nbad);
 	tcase_add_test(tc, t_corpus_size);
 	tcase_add_test(tc, t_model);
+	tcase_add_test(tc, t_inject);
 	tcase_add_test(tc, t_timers_expanded);
 	tcase_add_test(tc, t_middleboxes);
 	tcase_add_test(tc, t_kernel);

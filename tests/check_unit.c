@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, counters_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, pktdecode_suite());
+	srunner_add_suite(sr, inject_suite());
 	srunner_add_suite(sr, expect_suite());
 	srunner_add_suite(sr, nlsock_suite());
 	srunner_add_suite(sr, history_suite());

@@ -20,6 +20,7 @@ Suite *history_suite(void);
 Suite *safefs_suite(void);
 Suite *control_suite(void);
 Suite *relay_suite(void);
+Suite *inject_suite(void);
 
 struct topo;
 

@@ -12,12 +12,13 @@ syn iskeyword @,48-57,_,-
 syn keyword netcaseStatement contained host link timeout tolerance kernel sysctl timers
 syn keyword netcaseStatement contained capture start expect signal close shutdown abort send
 syn keyword netcaseStatement contained accept sleep mark cut restore rule remove netem
-syn keyword netcaseStatement contained firewall nat mss-clamp route flush
+syn keyword netcaseStatement contained firewall nat mss-clamp route flush inject
 syn match netcaseStart '^\s*\k\+' contains=netcaseStatement
 
 " what an actor does and how an expectation is judged
 syn keyword netcaseAction listen connect exec udp echo silent reply request repeat stream
 syn keyword netcaseAction recv noread read noaccept eof hold every times unconnected ipv6
+syn keyword netcaseAction into seq ack window data ts rcv_nxt snd_nxt snd_una
 syn keyword netcaseMode within throughout between since and or not includes exits prints
 syn keyword netcaseMode running connected matched ok error status
 syn keyword netcaseFunction count any none history events packets flows gaps counter
