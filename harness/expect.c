@@ -2,6 +2,7 @@
 #include "expect.h"
 
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "pktdecode.h"
 #include "../lang/timing.h"
 #include "cleanup.h"
 #include "../lang/nearest.h"
@@ -500,10 +502,89 @@ static int running_observe(struct run *r, const struct expectation *e, void **st
 	return 0;
 }
 
+/* ---- the packets a packet expectation looked at, for its failure ---- */
+
+#define SEEN_LINES 24
+
+struct seen {
+	struct run *r;
+	double from, until; /* run-relative seconds */
+	char lines[SEEN_LINES][320];
+	long n; /* packets in range; the last SEEN_LINES kept, round */
+};
+
+/* HOST:PORT for an address of the case, else the address. */
+static void endpoint(struct run *r, const struct pkt_info *pi, int src, char *buf, size_t len)
+{
+	const uint8_t *a = src ? pi->src : pi->dst;
+	int h = run_host_of_addr(r, pi->family, a);
+	char addr[INET6_ADDRSTRLEN];
+
+	if (h >= 0)
+		snprintf(addr, sizeof(addr), "%s", run_host(r, h));
+	else
+		inet_ntop(pi->family, a, addr, sizeof(addr));
+	if (pi->protocol == IPPROTO_TCP || pi->protocol == IPPROTO_UDP)
+		snprintf(buf, len, "%s:%u", addr, src ? pi->sport : pi->dport);
+	else
+		snprintf(buf, len, "%s", addr);
+}
+
+static void seen_one(void *arg, const struct pcap_pkthdr *h, const unsigned char *data)
+{
+	struct seen *sn = arg;
+	double t = h->ts.tv_sec + h->ts.tv_usec / 1e6 - sn->r->wall_t0;
+	char a[80], b[80], fl[32], *line;
+	struct pkt_info pi;
+
+	if (t < sn->from || t > sn->until || pkt_decode(data, h->caplen, &pi))
+		return;
+	line = sn->lines[sn->n++ % SEEN_LINES];
+	endpoint(sn->r, &pi, 1, a, sizeof(a));
+	endpoint(sn->r, &pi, 0, b, sizeof(b));
+	if (pi.protocol == IPPROTO_TCP) {
+		pkt_flags_format(pi.flags, fl, sizeof(fl));
+		snprintf(line, 320, "%8.3f  %s > %s  %s seq %u ack %u win %u len %u", t, a, b,
+			 fl[0] ? fl : "(no flags)", pi.seq, pi.ack, pi.window, pi.payload);
+	} else if (pi.protocol == IPPROTO_UDP) {
+		snprintf(line, 320, "%8.3f  %s > %s  UDP, %u bytes", t, a, b, pi.payload);
+	} else {
+		snprintf(line, 320, "%8.3f  %s > %s  %s", t, a, b,
+			 pi.protocol == IPPROTO_ICMP	 ? "ICMP"
+			 : pi.protocol == IPPROTO_ICMPV6 ? "ICMPv6"
+			 : pi.family == AF_INET6 ? "IPv6, an extension header or another protocol"
+						 : "IP, another protocol");
+	}
+}
+
+/* The link's packets in the range the expectation counted (since its mark,
+ * up to its judgement), the last SEEN_LINES of them, as the capture kept
+ * them: what the stack really answered. */
+static void packets_describe(struct run *r, const struct expectation *e, FILE *out)
+{
+	struct seen *sn = calloc(1, sizeof(*sn));
+	long first;
+
+	if (!sn || !r->caps[e->link]) {
+		free(sn);
+		return;
+	}
+	sn->r = r;
+	sn->from = e->since ? r->mark_t[e->since - 1] : 0;
+	sn->until = r->until < run_rel(r) ? r->until : run_rel(r);
+	capture_foreach(r->caps[e->link], seen_one, sn);
+	fprintf(out, "  the link's packets from %.3fs to %.3fs: %ld%s\n", sn->from, sn->until,
+		sn->n, sn->n > SEEN_LINES ? ", the last of them" : "");
+	first = sn->n > SEEN_LINES ? sn->n - SEEN_LINES : 0;
+	for (long i = first; i < sn->n; i++)
+		fprintf(out, "    %s\n", sn->lines[i % SEEN_LINES]);
+	free(sn);
+}
+
 static const struct expect_observer observers[EXPECT_KINDS] = {
     [EXPECT_SOCKETS] = {sockets_observe, sockets_describe, sockets_release},
     [EXPECT_COUNTER] = {counter_observe, NULL, NULL},
-    [EXPECT_PACKETS] = {packets_observe, NULL, packets_release, .stamped = 1},
+    [EXPECT_PACKETS] = {packets_observe, packets_describe, packets_release, .stamped = 1},
     [EXPECT_EXITS] = {exits_observe, NULL, NULL},
     [EXPECT_PRINTS] = {prints_observe, NULL, prints_release},
     [EXPECT_RULE] = {rule_observe, NULL, NULL},
