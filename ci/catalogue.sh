@@ -6,4 +6,4 @@ set -eu
 cd "$(dirname "$0")/.."
 sh ci/deps.sh
 sh ci/build.sh
-exec ./netcase run -j "$(nproc)" "$@" cases
+exec ./netcase run "$@" cases

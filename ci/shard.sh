@@ -35,4 +35,4 @@ fi
 sh ci/deps.sh
 sh ci/build.sh
 echo "ci/shard.sh: shard $k of $n on $(nproc) cores, kernel $(uname -r)"
-exec "$netcase" run -j "$(nproc)" --shard "$k/$n" --junit netcase-junit.xml cases
+exec "$netcase" run --shard "$k/$n" --junit netcase-junit.xml cases
