@@ -63,12 +63,15 @@ for name in $names; do
 	if ! diff -u "$work/j1.v" "$work/$name.v" >"$work/$name.diff"; then
 		echo "stress: verdicts at $name differ from -j 1:"
 		cat "$work/$name.diff"
-		# each case that differs: its failure and its timeline
-		sed -nE 's/^\+([^ ]+) (FAIL|ERROR)$/\1/p' "$work/$name.diff" | while read -r id; do
+		# each case that differs: its failure and its timeline, from the run
+		# where it failed (the loaded one, or the reference at -j 1)
+		sed -nE 's/^([-+])([^ ]+) (FAIL|ERROR)$/\1 \2/p' "$work/$name.diff" | while read -r side id; do
+			log="$work/$name.log"
+			[ "$side" = - ] && log="$work/j1.log"
 			awk -v id="$id" '$2 == id && ($1 == "FAIL" || $1 == "ERROR") { p = 1; print; next }
 				p && /^(PASS|FAIL|SKIP|ERROR) +[^ ]+ \(/ { p = 0 }
 				p && /^case +result/ { p = 0 }
-				p' "$work/$name.log"
+				p' "$log"
 		done
 		status=1
 	fi
