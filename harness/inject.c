@@ -16,6 +16,7 @@
 
 #include "../netns/ns.h"
 #include "capture.h"
+#include "cleanup.h"
 #include "pktforge.h"
 #include "run.h"
 #include "tcpconn.h"
@@ -37,6 +38,8 @@ static int connected(struct run *r, void *ctx)
 
 struct scan {
 	struct run *r;
+	double from; /* run-relative: when the connection began (an older one
+		      * on the same ports is not its state) */
 	struct tcp_conn conn;
 };
 
@@ -59,10 +62,11 @@ static void scan_frame(void *arg, const struct pcap_pkthdr *h, const unsigned ch
 {
 	struct scan *sc = arg;
 	struct pkt_info pi;
+	double t = h->ts.tv_sec + h->ts.tv_usec / 1e6 - sc->r->wall_t0;
 
-	if (pkt_decode(data, h->caplen, &pi) || forged(sc->r, &pi))
+	if (t < sc->from || pkt_decode(data, h->caplen, &pi) || forged(sc->r, &pi))
 		return;
-	tcp_conn_add(&sc->conn, &pi, h->ts.tv_sec + h->ts.tv_usec / 1e6 - sc->r->wall_t0);
+	tcp_conn_add(&sc->conn, &pi, t);
 }
 
 /* "rcv_nxt+1" as written, for the timeline. */
@@ -122,10 +126,10 @@ static void fill(const struct step *s, const struct tcp_conn *c, struct pkt_forg
 	}
 }
 
-/* Send frame from ifname in namespace ns; 0 or -errno. */
-static int send_frame(int ns, const char *ifname, const uint8_t *frame, size_t len)
+/* HOST's end of the link: an AF_PACKET socket in its namespace (sending
+ * only), the device's index and its MAC.  The socket, or -errno. */
+static int end_open(int ns, const char *ifname, int *ifindex, uint8_t mac[6])
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6};
 	struct ifreq ifr = {0};
 	int fd = ns_socket(ns, AF_PACKET, SOCK_RAW, 0), err = 0;
 
@@ -134,29 +138,26 @@ static int send_frame(int ns, const char *ifname, const uint8_t *frame, size_t l
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
 		err = -errno;
-	sll.sll_ifindex = ifr.ifr_ifindex;
-	memcpy(sll.sll_addr, frame, 6);
-	if (!err && sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
+	*ifindex = ifr.ifr_ifindex;
+	if (!err && ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
 		err = -errno;
-	close(fd);
-	return err;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return fd;
 }
 
-/* The link end's MAC (its own interface, in its namespace). */
-static int end_mac(int ns, const char *ifname, uint8_t mac[6])
+/* Send frame on device ifindex through fd; 0 or -errno. */
+static int send_frame(int fd, int ifindex, const uint8_t *frame, size_t len)
 {
-	struct ifreq ifr = {0};
-	int fd = ns_socket(ns, AF_PACKET, SOCK_RAW, 0), err = 0;
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6, .sll_ifindex = ifindex};
 
-	if (fd < 0)
-		return fd;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
+	memcpy(sll.sll_addr, frame, 6);
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
+		return -errno;
+	return 0;
 }
 
 /* The segment sent (f; NULL: not a TCP segment), the state it was computed
@@ -209,13 +210,12 @@ static void log_too_big(struct run *r, const struct step *s, const struct tcp_co
 }
 
 /* The connection's state as the capture of link l saw it up to now; a
- * verdict (0: sc->conn is ready). */
+ * verdict (0: sc->conn is ready); mac: the link end's. */
 static int conn_state(struct run *r, const struct step *s, int l, const char *ifname,
-		      struct scan *sc)
+		      const uint8_t mac[6], struct scan *sc)
 {
 	const struct actor_spec *as = &r->m->actors[s->actor];
 	const struct actor_run *a = &r->actors[s->actor];
-	uint8_t mac[6];
 	int err;
 
 	/* the actor reports its connection's port once connect() is done,
@@ -233,10 +233,9 @@ static int conn_state(struct run *r, const struct step *s, int l, const char *if
 	if (err)
 		return run_fail(r, s, VOP_INJECT, -err,
 				"inject: the capture of %s did not catch up", ifname);
-	if ((err = end_mac(run_ns(r, s->host), ifname, mac)))
-		return run_fail(r, s, VOP_INJECT, -err, "inject: %s's address: %s", ifname,
-				strerror(-err));
 	tcp_conn_init(&sc->conn, mac, (uint16_t)a->conns[a->nconns - 1].port, (uint16_t)as->port);
+	/* connect() was called then; 1 ms for the two clocks' conversions */
+	sc->from = a->conns[a->nconns - 1].begun - r->t0 - 0.001;
 	capture_foreach(r->caps[l], scan_frame, sc);
 	if (!tcp_conn_ready(&sc->conn))
 		return run_fail(
@@ -296,9 +295,14 @@ int inject_run(struct run *r, const struct step *s)
 	struct pkt_info sent;
 	struct inject_val seq, ack;
 	uint32_t quoted = 0;
-	int err, n;
+	uint8_t mac[6];
+	int err, n, ifindex;
+	_cleanup_close_ int fd = end_open(run_ns(r, s->host), ifname, &ifindex, mac);
 
-	if ((err = conn_state(r, s, l, ifname, &sc)))
+	if (fd < 0)
+		return run_fail(r, s, VOP_INJECT, -fd, "inject: a packet socket on %s: %s", ifname,
+				strerror(-fd));
+	if ((err = conn_state(r, s, l, ifname, mac, &sc)))
 		return err;
 	if (s->inject.icmp_mtu) {
 		n = forge_too_big(r, s, l, side, &sc.conn, frame, sizeof(frame), &quoted);
@@ -308,7 +312,7 @@ int inject_run(struct run *r, const struct step *s)
 	}
 	if (n < 0 || pkt_decode(frame, (size_t)n, &sent))
 		return run_fail(r, s, VOP_HARNESS, EINVAL, "inject: could not build the packet");
-	err = send_frame(run_ns(r, s->host), ifname, frame, (size_t)n);
+	err = send_frame(fd, ifindex, frame, (size_t)n);
 	if (err)
 		return run_fail(r, s, VOP_INJECT, -err, "inject: sending on %s: %s", ifname,
 				strerror(-err));
