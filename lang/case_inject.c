@@ -76,7 +76,11 @@ static int inject_option(struct cur *c, struct step *s, const char *w, const cha
 	if (!strcmp(w, "data")) {
 		if (s->value || in->payload)
 			return caselex_fail(c, at, "one payload per segment");
-		return caselex_text(c, &s->value, "the payload text");
+		if (caselex_text(c, &s->value, "the payload text"))
+			return -EINVAL;
+		if (strlen(s->value) > 1400)
+			return caselex_fail(c, at, "a payload of at most 1400 bytes (one segment)");
+		return 0;
 	}
 	if (!strcmp(w, "ts")) {
 		char v[16];
