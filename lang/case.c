@@ -93,8 +93,8 @@ static int st_link(struct cur *c)
 		return caselex_fail(c, at, "these hosts are already linked");
 	if (l == -E2BIG)
 		return caselex_fail(c, at,
-				    "too many links (the address plan, 198.18.0.0/15 in /24s, has "
-				    "room for %d)",
+				    "too many links (the address plan, 198.18.0.0/15 and "
+				    "100.64.0.0/15 in /24s, has room for %d)",
 				    TOPO_MAX_LINKS);
 	if (l < 0)
 		return l;

@@ -92,6 +92,18 @@ const char *topo_host_addr_next(const struct topo *t, int h, int family, int *it
 	return NULL;
 }
 
+/* Link k's IPv4 /24 without its last byte ("198.18.4."): the k-th of
+ * 198.18.0.0/15, then of 100.64.0.0/15 (TOPO_PLAN_LINKS each). */
+static void plan_v4(unsigned k, char *buf, size_t len)
+{
+	unsigned r = k % TOPO_PLAN_LINKS;
+
+	if (k < TOPO_PLAN_LINKS)
+		snprintf(buf, len, "198.%u.%u.", 18 + r / 256, r % 256);
+	else
+		snprintf(buf, len, "100.%u.%u.", 64 + r / 256, r % 256);
+}
+
 int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 {
 	struct topo_link *l;
@@ -113,14 +125,16 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 	for (int s = 0; s < 2; s++) {
 		const char *peer = t->hosts[s ? a : b].name;
 
-		unsigned hi = (unsigned)k >> 8 & 1, lo = (unsigned)k & 255;
-		uint8_t mac[6] = {0x02, 0x6e, 0x63, (uint8_t)hi, (uint8_t)lo, (uint8_t)(s + 1)};
+		uint8_t mac[6] = {
+		    0x02, 0x6e, 0x63, (uint8_t)(k >> 8), (uint8_t)(k & 255), (uint8_t)(s + 1)};
 
 		/* "v<k>-<peer>", the peer cut to fit IFNAMSIZ (k keeps it unique) */
 		int n = snprintf(l->ifname[s], sizeof(l->ifname[s]), "v%d-", k);
 		snprintf(l->ifname[s] + n, sizeof(l->ifname[s]) - n, "%.*s", 15 - n, peer);
 		memcpy(l->mac[s], mac, 6);
-		snprintf(l->v4[s], sizeof(l->v4[s]), "198.%u.%u.%d", 18 + hi, lo, s + 1);
+		plan_v4((unsigned)k, l->v4[s], sizeof(l->v4[s]));
+		snprintf(l->v4[s] + strlen(l->v4[s]), sizeof(l->v4[s]) - strlen(l->v4[s]), "%d",
+			 s + 1);
 		snprintf(l->v6[s], sizeof(l->v6[s]), "fd00:6e63:0:%x::%d", k, s + 1);
 	}
 	t->hosts[a].nlinks++;
@@ -132,26 +146,40 @@ int topo_link_add(struct topo *t, int a, int b, unsigned mtu)
 /*
  * Breadth-first search from `from`: first[h] is the link leaving `from`
  * on a shortest path to h (-1: h is `from` or unreachable).  first has
- * t->nhosts entries; -ENOMEM if the queue cannot be had.
+ * t->nhosts entries; -ENOMEM if the queue cannot be had.  O(hosts + links):
+ * each host's links are gathered once (adj[off[h]..off[h + 1]-1]).
  */
 static int paths(const struct topo *t, int from, int *first)
 {
-	int *queue = calloc(t->nhosts ? t->nhosts : 1, sizeof(*queue)), head = 0, tail = 0;
+	int n = t->nhosts, m = t->nlinks, head = 0, tail = 0;
+	int *queue = calloc(n + 1, sizeof(int)), *off = calloc(n + 2, sizeof(int));
+	int *adj = calloc(2 * m + 1, sizeof(int));
 
-	if (!queue)
+	if (!queue || !off || !adj) {
+		free(queue);
+		free(off);
+		free(adj);
 		return -ENOMEM;
-	for (int i = 0; i < t->nhosts; i++)
+	}
+	for (int l = 0; l < m; l++) {
+		off[t->links[l].a + 2]++;
+		off[t->links[l].b + 2]++;
+	}
+	for (int h = 0; h < n; h++)
+		off[h + 2] += off[h + 1];
+	for (int l = 0; l < m; l++) {
+		adj[off[t->links[l].a + 1]++] = l;
+		adj[off[t->links[l].b + 1]++] = l;
+	}
+	for (int i = 0; i < n; i++)
 		first[i] = -1;
 	queue[tail++] = from;
 	while (head < tail) {
 		int h = queue[head++];
 
-		for (int l = 0; l < t->nlinks; l++) {
-			int s = topo_link_side(t, l, h), o;
+		for (int i = off[h]; i < off[h + 1]; i++) {
+			int l = adj[i], o = t->links[l].a == h ? t->links[l].b : t->links[l].a;
 
-			if (s < 0)
-				continue;
-			o = s ? t->links[l].a : t->links[l].b;
 			if (o == from || first[o] >= 0)
 				continue;
 			first[o] = h == from ? l : first[h];
@@ -159,6 +187,8 @@ static int paths(const struct topo *t, int from, int *first)
 		}
 	}
 	free(queue);
+	free(off);
+	free(adj);
 	return 0;
 }
 
@@ -298,7 +328,10 @@ int topo_routes(const struct topo *t, int h, struct topo_route **out, int *nout)
 
 	if (via && count && !route_vias(t, h, via)) {
 		major = major_via(t, via, count);
-		err = major >= 0 ? route_push(&v, &n, &cap, 0, 9, major) : 0;
+		/* the whole plan: one route per range of TOPO_PLAN_LINKS (bits 9) */
+		err = 0;
+		for (int k = 0; k < t->nlinks && major >= 0 && !err; k += TOPO_PLAN_LINKS)
+			err = route_push(&v, &n, &cap, k, 9, major);
 		if (!err)
 			err = route_blocks(t, via, major, &v, &n, &cap);
 	}
@@ -317,8 +350,9 @@ void topo_route_prefix(const struct topo_route *r, int family, char *buf, size_t
 {
 	unsigned k = (unsigned)r->link;
 
-	if (family == AF_INET)
-		snprintf(buf, len, "198.%u.%u.0/%d", 18 + (k >> 8 & 1), k & 255, 24 - r->bits);
-	else
+	if (family == AF_INET) {
+		plan_v4(k, buf, len);
+		snprintf(buf + strlen(buf), len - strlen(buf), "0/%d", 24 - r->bits);
+	} else
 		snprintf(buf, len, "fd00:6e63:0:%x::/%d", k, 64 - r->bits);
 }

@@ -2,8 +2,10 @@
  * topo: hosts and links turned into namespaces, veth pairs, addresses,
  * routes and permanent neighbour entries.
  *
- * Addressing: link k (0-based) is 198.(18 + k / 256).(k % 256).0/24 and
- * fd00:6e63:0:k::/64; its first host gets .1 / ::1, its second .2 / ::2.
+ * Addressing: link k (0-based) is 198.(18 + k / 256).(k % 256).0/24 up to
+ * k = 511, then 100.(64 + (k - 512) / 256).(k % 256).0/24 (RFC 6598's shared
+ * space, as unrouted as RFC 2544's benchmark range), and fd00:6e63:0:k::/64;
+ * its first host gets .1 / ::1, its second .2 / ::2.
  * Interfaces are named "v<k>-<peer>" (cut to 15 characters), MACs are
  * 02:6e:63:<k / 256>:<k % 256>:01|02.  Hosts with two or more links forward;
  * every host gets routes to every link through the shortest path.  The
@@ -17,8 +19,10 @@
 #include <stdint.h>
 
 #define TOPO_NAME_MAX 32
-/* The address plan's room: one /24 of 198.18.0.0/15 per link. */
-#define TOPO_MAX_LINKS 512
+/* The address plan's room: one /24 per link, TOPO_PLAN_LINKS of them in
+ * 198.18.0.0/15 and as many in 100.64.0.0/15. */
+#define TOPO_PLAN_LINKS 512
+#define TOPO_MAX_LINKS	(2 * TOPO_PLAN_LINKS)
 
 struct topo_host {
 	char name[TOPO_NAME_MAX];
@@ -63,9 +67,10 @@ int topo_link_find(const struct topo *t, int a, int b);
 /*
  * The routes host h gets: each sends 2^bits consecutive links, from link
  * `link` on, through link `via` (one route per family).  Link k's prefixes
- * are the k-th /24 of 198.18.0.0/15 and the k-th /64 of fd00:6e63:0::/48,
- * so aligned blocks of links are single prefixes: the host sends the whole
- * plan (bits 9) through the next hop that carries most links and one route
+ * are the k-th /24 of the plan's IPv4 ranges and the k-th /64 of
+ * fd00:6e63:0::/48, so aligned blocks of links are single prefixes: the host
+ * sends the whole plan (bits 9, one route per range of TOPO_PLAN_LINKS)
+ * through the next hop that carries most links and one route
  * per aligned block for the others - O(log n) routes per host on a line or
  * a star instead of one per link.  Connected links need none (their prefix
  * is more specific); with an unreachable link there is no plan-wide route,

@@ -122,11 +122,13 @@ static int lookup(const struct topo_route *v, int n, int l)
 	return best;
 }
 
-/* Every host reaches every link it is not on through the first hop of a
- * shortest path, by longest prefix match, with O(log n) routes. */
-static void check_routes(const struct topo *t, int max_routes)
+/* Every host (every step-th, and the last) reaches every link it is not on
+ * through the first hop of a shortest path, by longest prefix match, with
+ * O(log n) routes. */
+static void check_routes_every(const struct topo *t, int max_routes, int step)
 {
-	for (int h = 0; h < t->nhosts; h++) {
+	for (int h = 0; h < t->nhosts;
+	     h = h + step < t->nhosts || h == t->nhosts - 1 ? h + step : t->nhosts - 1) {
 		struct topo_route *v;
 		int n;
 
@@ -144,6 +146,11 @@ static void check_routes(const struct topo *t, int max_routes)
 		}
 		free(v);
 	}
+}
+
+static void check_routes(const struct topo *t, int max_routes)
+{
+	check_routes_every(t, max_routes, 1);
 }
 
 START_TEST(t_routes_line)
@@ -216,6 +223,54 @@ START_TEST(t_addressing_beyond_256)
 }
 END_TEST
 
+/* Past the first range: 100.64.0.0/15, MACs and ifindex-free names still
+ * unique; a star of 1,000 hosts routes with two plan-wide routes per leaf,
+ * a tree of 1,000 with far fewer than a route per link; link 1025 is
+ * refused. */
+START_TEST(t_addressing_beyond_512)
+{
+	struct topo t;
+	struct topo_route *v;
+	char p[64];
+	int n;
+
+	shape(&t, 1000, 1);
+	ck_assert_str_eq(t.links[511].v4[1], "198.19.255.2");
+	ck_assert_str_eq(t.links[512].v4[0], "100.64.0.1");
+	ck_assert_str_eq(t.links[998].v4[1], "100.65.230.2");
+	ck_assert_str_eq(t.links[998].v6[1], "fd00:6e63:0:3e6::2");
+	ck_assert_int_eq(t.links[998].mac[1][3], 3);
+	ck_assert_int_eq(t.links[998].mac[1][4], 230);
+	check_routes_every(&t, 2, 97);
+	ck_assert_int_eq(topo_routes(&t, 700, &v, &n), 0);
+	ck_assert_int_eq(n, 2);
+	topo_route_prefix(&v[1], AF_INET, p, sizeof(p));
+	ck_assert_str_eq(p, "100.64.0.0/15");
+	topo_route_prefix(&v[1], AF_INET6, p, sizeof(p));
+	ck_assert_str_eq(p, "fd00:6e63:0:200::/55");
+	free(v);
+	for (int i = 1000; i < TOPO_MAX_LINKS + 2; i++) {
+		snprintf(p, sizeof(p), "x%d", i);
+		ck_assert_int_eq(topo_host_add(&t, p), i);
+	}
+	for (int i = 1000; i < TOPO_MAX_LINKS + 2; i++)
+		ck_assert_int_eq(topo_link_add(&t, 0, i, 0), i <= TOPO_MAX_LINKS ? i - 1 : -E2BIG);
+	topo_fini(&t);
+	/* a tree: host i's parent is (i - 1) / 10 */
+	topo_init(&t);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(p, sizeof(p), "t%d", i);
+		ck_assert_int_eq(topo_host_add(&t, p), i);
+	}
+	for (int i = 1; i < 1000; i++)
+		ck_assert_int_eq(topo_link_add(&t, (i - 1) / 10, i, 0), i - 1);
+	/* breadth-first numbering interleaves the subtrees' links: the root
+	 * needs a route per run of them (79), still far under one per link */
+	check_routes_every(&t, 100, 97);
+	topo_fini(&t);
+}
+END_TEST
+
 Suite *topo_suite(void)
 {
 	Suite *s = suite_create("topo");
@@ -230,6 +285,7 @@ Suite *topo_suite(void)
 	tcase_add_test(tc, t_routes_star);
 	tcase_add_test(tc, t_routes_island);
 	tcase_add_test(tc, t_addressing_beyond_256);
+	tcase_add_test(tc, t_addressing_beyond_512);
 	suite_add_tcase(s, tc);
 	return s;
 }
