@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *report_verdict_name(int v)
@@ -45,6 +46,42 @@ static void cc_note(FILE *f, const struct report_entry *e, int n)
 			k, k == 1 ? "" : "s", cc);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One line: what netcase itself took per case, beyond the scenarios - the
+ * wall time of each case whose scenario ran, minus the scenario's own. */
+static void overhead_note(FILE *f, const struct report_entry *e, int n)
+{
+	double *v = calloc(n ? n : 1, sizeof(*v)), most = -1;
+	int k = 0, at = 0;
+
+	for (int i = 0; v && i < n; i++) {
+		if (e[i].res.wall_s <= 0 || e[i].res.scenario_s <= 0)
+			continue;
+		v[k] = e[i].res.wall_s - e[i].res.scenario_s;
+		if (v[k] > most) {
+			most = v[k];
+			at = i;
+		}
+		k++;
+	}
+	if (k) {
+		qsort(v, k, sizeof(*v), cmp_double);
+		fprintf(
+		    f,
+		    "harness: %.0f ms per case beyond its scenario (median of %d; most %.0f ms, "
+		    "%s): namespaces, kernel events, captures, evidence and teardown\n",
+		    (k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2) * 1e3, k, most * 1e3,
+		    e[at].id);
+	}
+	free(v);
+}
+
 void report_table(FILE *f, const struct report_entry *e, int n)
 {
 	int p, fl, s, x, w = 4, late = 0;
@@ -77,6 +114,7 @@ void report_table(FILE *f, const struct report_entry *e, int n)
 		fprintf(f, "latest step: %.1f ms after it was due (%s line %d; budget %d ms)\n",
 			e[late].res.late_ms, e[late].id, e[late].res.late_line,
 			RUNNER_LATE_BUDGET_MS);
+	overhead_note(f, e, n);
 	cc_note(f, e, n);
 }
 

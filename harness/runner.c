@@ -764,7 +764,10 @@ int runner_run(const struct case_model *m, const struct runner_opts *o, FILE *ou
 	}
 	verdict = run_build(&r);
 	if (verdict == VERDICT_PASS) {
+		double began = run_rel(&r);
+
 		verdict = run_timeline(&r);
+		res->scenario_s = run_rel(&r) - began;
 		watch_actors(&r);
 		watch_sockets(&r);
 		verdict = run_captures_stop(&r, verdict);

@@ -35,6 +35,7 @@ int supervisor_start(struct supervised *s, const struct runner_opts *o)
 	if (s->report_fd < 0)
 		goto fail;
 	fflush(NULL);
+	s->started = clock_now();
 	/* fork into a new PID namespace: the child is its PID 1 */
 	s->pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (s->pid < 0)
@@ -79,6 +80,7 @@ char *supervisor_finish(struct supervised *s, int status)
 	char *text = calloc(1, len > 0 ? len + 1 : 1);
 
 	s->done = 1;
+	s->res->wall_s = clock_now() - s->started;
 	if (text && len > 0 && pread(s->report_fd, text, len, 0) != len)
 		text[0] = '\0';
 	if (WIFSIGNALED(status)) {

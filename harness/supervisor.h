@@ -18,6 +18,7 @@ struct supervised {
 	int report_fd;		 /* memfd with the report text */
 	struct case_result *res; /* shared with the child */
 	double deadline;	 /* kill the supervisor after this (monotonic s) */
+	double started;		 /* when it was forked (monotonic s) */
 	int done;
 	int reruns; /* runs again after a void one (res->incomplete) */
 };

@@ -50,6 +50,10 @@ struct case_result {
 	int verdict;
 	int nexpect, nfailed;
 	double seconds;
+	/* the scenario's own time, its first step to its last verdict, and the
+	 * whole case as the command ran it (fork to reaped: namespaces, BPF,
+	 * captures, evidence and teardown too); the difference is netcase's */
+	double scenario_s, wall_s;
 	double late_ms; /* the latest a step began after it was due */
 	int late_line;	/* that step's line */
 	struct case_failure failure;

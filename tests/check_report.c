@@ -83,6 +83,22 @@ START_TEST(t_table)
 				"bbr, not the kernel's built-in cubic (a case chooses with sysctl "
 				"HOST net.ipv4.tcp_congestion_control=NAME)\n"),
 		      "%s", t);
+	ck_assert_msg(!strstr(t, "harness:"), "no harness line without wall times: %s", t);
+	free(t);
+	/* netcase's own time: wall minus scenario, median over cases whose
+	 * scenario ran (the skipped one's did not) */
+	entries[0].res.wall_s = 3.3;
+	entries[0].res.scenario_s = 3.0;
+	entries[1].res.wall_s = 3.5;
+	entries[1].res.scenario_s = 2.9;
+	entries[2].res.wall_s = 0.2;
+	t = render(report_table, 3);
+	for (int i = 0; i < 3; i++)
+		entries[i].res.wall_s = entries[i].res.scenario_s = 0;
+	ck_assert_msg(strstr(t, "\nharness: 450 ms per case beyond its scenario (median of 2; most "
+				"600 ms, syn/blackhole): namespaces, kernel events, captures, "
+				"evidence and teardown\n"),
+		      "%s", t);
 	free(t);
 }
 END_TEST
