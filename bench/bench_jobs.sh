@@ -7,8 +7,10 @@
 #   sh bench/bench_jobs.sh [JOBS...]       # default: 1 2 4 8 16
 #
 # Prints one row per -j: wall seconds, speed-up over -j 1, the latest step
-# (how late the harness acted), and the cases whose verdict differs from
-# -j 1's.  RUNS (default 1) repeats each and keeps the median wall time.
+# (how late the harness acted), netcase's own time per case (the run's
+# "harness:" line: wall time minus the scenario's, median), and the cases
+# whose verdict differs from -j 1's.  --artifacts keeps every case's
+# evidence, so the harness time includes writing it.  RUNS (default 1) repeats each and keeps the median wall time.
 set -eu
 cd "$(dirname "$0")/.."
 [ -x ./netcase ] || { echo "bench_jobs: build first (sh ci/build.sh)" >&2; exit 1; }
@@ -23,8 +25,8 @@ verdicts() { # run output -> "case RESULT" lines from the summary table, sorted 
 }
 
 echo "machine: $(nproc) cores, kernel $(uname -r), $(date -u +%F)"
-echo "| -j | wall s (median of $runs) | speed-up over -j 1 | latest step | not passed | verdicts unlike -j 1 |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| -j | wall s (median of $runs) | speed-up over -j 1 | latest step | harness per case | not passed | verdicts unlike -j 1 |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 base=""
 for j in $jobs; do
 	i=0
@@ -49,7 +51,8 @@ for j in $jobs; do
 	verdicts "$work/out.$j" >"$work/v.$j"
 	diff=$(LC_ALL=C join "$work/v.base" "$work/v.$j" | awk '$2 != $3 { printf "%s%s %s->%s", s, $1, $2, $3; s = ", " }')
 	late=$(sed -n 's/^latest step: \([0-9.]* ms\).*/\1/p' "$work/out.$j")
+	harness=$(sed -n 's/^harness: \([0-9]*\) ms per case.*most \([0-9]*\) ms.*/\1 ms (most \2)/p' "$work/out.$j")
 	bad=$(awk '$2 != "PASS" { printf "%s%s %s", s, $1, $2; s = ", " }' "$work/v.$j")
 	summary=$(grep -E '^[0-9]+ passed' "$work/out.$j" || echo "no summary")
-	echo "| $j | $wall | $(echo "$base $wall" | awk '{ printf "%.2fx", $1 / $2 }') | ${late:-?} | ${bad:-none} | ${diff:-none} ($summary) |"
+	echo "| $j | $wall | $(echo "$base $wall" | awk '{ printf "%.2fx", $1 / $2 }') | ${late:-?} | ${harness:-?} | ${bad:-none} | ${diff:-none} ($summary) |"
 done

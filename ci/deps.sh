@@ -6,7 +6,7 @@ PKGS="build-essential autoconf automake pkg-config libnl-3-dev libnl-route-3-dev
 libpcap-dev libnftables-dev check iproute2 nftables util-linux procps clang-format strace netbase
 clang libclang-rt-14-dev valgrind stress-ng libbpf-dev bpftool
 nginx-light curl redis-server redis-tools iputils-ping chromium dnsmasq-base bind9-dnsutils python3-yaml bash-completion vim
-debhelper lintian dpkg-dev fakeroot"
+debhelper lintian dpkg-dev fakeroot time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
