@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -194,23 +195,64 @@ static double pkt_time(const struct pcap_pkthdr *h)
 	return h->ts.tv_sec + h->ts.tv_usec / 1e6;
 }
 
+/* The connection terms of f on one frame (capture_filter_conn()). */
+static int conn_match(struct capture_filter *f, const struct pcap_pkthdr *h,
+		      const unsigned char *data)
+{
+	struct tcpseq_seg s;
+	struct pkt_info pi;
+
+	if (!f->conn.any)
+		return 1;
+	if (pkt_decode(data, h->caplen, &pi) || pi.protocol != IPPROTO_TCP)
+		return capture_filter_conn(f, NULL);
+	s = (struct tcpseq_seg){.family = pi.family,
+				.sport = pi.sport,
+				.dport = pi.dport,
+				.flags = pi.flags,
+				.seq = pi.seq,
+				.ack = pi.ack,
+				.len = pi.payload};
+	memcpy(s.src, pi.src, 16);
+	memcpy(s.dst, pi.dst, 16);
+	return capture_filter_conn(f, &s);
+}
+
+int capture_filter_frame(struct capture_filter *f, const struct pcap_pkthdr *h,
+			 const unsigned char *data)
+{
+	/* both, always: the connection terms see every frame, in order */
+	return conn_match(f, h, data) & capture_filter_match(f, h, data);
+}
+
+/* Room for one more match in f; 0 or -ENOMEM. */
+static int filter_room(struct capture_filter *f)
+{
+	long cap = f->cap ? 2 * f->cap : 64;
+	double *v;
+	uint64_t *k;
+
+	if (f->count < f->cap)
+		return 0;
+	v = realloc(f->stamps, cap * sizeof(*v));
+	if (v)
+		f->stamps = v;
+	k = v ? realloc(f->flows, cap * sizeof(*k)) : NULL;
+	if (!k)
+		return -ENOMEM;
+	f->flows = k;
+	f->cap = cap;
+	return 0;
+}
+
 long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
 			  int *complete)
 {
 	pthread_mutex_lock(&c->lock);
-	for (; f->seen < c->n && pkt_time(&c->pkts[f->seen].h) <= until; f->seen++)
-		if (pcap_offline_filter(&f->prog, &c->pkts[f->seen].h, c->pkts[f->seen].data)) {
-			if (f->count == f->cap) {
-				long cap = f->cap ? 2 * f->cap : 64;
-				double *v = realloc(f->stamps, cap * sizeof(*v));
-				uint64_t *k = v ? realloc(f->flows, cap * sizeof(*k)) : NULL;
-				if (v)
-					f->stamps = v;
-				if (!k)
-					break; /* counted again at the next look */
-				f->flows = k;
-				f->cap = cap;
-			}
+	/* room first: a frame is looked at once (the connection terms keep state) */
+	for (; f->seen < c->n && pkt_time(&c->pkts[f->seen].h) <= until && !filter_room(f);
+	     f->seen++)
+		if (capture_filter_frame(f, &c->pkts[f->seen].h, c->pkts[f->seen].data)) {
 			f->last = pkt_time(&c->pkts[f->seen].h);
 			f->flows[f->count] =
 			    pkt_conversation(c->pkts[f->seen].data, c->pkts[f->seen].h.caplen);

@@ -37,6 +37,13 @@ int capture_start(int ns, const char *ifname, FILE *file, double offset, struct 
 long capture_filter_count(struct capture *c, struct capture_filter *f, double until, double *last,
 			  int *complete);
 
+/* Whether f (the tcpdump filter and the connection terms) matches the next
+ * frame of a capture; every frame must come through, in capture order
+ * (capture_filter_conn()).  For recorded captures and tests too. */
+struct pcap_pkthdr;
+int capture_filter_frame(struct capture_filter *f, const struct pcap_pkthdr *h,
+			 const unsigned char *data);
+
 /* Wait until every packet stamped up to until (pcap's clock, as above)
  * is kept, at most timeout_ms; 0, or -ETIMEDOUT. */
 int capture_wait(struct capture *c, double until, int timeout_ms);

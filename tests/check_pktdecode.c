@@ -194,6 +194,136 @@ START_TEST(t_flags_both_families)
 }
 END_TEST
 
+/* How many frames of a recorded capture f matches, connection terms included. */
+static int count_recorded(const char *text)
+{
+	char err[PCAP_ERRBUF_SIZE], why[256];
+	pcap_t *p = pcap_open_offline(TEST_DATA "/overflow-client-server.pcap", err);
+	struct capture_filter *f;
+	const u_char *data;
+	struct pcap_pkthdr *ph;
+	struct topo t;
+	int n = 0;
+
+	topo_init(&t);
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_msg(capture_filter_new(&t, text, &f, why, sizeof(why)) == 0, "%s: %s", text, why);
+	while (pcap_next_ex(p, &ph, &data) == 1)
+		n += capture_filter_frame(f, ph, data);
+	pcap_close(p);
+	capture_filter_free(f);
+	topo_fini(&t);
+	return n;
+}
+
+/* Relative numbers and retransmissions, as tcpdump shows them, in the
+ * recorded accept-queue overflow: one client's SYN sent three times, two
+ * clients' 12 bytes at seq 1, acknowledged with ack 13. */
+START_TEST(t_conn_terms_recorded)
+{
+	ck_assert_int_eq(count_recorded("retransmission"), 2);
+	ck_assert_int_eq(count_recorded("tcp[tcpflags] & tcp-syn != 0 and retransmission"), 2);
+	ck_assert_int_eq(count_recorded("retransmission && src port 56458"), 0);
+	ck_assert_int_eq(count_recorded("seq == 1 and tcp[tcpflags] & tcp-push != 0"), 2);
+	ck_assert_int_eq(count_recorded("ack == 13"), 2);
+	ck_assert_int_eq(count_recorded("ack == 1 and src host 198.18.0.1"), 4);
+	/* the two data segments and the two handshake ACKs, whose seq is 1 too */
+	ck_assert_int_eq(count_recorded("seq > 0 and seq < 13 and dst port 8888"), 4);
+}
+END_TEST
+
+static struct tcpseq_seg seg(int from_a, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+	struct tcpseq_seg s = {.family = 2, .flags = flags, .seq = seq, .ack = ack, .len = len};
+
+	s.src[0] = from_a ? 1 : 2;
+	s.dst[0] = from_a ? 2 : 1;
+	s.sport = from_a ? 40000 : 80;
+	s.dport = from_a ? 80 : 40000;
+	return s;
+}
+
+/* The tracker segment by segment: SYN and its copy, overlap, probes, a new
+ * incarnation of the 4-tuple. */
+START_TEST(t_tcpseq)
+{
+	static const struct {
+		int a;
+		uint8_t flags;
+		uint32_t seq, ack, len;
+		int retrans;
+		uint32_t rseq;
+		int has_ack;
+		uint32_t rack;
+	} steps[] = {
+	    {1, 0x02, 1000, 0, 0, 0, 0, 0, 0},		/* SYN */
+	    {1, 0x02, 1000, 0, 0, 1, 0, 0, 0},		/* its copy */
+	    {0, 0x12, 5000, 1001, 0, 0, 0, 1, 1},	/* SYN-ACK */
+	    {1, 0x10, 1001, 5001, 0, 0, 1, 1, 1},	/* ACK */
+	    {1, 0x18, 1001, 5001, 100, 0, 1, 1, 1},	/* data 1:101 */
+	    {1, 0x18, 1001, 5001, 100, 1, 1, 1, 1},	/* again */
+	    {1, 0x18, 1101, 5001, 100, 0, 101, 1, 1},	/* 101:201 */
+	    {1, 0x18, 1151, 5001, 100, 1, 151, 1, 1},	/* overlaps 151:201 */
+	    {0, 0x10, 5001, 1251, 0, 0, 1, 1, 251},	/* pure ACK */
+	    {1, 0x10, 1250, 5001, 0, 0, 250, 1, 1},	/* keepalive at snd_una - 1 */
+	    {1, 0x11, 1251, 5001, 0, 0, 251, 1, 1},	/* FIN */
+	    {1, 0x11, 1251, 5001, 0, 1, 251, 1, 1},	/* FIN again */
+	    {1, 0x02, 0xfffffff0, 0, 0, 0, 0, 0, 0},	/* a new incarnation */
+	    {1, 0x10, 0xfffffff1, 0, 0, 0, 1, 0, 0},	/* its peer not seen yet */
+	    {1, 0x18, 0xfffffff1, 0, 0x20, 0, 1, 0, 0}, /* data across the wrap */
+	    {1, 0x18, 0x00000001, 0, 0x10, 1, 0x11, 0, 0},
+	};
+	struct tcpseq t = {0};
+
+	for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct tcpseq_seg s =
+		    seg(steps[i].a, steps[i].flags, steps[i].seq, steps[i].ack, steps[i].len);
+		struct tcpseq_view v;
+
+		ck_assert_int_eq(tcpseq_add(&t, &s, &v), 0);
+		ck_assert_msg(v.retrans == steps[i].retrans && v.rseq == steps[i].rseq &&
+				  v.has_ack == steps[i].has_ack && v.rack == steps[i].rack,
+			      "step %u: retrans %d rseq %u has_ack %d rack %u", i, v.retrans,
+			      v.rseq, v.has_ack, v.rack);
+	}
+	ck_assert_int_eq(t.n, 1);
+	tcpseq_fini(&t);
+}
+END_TEST
+
+/* Connection terms only as top-level `and` terms; each refusal says how. */
+START_TEST(t_conn_terms_refused)
+{
+	static const char *bad[] = {
+	    "retransmission or port 80",
+	    "not retransmission",
+	    "(retransmission and tcp)",
+	    "seq >= x",
+	    "ack == -1",
+	    "seq == 4294967296",
+	    "ack",
+	    "port 80 || seq == 1",
+	};
+	struct capture_filter *f;
+	struct topo t;
+	char why[512];
+
+	topo_init(&t);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		ck_assert_msg(capture_filter_new(&t, bad[i], &f, why, sizeof(why)) == -EINVAL,
+			      "'%s' was taken", bad[i]);
+		ck_assert_msg(strstr(why, bad[i]) && (strstr(why, "seq") || strstr(why, "ack")),
+			      "'%s': %s", bad[i], why);
+	}
+	ck_assert_int_eq(capture_filter_new(&t, "tcp[tcpflags] & tcp-ack != 0 and seq != 0", &f,
+					    why, sizeof(why)),
+			 0);
+	capture_filter_free(f);
+	topo_fini(&t);
+}
+END_TEST
+
 Suite *pktdecode_suite(void)
 {
 	Suite *s = suite_create("pktdecode");
@@ -205,6 +335,9 @@ Suite *pktdecode_suite(void)
 	tcase_add_test(tc, t_malformed);
 	tcase_add_test(tc, t_flags);
 	tcase_add_test(tc, t_flags_both_families);
+	tcase_add_test(tc, t_conn_terms_recorded);
+	tcase_add_test(tc, t_tcpseq);
+	tcase_add_test(tc, t_conn_terms_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

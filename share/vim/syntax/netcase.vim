@@ -18,7 +18,7 @@ syn match netcaseStart '^\s*\k\+' contains=netcaseStatement
 " what an actor does and how an expectation is judged
 syn keyword netcaseAction listen connect exec udp echo silent reply request repeat stream
 syn keyword netcaseAction recv noread read noaccept eof hold every times unconnected ipv6
-syn keyword netcaseAction into seq ack window data ts rcv_nxt snd_nxt snd_una
+syn keyword netcaseAction into seq ack window data ts rcv_nxt snd_nxt snd_una retransmission
 syn keyword netcaseMode within throughout between since and or not includes exits prints
 syn keyword netcaseMode running connected matched ok error status
 syn keyword netcaseFunction count any none history events packets flows gaps counter
