@@ -83,6 +83,19 @@ static const char *val_text(const struct inject_val *v, char *buf, size_t len)
 	return buf;
 }
 
+/* The payload as the step gives it: its text, or N bytes of 'x'. */
+static void fill_payload(const struct step *s, struct pkt_forge *f, uint8_t *payload)
+{
+	if (s->value) {
+		f->payload = (const uint8_t *)s->value;
+		f->payload_len = strlen(s->value);
+	} else if (s->inject.payload) {
+		memset(payload, 'x', (size_t)s->inject.payload);
+		f->payload = payload;
+		f->payload_len = (size_t)s->inject.payload;
+	}
+}
+
 /* The segment's fields from the spec and the connection's state. */
 static void fill(const struct step *s, const struct tcp_conn *c, struct pkt_forge *f,
 		 uint8_t *payload, struct inject_val *eseq, struct inject_val *eack)
@@ -116,14 +129,32 @@ static void fill(const struct step *s, const struct tcp_conn *c, struct pkt_forg
 		f->tsval = x->tsval - (in->ts == INJ_TS_OLD ? 1000 : 0);
 		f->tsecr = y->has_ts ? y->tsval : 0;
 	}
-	if (s->value) {
-		f->payload = (const uint8_t *)s->value;
-		f->payload_len = strlen(s->value);
-	} else if (in->payload) {
-		memset(payload, 'x', (size_t)in->payload);
-		f->payload = payload;
-		f->payload_len = (size_t)in->payload;
-	}
+	fill_payload(s, f, payload);
+}
+
+/* Towards a port, no connection: the link's MACs and addresses, the
+ * numbers as written; 0 or -EINVAL. */
+static int fill_port(const struct run *r, const struct step *s, int l, int side,
+		     const uint8_t mac[6], struct pkt_forge *f, uint8_t *payload)
+{
+	const struct topo_link *tl = &r->m->topo.links[l];
+	const struct inject_spec *in = &s->inject;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->src_mac, mac, 6);
+	memcpy(f->dst_mac, tl->mac[!side], 6);
+	f->family = in->ipv6 ? AF_INET6 : AF_INET;
+	if (inet_pton(f->family, in->ipv6 ? tl->v6[side] : tl->v4[side], f->src) != 1 ||
+	    inet_pton(f->family, in->ipv6 ? tl->v6[!side] : tl->v4[!side], f->dst) != 1)
+		return -EINVAL;
+	f->sport = (uint16_t)in->sport;
+	f->dport = (uint16_t)in->dport;
+	f->flags = (uint8_t)in->flags;
+	f->seq = in->seq.ref == INJ_ABS ? (uint32_t)in->seq.off : 0;
+	f->ack = in->ack.ref == INJ_ABS ? (uint32_t)in->ack.off : 0;
+	f->window = in->window >= 0 ? (uint16_t)in->window : 65535;
+	fill_payload(s, f, payload);
+	return 0;
 }
 
 /* HOST's end of the link: an AF_PACKET socket in its namespace (sending
@@ -190,6 +221,19 @@ static void log_state(struct run *r, const struct step *s, const struct tcp_conn
 	if (un[0] || un[1])
 		run_log(r, "  unacknowledged in flight: %u bytes towards it, %u from it", un[0],
 			un[1]);
+}
+
+/* The segment sent towards a port. */
+static void log_port(struct run *r, const struct step *s, const struct pkt_forge *f)
+{
+	char flags[32];
+
+	pkt_flags_format(f->flags, flags, sizeof(flags));
+	run_log(r,
+		"inject %s -> %s port %u from %u: %s seq %u ack %u win %u, %zu bytes (no "
+		"connection: the numbers as written)",
+		run_host(r, s->host), run_host(r, s->peer), f->dport, f->sport, flags, f->seq,
+		f->ack, f->window, f->payload_len);
 }
 
 /* The ICMP error sent, and the segment it quoted. */
@@ -302,9 +346,14 @@ int inject_run(struct run *r, const struct step *s)
 	if (fd < 0)
 		return run_fail(r, s, VOP_INJECT, -fd, "inject: a packet socket on %s: %s", ifname,
 				strerror(-fd));
-	if ((err = conn_state(r, s, l, ifname, mac, &sc)))
+	if (s->inject.dport) {
+		if (fill_port(r, s, l, side, mac, &f, payload))
+			return run_fail(r, s, VOP_HARNESS, EINVAL, "inject: %s has no %s address",
+					ifname, s->inject.ipv6 ? "IPv6" : "IPv4");
+		n = pkt_forge_tcp(&f, frame, sizeof(frame));
+	} else if ((err = conn_state(r, s, l, ifname, mac, &sc))) {
 		return err;
-	if (s->inject.icmp_mtu) {
+	} else if (s->inject.icmp_mtu) {
 		n = forge_too_big(r, s, l, side, &sc.conn, frame, sizeof(frame), &quoted);
 	} else {
 		fill(s, &sc.conn, &f, payload, &seq, &ack);
@@ -318,7 +367,9 @@ int inject_run(struct run *r, const struct step *s)
 				strerror(-err));
 	if (!s->inject.icmp_mtu && remember(r, &sent) < 0)
 		return run_fail(r, s, VOP_HARNESS, ENOMEM, "inject: out of memory");
-	if (s->inject.icmp_mtu)
+	if (s->inject.dport)
+		log_port(r, s, &f);
+	else if (s->inject.icmp_mtu)
 		log_too_big(r, s, &sc.conn, quoted);
 	else
 		log_state(r, s, &sc.conn, &f, &seq, &ack);

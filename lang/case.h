@@ -39,7 +39,7 @@ enum step_kind {
 	STEP_ROUTE,    /* host reaches peer via another host */
 	STEP_FLUSH,    /* host's conntrack table emptied */
 	STEP_MARK,     /* key: a mark's name; mark: its index (counts since it) */
-	STEP_INJECT,   /* host -> peer: a forged segment into actor's connection */
+	STEP_INJECT,   /* host -> peer: a forged segment, into actor's connection or to a port */
 };
 
 /* Where a rule sits: on the path from host to peer, or a host's own. */
@@ -129,6 +129,9 @@ struct inject_spec {
 	 * segment but the error a router sends, quoting a segment the
 	 * receiving end sent with sequence number seq (default snd_una) */
 	unsigned icmp_mtu;
+	/* `port N`: towards a port of PEER's (a listener, or none), not into a
+	 * connection: the numbers as written, from HOST's address, port sport */
+	int dport, sport, ipv6;
 };
 
 enum actor_kind { ACTOR_LISTEN, ACTOR_CONNECT, ACTOR_EXEC };

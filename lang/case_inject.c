@@ -2,11 +2,16 @@
  * inject HOST -> PEER into ACTOR: FLAGS [seq V] [ack V] [window N]
  *        [data "TEXT" | N bytes] [ts current|old|none]
  * inject HOST -> PEER into ACTOR: icmp frag-needed mtu N [seq V]
+ * inject HOST -> PEER port N [from PORT] [ipv6]: FLAGS [seq N] [ack N]
+ *        [window N] [data "TEXT" | N bytes]
  *
  * A segment netcase forges and sends from HOST's end of the link to PEER,
  * as if the connection's endpoint on HOST's side had sent it.  V is a
  * number, or rcv_nxt, snd_nxt or snd_una (the receiving end's, as the
- * link's capture saw them) with an optional +N or -N.
+ * link's capture saw them) with an optional +N or -N.  Towards a port
+ * there is no connection: the segment goes to PEER's address on the link,
+ * from HOST's, with the numbers as written (seq and ack 0, window 65535,
+ * source port 40000 unless given).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,10 +68,17 @@ static int inject_option(struct cur *c, struct step *s, const char *w, const cha
 	char *end;
 	long long n;
 
-	if (!strcmp(w, "seq"))
-		return inject_value(c, "sequence number", &in->seq);
-	if (!strcmp(w, "ack"))
-		return inject_value(c, "acknowledgment number", &in->ack);
+	if (!strcmp(w, "seq") || !strcmp(w, "ack")) {
+		struct inject_val *v = w[0] == 's' ? &in->seq : &in->ack;
+		if (inject_value(c, w[0] == 's' ? "sequence number" : "acknowledgment number", v))
+			return -EINVAL;
+		if (in->dport && v->ref != INJ_ABS)
+			return caselex_fail(c, at,
+					    "towards a port there is no connection: %s is a number "
+					    "(0-4294967295), not rcv_nxt, snd_nxt or snd_una",
+					    w);
+		return 0;
+	}
 	if (!strcmp(w, "window")) {
 		if (caselex_number(c, &n, 0, 65535, "a window field (0-65535)"))
 			return -EINVAL;
@@ -97,6 +109,11 @@ static int inject_option(struct cur *c, struct step *s, const char *w, const cha
 		else
 			return caselex_fail(
 			    c, at, "expected current, old or none after ts, found '%s'", v);
+		if (in->dport && in->ts != INJ_TS_NONE)
+			return caselex_fail(
+			    c, at,
+			    "towards a port there is no connection whose timestamps "
+			    "to use: only 'ts none'");
 		return 0;
 	}
 	n = strtoll(w, &end, 10);
@@ -116,11 +133,65 @@ static int inject_option(struct cur *c, struct step *s, const char *w, const cha
 			    w);
 }
 
+/* A port number word, its ':' stripped (*colon says whether it had one). */
+static int port_word(struct cur *c, const char *what, int *port, int *colon)
+{
+	char w[32], *end;
+	const char *at;
+	long n;
+
+	caselex_ws(c);
+	at = c->p;
+	if (caselex_word(c, w, sizeof(w), what))
+		return -EINVAL;
+	*colon = caselex_strip_colon(w);
+	n = strtol(w, &end, 10);
+	if (*end || end == w || n < 1 || n > 65535)
+		return caselex_fail(c, at, "expected %s, found '%s'", what, w);
+	*port = (int)n;
+	return 0;
+}
+
+/* "port N [from PORT] [ipv6]:" after the hosts: towards a port, no connection. */
+static int inject_port(struct cur *c, struct step *s)
+{
+	int colon = 0;
+	char w[16];
+	const char *at;
+
+	c->p += strlen("port");
+	if (port_word(c, "a port (1-65535)", &s->inject.dport, &colon))
+		return -EINVAL;
+	s->inject.sport = 40000;
+	while (!colon) {
+		caselex_ws(c);
+		at = c->p;
+		if (*c->p == ':') {
+			c->p++;
+			break;
+		}
+		if (caselex_word(c, w, sizeof(w), "from PORT, ipv6 or ':'"))
+			return -EINVAL;
+		colon = caselex_strip_colon(w);
+		if (!strcmp(w, "from") && !colon) {
+			if (port_word(c, "a source port (1-65535)", &s->inject.sport, &colon))
+				return -EINVAL;
+		} else if (!strcmp(w, "ipv6")) {
+			s->inject.ipv6 = 1;
+		} else {
+			return caselex_fail(c, at, "expected from PORT, ipv6 or ':', found '%s'",
+					    w);
+		}
+	}
+	return 0;
+}
+
 /* HOST -> PEER over a captured link, into a connect actor of either host's side. */
 static int inject_where(struct cur *c, struct step *s)
 {
 	const struct case_model *m = c->m;
 	const char *at;
+	char w[16];
 	int l, captured = 0;
 
 	caselex_ws(c);
@@ -140,6 +211,9 @@ static int inject_where(struct cur *c, struct step *s)
 				    "no link between '%s' and '%s': a segment is sent from one "
 				    "end of a link to the other",
 				    m->topo.hosts[s->host].name, m->topo.hosts[s->peer].name);
+	s->actor = -1;
+	if (caselex_peek(c, w, sizeof(w)) && !strcmp(w, "port"))
+		return inject_port(c, s);
 	for (int i = 0; i < m->nsteps; i++)
 		captured |= m->steps[i].kind == STEP_CAPTURE &&
 			    topo_link_find(&m->topo, m->steps[i].host, m->steps[i].peer) == l;
@@ -148,7 +222,9 @@ static int inject_where(struct cur *c, struct step *s)
 				    "the link is not captured (add 'capture %s %s' before): the "
 				    "connection's sequence numbers come from its capture",
 				    m->topo.hosts[s->host].name, m->topo.hosts[s->peer].name);
-	if (caselex_keyword(c, "into", "'into ACTOR:' (the connection to inject into)"))
+	if (caselex_keyword(c, "into",
+			    "'into ACTOR:' (the connection to inject into) or 'port N' (towards a "
+			    "port)"))
 		return -EINVAL;
 	caselex_ws(c);
 	at = c->p;
@@ -219,6 +295,10 @@ int case_inject(struct cur *c)
 	if (inject_where(c, s))
 		return -EINVAL;
 	caselex_peek(c, w, sizeof(w));
+	if (!strcmp(w, "icmp") && s->inject.dport)
+		return caselex_fail(c, c->p,
+				    "an ICMP error quotes a segment of a connection: 'into ACTOR', "
+				    "not 'port N'");
 	if (!strcmp(w, "icmp")) {
 		c->p += 4;
 		return inject_icmp(c, s);
