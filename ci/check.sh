@@ -27,7 +27,7 @@ timed() { # NAME BUDGET: the time since the last stage ended
 }
 sh ci/deps.sh
 sh ci/build.sh
-timed "deps and build" 240
+timed "deps and build" 210
 status=0
 make -j"$(nproc)" check || status=$?
 timed "make check" 360
@@ -59,7 +59,7 @@ fi
 # the Debian package from the dist tarball: build, lintian, install, a case, purge
 if [ "${NETCASE_PACKAGE:-1}" = 1 ]; then
 	sh ci/package.sh
-	timed package 60
+	timed package 90
 fi
 # netcase's netem probe against a kernel that has netem (Debian's, in qemu)
 if [ "${NETCASE_QEMU:-1}" = 1 ]; then
